@@ -1,0 +1,120 @@
+"""Readers: files, folders, stdin -> Articles, and ingest into the store.
+
+    for item in read_paths(["examples/"]):   # Article or InputError
+        ...
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+from ..model import Article, PartialDate
+from .build import build_article
+from .feed import looks_like_feed, read_feed
+from .files import DecodeWarning, decode, kind_of, read_bytes, walk
+from .html import read_html
+from .raw import RawArticle
+from .record import read_json
+from .text import read_text
+
+__all__ = ["read_paths", "read_file", "ingest", "IngestReport", "RawArticle", "build_article"]
+
+
+def read_file(source: Path | str, published: PartialDate | None = None) -> Iterator[Article | InputError]:
+    """Articles of one file (or '-' for stdin); problems come back as InputError items."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DecodeWarning)
+            name, data = read_bytes(source)
+            text = decode(name, data)
+        notes = [str(w.message) for w in caught if issubclass(w.category, DecodeWarning)]
+        kind = kind_of(Path(source)) if source != "-" else None
+        raws, errors = _dispatch(name, text, kind, source)
+    except InputError as e:
+        yield e
+        return
+    yield from errors
+    for raw in raws:
+        try:
+            article = build_article(raw, published)
+        except InputError as e:
+            yield e
+            continue
+        if not article.sentences:
+            yield InputError(raw.source, "no article text left after cleaning")
+            continue
+        if notes:
+            article.metadata["warnings"] = notes
+        yield article
+
+
+def _dispatch(name: str, text: str, kind: str | None, source) -> tuple[list[RawArticle], list[InputError]]:
+    head = text.lstrip()[:200].lower()
+    if kind is None:  # stdin or unknown suffix: sniff
+        if head.startswith(("{", "[")):
+            kind = "json"
+        elif looks_like_feed(text):
+            kind = "feed"
+        elif head.startswith(("<!doctype html", "<html", "<?xml", "<head", "<body")):
+            kind = "html"
+        else:
+            kind = "text"
+    if kind == "feed" and not looks_like_feed(text):
+        kind = "html" if "<html" in head else "text"
+    if kind == "html" and looks_like_feed(text):
+        kind = "feed"
+    if kind == "json":
+        return read_json(name, text)
+    if kind == "feed":
+        return read_feed(name, text)
+    if kind == "html":
+        return read_html(name, text), []
+    return read_text(name, text, Path(source) if source != "-" else None), []
+
+
+def read_paths(paths: list[str], published: PartialDate | None = None) -> Iterator[Article | InputError]:
+    """Every article under the given paths, in a stable order."""
+    try:
+        for source in walk(paths):
+            yield from read_file(source, published)
+    except InputError as e:
+        yield e
+
+
+@dataclass
+class IngestReport:
+    added: list[Article] = field(default_factory=list)
+    known: list[Article] = field(default_factory=list)  # already in the store: no-op
+    errors: list[InputError] = field(default_factory=list)
+
+    @property
+    def articles(self) -> list[Article]:
+        return self.added + self.known
+
+
+def ingest(paths: list[str], store, published: PartialDate | None = None, batch_size: int = 200,
+           on_article: Callable[[Article | InputError], None] | None = None) -> IngestReport:
+    """Read and store articles, one transaction per batch of batch_size."""
+    report = IngestReport()
+    batch: list[Article] = []
+
+    def flush() -> None:
+        added = {a.id for a in store.add_articles(batch)}
+        for a in batch:
+            (report.added if a.id in added else report.known).append(a)
+        batch.clear()
+
+    for item in read_paths(paths, published):
+        if on_article:
+            on_article(item)
+        if isinstance(item, InputError):
+            report.errors.append(item)
+            continue
+        batch.append(item)
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    return report

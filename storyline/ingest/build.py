@@ -1,0 +1,52 @@
+"""RawArticle -> Article: clean, read the byline, settle the date, detect the
+language, split into sentences."""
+from __future__ import annotations
+
+from ..model import Article, PartialDate
+from .clean import clean_paragraphs, split_paragraphs
+from .dates import complete_year
+from .raw import RawArticle
+from .segment import segment
+
+
+def build_article(raw: RawArticle, published: PartialDate | None = None) -> Article:
+    """published: the --published fallback for articles that state no date."""
+    paragraphs = split_paragraphs(raw.text)
+    title = raw.title
+    if raw.headline_in_text and paragraphs and not title:
+        title, paragraphs = paragraphs[0], paragraphs[1:]
+    elif raw.headline_in_text and paragraphs and _same(paragraphs[0], title):
+        paragraphs = paragraphs[1:]
+    cleaned = clean_paragraphs(paragraphs, title)
+    text, sentences = segment(cleaned.paragraphs)
+
+    date = raw.published
+    if date.precision == "unknown" or (cleaned.date.precision == "day" and date.precision != "day"):
+        date = cleaned.date if cleaned.date.precision != "unknown" else date
+    fallback = published or PartialDate()
+    if date.precision == "unknown":
+        date = fallback
+    else:
+        date = complete_year(date, fallback)  # a date in the article wins; the flag may add its year
+
+    metadata = dict(raw.metadata)
+    if cleaned.dropped:
+        metadata["dropped"] = cleaned.dropped
+    return Article(
+        text=text, title=title.strip(), source=raw.source, url=raw.url,
+        outlet=raw.outlet or cleaned.outlet, author=raw.author or cleaned.author,
+        published=date, place=cleaned.place, language=raw.language or detect_language(text),
+        metadata=metadata, sentences=sentences,
+    )
+
+
+def detect_language(text: str) -> str:
+    if len(text) < 20:
+        return "und"
+    import py3langid
+
+    return py3langid.classify(text[:5000])[0]
+
+
+def _same(a: str, b: str) -> bool:
+    return a.strip().lower() == b.strip().lower()

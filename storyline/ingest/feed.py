@@ -1,0 +1,62 @@
+"""RSS/Atom feed files: one article per entry, full content when present."""
+from __future__ import annotations
+
+import re
+
+from ..errors import InputError
+from ..model import PartialDate
+from .raw import RawArticle
+
+
+def looks_like_feed(text: str) -> bool:
+    head = text[:2000].lower()
+    return "<rss" in head or "<feed" in head or "<rdf:rdf" in head
+
+
+def read_feed(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]:
+    import feedparser
+
+    parsed = feedparser.parse(text, sanitize_html=True, resolve_relative_uris=False)
+    if not parsed.entries:
+        problem = f"not a feed or no entries ({parsed.get('bozo_exception', 'no items')})"
+        raise InputError(name, problem)
+    outlet = (parsed.feed.get("title") or "").strip() or None
+    articles, errors = [], []
+    for i, entry in enumerate(parsed.entries):
+        where = f"{name}#{i + 1}"
+        body = ""
+        if entry.get("content"):
+            body = max((c.get("value", "") for c in entry.content), key=len)
+        body = body or entry.get("summary", "") or entry.get("description", "")
+        text_body = html_fragment_to_text(body)
+        if not text_body.strip():
+            errors.append(InputError(where, "feed entry has no text"))
+            continue
+        published = PartialDate()
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        if stamp:
+            published = PartialDate(stamp.tm_year, stamp.tm_mon, stamp.tm_mday)
+        articles.append(RawArticle(
+            source=where, text=text_body, title=(entry.get("title") or "").strip(),
+            url=entry.get("link"), outlet=outlet, author=entry.get("author"), published=published,
+            metadata={k: entry[k] for k in ("id", "tags") if entry.get(k)} | {"feed": name},
+        ))
+    return articles, errors
+
+
+def html_fragment_to_text(fragment: str) -> str:
+    """Text of an HTML fragment with block elements as paragraph breaks."""
+    if "<" not in fragment:
+        return fragment
+    import lxml.html
+
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except Exception:
+        return re.sub(r"<[^>]+>", " ", fragment)
+    for bad in root.xpath("//script|//style|//iframe|//noscript"):
+        bad.drop_tree()
+    for block in root.xpath("//p|//div|//br|//li|//h1|//h2|//h3|//h4|//blockquote"):
+        block.tail = "\n" + (block.tail or "")
+    return root.text_content()
+

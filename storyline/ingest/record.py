@@ -1,0 +1,71 @@
+"""JSON / JSON Lines articles: fields url, title, text, published, outlet,
+author; any other field is kept as metadata."""
+from __future__ import annotations
+
+import json
+
+from ..errors import InputError
+from .dates import parse_published
+from .raw import RawArticle
+
+KNOWN = {"url", "title", "text", "published", "outlet", "author", "language"}
+
+
+def read_json(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]:
+    """Articles and per-record errors: one bad line never sinks the others."""
+    articles: list[RawArticle] = []
+    errors: list[InputError] = []
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            records = [(f"{name}[{i}]", r) for i, r in enumerate(json.loads(stripped))]
+        except ValueError as e:
+            raise InputError(name, f"invalid JSON ({e})") from e
+    else:
+        records = []
+        for lineno, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            where = f"{name}:{lineno}"
+            try:
+                records.append((where, json.loads(line)))
+            except ValueError as e:
+                if lineno == 1 and stripped.startswith("{") and len(text.splitlines()) > 1:
+                    try:  # a single pretty-printed JSON object
+                        records = [(name, json.loads(text))]
+                        break
+                    except ValueError:
+                        pass
+                errors.append(InputError(where, f"invalid JSON ({e.msg})"))
+    for where, record in records:
+        try:
+            articles.append(record_to_raw(where, record))
+        except InputError as e:
+            errors.append(e)
+    return articles, errors
+
+
+def record_to_raw(where: str, record) -> RawArticle:
+    if not isinstance(record, dict):
+        raise InputError(where, "record is not a JSON object")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(where, "record has no 'text'")
+    raw = RawArticle(source=where, text=text)
+    apply_fields(raw, record, where)
+    return raw
+
+
+def apply_fields(raw: RawArticle, record: dict, where: str, keep_text: bool = False) -> None:
+    """Copy known fields onto raw (strings only), the rest into metadata."""
+    for key in ("url", "title", "outlet", "author", "language"):
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            raise InputError(where, f"field '{key}' must be a string")
+        if value:
+            setattr(raw, key, value.strip())
+    if record.get("published"):
+        raw.published = parse_published(str(record["published"]), where)
+    if raw.url and raw.source == where and not keep_text:
+        raw.metadata["record"] = where
+    raw.metadata.update({k: v for k, v in record.items() if k not in KNOWN})

@@ -1,0 +1,216 @@
+"""SQLite store: articles, their sentences, stories and cached analysis.
+
+One file, WAL mode, schema versioned with PRAGMA user_version and a list of
+migrations. Writes happen in one transaction per batch, so a crash leaves
+either the whole batch or none of it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .errors import StorylineError
+from .model import Article, PartialDate, Sentence
+
+DEFAULT_DB = Path.home() / ".local" / "share" / "storyline" / "storyline.db"
+
+# Each entry moves the schema from version i to i+1. Never edit a released
+# entry: append a new one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        url TEXT,
+        outlet TEXT,
+        title TEXT NOT NULL,
+        author TEXT,
+        published TEXT,
+        place TEXT,
+        language TEXT NOT NULL,
+        text TEXT NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
+    );
+    CREATE TABLE sentences (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        paragraph INTEGER NOT NULL,
+        PRIMARY KEY (article_id, idx)
+    );
+    CREATE TABLE stories (
+        id TEXT PRIMARY KEY,
+        headline TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL DEFAULT (datetime('now'))
+    );
+    CREATE TABLE story_articles (
+        story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        PRIMARY KEY (story_id, article_id)
+    );
+    CREATE INDEX story_articles_article ON story_articles(article_id);
+    CREATE TABLE cache (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value BLOB NOT NULL,
+        PRIMARY KEY (kind, key)
+    );
+    """,
+]
+
+
+def default_db_path() -> Path:
+    env = os.environ.get("STORYLINE_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+class Store:
+    """A storyline database. Use as a context manager or call close()."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path is not None else default_db_path()
+        if str(self.path) != ":memory:":
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StorylineError(f"{self.path}: cannot create database folder ({e.strerror})") from e
+        try:
+            self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            if str(self.path) != ":memory:":
+                self.db.execute("PRAGMA journal_mode = WAL")
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            raise StorylineError(f"{self.path}: cannot open database ({e})") from e
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- schema -------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise StorylineError(
+                f"{self.path}: database schema v{version} is newer than this storyline (v{len(MIGRATIONS)})"
+            )
+        for i in range(version, len(MIGRATIONS)):
+            with self.transaction():
+                for statement in _split_sql(MIGRATIONS[i]):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {i + 1}")
+
+    def transaction(self) -> "_Transaction":
+        return _Transaction(self.db)
+
+    # -- articles -----------------------------------------------------------
+    def has_article(self, article_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is not None
+
+    def add_articles(self, articles: Iterable[Article]) -> list[Article]:
+        """Store a batch in one transaction; returns the articles that were new."""
+        added: list[Article] = []
+        with self.transaction():
+            for a in articles:
+                if self.has_article(a.id) or any(a.id == b.id for b in added):
+                    continue
+                self.db.execute(
+                    "INSERT INTO articles (id, source, url, outlet, title, author, published, place,"
+                    " language, text, metadata) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (a.id, a.source, a.url, a.outlet, a.title, a.author, a.published.iso(), a.place,
+                     a.language, a.text, json.dumps(a.metadata, ensure_ascii=False, default=str)),
+                )
+                self.db.executemany(
+                    'INSERT INTO sentences (article_id, idx, start, "end", paragraph) VALUES (?,?,?,?,?)',
+                    [(a.id, s.index, s.start, s.end, s.paragraph) for s in a.sentences],
+                )
+                added.append(a)
+        return added
+
+    def get_article(self, article_id: str) -> Article:
+        row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            row = self._unique_prefix("articles", article_id)
+        return self._article_from_row(row)
+
+    def articles(self, ids: Iterable[str] | None = None) -> Iterator[Article]:
+        if ids is None:
+            rows = self.db.execute("SELECT * FROM articles ORDER BY published, ingested_at, id")
+            for row in rows.fetchall():
+                yield self._article_from_row(row)
+        else:
+            for article_id in ids:
+                yield self.get_article(article_id)
+
+    def count_articles(self) -> int:
+        return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def _article_from_row(self, row: sqlite3.Row) -> Article:
+        sentences = [
+            Sentence(r["idx"], r["start"], r["end"], row["text"][r["start"]:r["end"]], r["paragraph"])
+            for r in self.db.execute(
+                'SELECT idx, start, "end", paragraph FROM sentences WHERE article_id = ? ORDER BY idx',
+                (row["id"],),
+            )
+        ]
+        return Article(
+            id=row["id"], text=row["text"], title=row["title"], source=row["source"], url=row["url"],
+            outlet=row["outlet"], author=row["author"], published=PartialDate.parse(row["published"]),
+            place=row["place"], language=row["language"], metadata=json.loads(row["metadata"]),
+            sentences=sentences,
+        )
+
+    def _unique_prefix(self, table: str, prefix: str) -> sqlite3.Row:
+        rows = self.db.execute(
+            f"SELECT * FROM {table} WHERE id LIKE ? || '%' LIMIT 2", (prefix,)
+        ).fetchall()
+        if len(rows) != 1:
+            what = "no" if not rows else "more than one"
+            raise StorylineError(f"{self.path}: {what} {table[:-1]} with id {prefix!r}")
+        return rows[0]
+
+    # -- cache of per-article/per-story analysis ----------------------------
+    def cache_get(self, kind: str, key: str) -> bytes | None:
+        row = self.db.execute("SELECT value FROM cache WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        return row[0] if row else None
+
+    def cache_put(self, kind: str, key: str, value: bytes) -> None:
+        self.db.execute("INSERT OR REPLACE INTO cache (kind, key, value) VALUES (?,?,?)", (kind, key, value))
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.db.execute("COMMIT")
+        else:
+            self.db.execute("ROLLBACK")
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements (executescript would commit our transaction)."""
+    return [s.strip() for s in script.split(";") if s.strip()]

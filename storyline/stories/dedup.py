@@ -1,0 +1,93 @@
+"""Syndicated and near-duplicate copies: the same wire story reprinted by
+several outlets (whole, partial or lightly edited).
+
+Word 5-gram shingles, MinHash signatures and an LSH index find candidate
+pairs fast; a candidate is a copy when the shingles of the shorter text are
+mostly contained in the longer one (containment, not Jaccard, so a partial
+reprint of the first half of a wire story still counts).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..model import Article
+
+SHINGLE = 5
+NUM_PERM = 128
+LSH_THRESHOLD = 0.3  # Jaccard at which LSH reports candidates; containment decides
+COPY_CONTAINMENT = 0.5  # share of the shorter text's shingles found in the other
+
+
+def shingles(text: str, k: int = SHINGLE) -> set[str]:
+    words = re.findall(r"\w+", text.lower())
+    if len(words) < k:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i:i + k]) for i in range(len(words) - k + 1)}
+
+
+def containment(a: set[str], b: set[str]) -> float:
+    """Share of the smaller set that lies in the other."""
+    if not a or not b:
+        return 0.0
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return len(small & large) / len(small)
+
+
+@dataclass
+class CopyIndex:
+    """Streaming index: add articles one by one, learn which earlier article
+    each is a copy of. The first-seen article of a group is its original."""
+
+    threshold: float = COPY_CONTAINMENT
+    _lsh: object = None
+    _shingles: dict[str, set[str]] = field(default_factory=dict)
+    original_of: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from datasketch import MinHashLSH
+
+        self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+
+    def add(self, article_id: str, text: str) -> str | None:
+        """Index the article; return the id of the original it copies, if any."""
+        if article_id in self._shingles:
+            return self.original_of.get(article_id)
+        sh = shingles(text)
+        mh = _minhash(sh)
+        best, best_score = None, self.threshold
+        for other in self._lsh.query(mh):
+            score = containment(sh, self._shingles[other])
+            if score >= best_score:
+                best, best_score = other, score
+        self._shingles[article_id] = sh
+        self._lsh.insert(article_id, mh)
+        if best is not None:
+            self.original_of[article_id] = self.original_of.get(best, best)
+        return self.original_of.get(article_id)
+
+
+def find_copies(articles: list[Article]) -> dict[str, str]:
+    """{copy id: original id} over the articles, earliest published first."""
+    index = CopyIndex()
+    for a in sorted(articles, key=lambda a: (a.published.sort_key(), a.id)):
+        index.add(a.id, a.text)
+    return dict(index.original_of)
+
+
+def independent_groups(articles: list[Article]) -> list[list[Article]]:
+    """Articles grouped by independent origin: each group is one original
+    and its copies, so len(result) counts independent sources."""
+    copies = find_copies(articles)
+    groups: dict[str, list[Article]] = {}
+    for a in articles:
+        groups.setdefault(copies.get(a.id, a.id), []).append(a)
+    return list(groups.values())
+
+
+def _minhash(sh: set[str]):
+    from datasketch import MinHash
+
+    mh = MinHash(num_perm=NUM_PERM)
+    mh.update_batch([s.encode("utf-8") for s in sh])
+    return mh
