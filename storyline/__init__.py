@@ -29,7 +29,7 @@ def read(paths: list[str] | str, published: str | None = None) -> list[Article]:
 
 def brief(sources, words: int = 100, published: str | None = None) -> Brief:
     """The cited brief of one story: sources are paths or Article objects."""
-    from .brief.build import make_brief
+    from .report.build import make_brief
 
     if isinstance(sources, str):
         sources = [sources]
@@ -41,6 +41,6 @@ def brief(sources, words: int = 100, published: str | None = None) -> Brief:
 
 
 def render(b: Brief, fmt: str = "md") -> str:
-    from .brief.render import render as _render
+    from .report.render import render as _render
 
     return _render(b, fmt)

@@ -137,6 +137,7 @@ class Citation:
     sentence: int
     start: int
     end: int
+    text: str = field(default="", compare=False)  # the cited source text, filled in by the brief
 
 
 @dataclass

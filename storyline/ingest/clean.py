@@ -31,7 +31,8 @@ BOILERPLATE = re.compile(
         loading(?:\.\.\.|…)? | (?:all\ rights\ reserved|copyright\ ©?|©).* |
         (?:image|photo|picture|video)(?:\ caption)?:.* | (?:getty\ images|ap\ photo|reuters).{0,40} |
         you\ (?:may|might)\ also\ like:? | recommended(?:\ for\ you)?:? | trending(?:\ now)?:? |
-        this\ (?:article|story)\ (?:has\ been|was)\ (?:updated|corrected).*
+        this\ (?:article|story)\ (?:has\ been|was)\ (?:updated|corrected).* |
+        (?:what\ do\ you\ think\?\s*)?(?:tell|let)\ us\ (?:what\ you\ think|in\ the\ comments).*
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -81,13 +82,13 @@ def clean_paragraphs(paragraphs: list[str], title: str = "") -> Cleaned:
         if BOILERPLATE.match(para.strip(" .")) and len(para.split()) <= 12:
             out.dropped.append(f"boilerplate: {para}")
             continue
-        if is_caption(para):
-            out.dropped.append(f"caption: {para}")
-            continue
         if len(out.paragraphs) < 3:
             para = _take_byline(para, out)
             if not para:
                 continue
+        if is_caption(para):
+            out.dropped.append(f"caption: {para}")
+            continue
         out.paragraphs.append(para)
     out.paragraphs = _drop_repeats(out.paragraphs, out.dropped)
     return out
@@ -114,6 +115,7 @@ def _take_byline(para: str, out: Cleaned) -> str:
     if m and (re.match(rf"\s*(?:{DASH}|,|\||$)", m.group("rest")) or not m.group("rest").strip()):
         out.author = out.author or m.group("author").strip()
         para = _take_segments(m.group("rest"), out)
+        para = para.strip(" –—-|,")
         out.dropped.append(f"byline: {m.group(0)[: len(m.group(0)) - len(para)].strip()}")
     m = DATELINE.match(para)
     if m and not _looks_like_sentence_start(m.group("place")):
@@ -124,25 +126,39 @@ def _take_byline(para: str, out: Cleaned) -> str:
     return para.strip()
 
 
+SEPARATOR = re.compile(r"\s*(?:[–—|,]|--?)\s*")
+SEGMENT = re.compile(r"([^–—|,]{1,60}?(?:,\s*\d{4})?)(?=\s*(?:[–—|,]|\s--?\s)|\s*$)")
+
+
 def _take_segments(rest: str, out: Cleaned) -> str:
-    """Read ' – New York Times – 3 May – WASHINGTON — text' segment by segment."""
+    """Read ' – New York Times – 3 May – WASHINGTON — text' segment by segment;
+    stop at the first segment that is not a date, place or outlet."""
     while True:
-        m = re.match(rf"\s*(?:{DASH}{{1,2}}|,|\|)\s*([^–—|,]{{1,60}}?)\s*(?={DASH}{{1,2}}\s|,|\||$)", rest)
-        if not m:
+        sep = SEPARATOR.match(rest)
+        if not sep:
             return rest
-        seg = m.group(1).strip()
-        date = parse_day_month(seg)
+        after = rest[sep.end():]
+        seg = SEGMENT.match(after)
+        if not seg:
+            return after
+        text = seg.group(1).strip()
+        date = parse_day_month(text)
         if date.precision != "unknown":
             out.date = date
-        elif seg.isupper() and len(seg) > 2:
-            out.place = out.place or seg.strip()
-        elif re.match(r"^[A-Z][\w.&' ]+$", seg) and len(seg.split()) <= 5:
-            out.outlet = out.outlet or seg
+        elif text.isupper() and len(text) > 2:
+            out.place = out.place or text
+        elif _is_name(text) and not out.outlet:
+            out.outlet = text
         else:
-            return rest
-        rest = rest[m.end():]
-        if re.match(rf"\s*{DASH}{{1,2}}\s+[A-Z“\"]", rest) and out.place:
-            return re.sub(rf"^\s*{DASH}{{1,2}}\s+", "", rest)
+            return after
+        rest = after[seg.end():]
+
+
+def _is_name(text: str) -> bool:
+    """Title Case words only, e.g. 'New York Times', 'The Guardian'."""
+    words = text.split()
+    small = {"of", "the", "and", "&", "de"}
+    return 1 <= len(words) <= 5 and all(w[:1].isupper() or w.lower() in small for w in words) and words[0][:1].isupper()
 
 
 def parse_day_month(text: str) -> PartialDate:

@@ -38,7 +38,8 @@ def read_feed(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]
             published = PartialDate(stamp.tm_year, stamp.tm_mon, stamp.tm_mday)
         articles.append(RawArticle(
             source=where, text=text_body, title=(entry.get("title") or "").strip(),
-            url=entry.get("link"), outlet=outlet, author=entry.get("author"), published=published,
+            url=entry.get("link"), outlet=outlet, published=published,
+            author=_author_name(entry.get("author")),
             metadata={k: entry[k] for k in ("id", "tags") if entry.get(k)} | {"feed": name},
         ))
     return articles, errors
@@ -60,3 +61,11 @@ def html_fragment_to_text(fragment: str) -> str:
         block.tail = "\n" + (block.tail or "")
     return root.text_content()
 
+
+
+def _author_name(author: str | None) -> str | None:
+    """RSS writes 'desk@example.com (Jon Brask)': keep the name."""
+    if not author:
+        return None
+    m = re.search(r"\(([^()@]+)\)\s*$", author)
+    return (m.group(1) if m and "@" in author else author).strip()

@@ -1,0 +1,340 @@
+"""Named entities of a story, canonicalised.
+
+spaCy finds the mentions; this module strips honorifics and titles off them
+(keeping titles as the entity's role), folds spelling variants to one key
+("Vladimir V. Putin" / "Vladimir Putin", "U.S." / "United States") and links
+bare surnames ("Mr Trump") to the one full name in the story they can belong
+to. Seats of government used as metonyms ("the Kremlin") are organisations
+with a `stands_for` attribute.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..model import Article, Citation
+
+KEPT_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP"}
+# NORP ("Russian", "Syrian") is kept for look-ups but is not a "who" worth listing.
+LISTED_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT"}
+
+HONORIFICS = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "dr": None, "sir": "m", "dame": "f",
+              "lord": "m", "lady": "f", "prof": None}
+HONORIFIC_RE = r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Prof)\.?"
+
+# Titles that precede a name; longest first so "Vice President" beats "President".
+ROLE_WORDS = sorted([
+    "President", "Vice President", "President-elect", "Prime Minister", "Deputy Prime Minister", "Chancellor",
+    "Secretary of State", "Secretary-General", "Secretary General", "Foreign Minister", "Defence Minister",
+    "Defense Minister", "Finance Minister", "Interior Minister", "Minister", "Foreign Secretary",
+    "Home Secretary", "Defense Secretary", "Defence Secretary", "Treasury Secretary", "Attorney General",
+    "Secretary", "Ambassador", "Senator", "Sen.", "Representative", "Rep.", "Governor", "Gov.", "Mayor",
+    "King", "Queen", "Crown Prince", "Prince", "Princess", "Pope", "Premier", "Emir", "Sheikh", "General",
+    "Gen.", "Admiral", "Judge", "Chief Justice", "Justice", "Speaker", "Commissioner", "Director",
+    "Chairman", "Chairwoman", "Chief Executive", "Spokesman", "Spokeswoman", "Spokesperson", "Leader",
+    "Archbishop", "Bishop", "Cardinal", "Colonel", "Lieutenant", "Captain", "Coach", "Foreign Ministry spokesman",
+], key=len, reverse=True)
+_ROLE_ALT = "|".join(re.escape(r) for r in ROLE_WORDS)
+# "[Russian] President [Mr] " right before a name; qualifiers are capitalised words.
+TITLE_BEFORE = re.compile(
+    rf"(?P<qual>(?:[A-Z][\w.’'-]*\s+){{0,3}})(?P<role>{_ROLE_ALT})\s+(?:(?P<hon>{HONORIFIC_RE})\s+)?$")
+HONORIFIC_BEFORE = re.compile(rf"(?P<hon>{HONORIFIC_RE})\s+$")
+OF_PLACE_AFTER = re.compile(r"^\s+of\s+(?P<place>(?:the\s+)?[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})")
+# Capitalised words that open a sentence or clause, not part of a title qualifier.
+NOT_QUALIFIERS = {"The", "A", "An", "But", "And", "Yet", "So", "Then", "When", "After", "Before", "While",
+                  "As", "In", "On", "At", "Former", "Also", "If", "Of", "For", "With", "By", "To", "Under"}
+
+PARTICLES = ("al-", "el-", " al ", "el ")
+
+# Spelling variants of well-known places and bodies -> (key, display name). Data, not special cases.
+NAME_ALIASES = {
+    "us": "United States", "usa": "United States", "united states": "United States",
+    "united states of america": "United States", "america": "United States",
+    "uk": "United Kingdom", "united kingdom": "United Kingdom", "britain": "United Kingdom",
+    "great britain": "United Kingdom", "un": "United Nations", "united nations": "United Nations",
+    "eu": "European Union", "european union": "European Union", "uae": "United Arab Emirates",
+    "united arab emirates": "United Arab Emirates", "ussr": "Soviet Union", "soviet union": "Soviet Union",
+}
+
+# Seats of government and institutions named for the power they stand for.
+METONYMS = {
+    "white house": "US administration", "kremlin": "Russian government", "downing street": "UK government",
+    "number 10": "UK government", "elysee": "French presidency", "elysee palace": "French presidency",
+    "pentagon": "US Department of Defense", "capitol hill": "US Congress", "zhongnanhai": "Chinese leadership",
+    "blue house": "South Korean presidency", "quai d'orsay": "French foreign ministry",
+    "foggy bottom": "US State Department", "whitehall": "UK civil service", "bankova": "Ukrainian presidency",
+    "kantei": "Japanese prime minister's office", "holy see": "Vatican", "westminster": "UK Parliament",
+}
+_METONYM_RE = re.compile(
+    r"\b(?:the\s+)?(White House|Kremlin|Downing Street|Number 10|Elysee Palace|Élysée Palace|Elysee|Élysée|"
+    r"Pentagon|Capitol Hill|Zhongnanhai|Blue House|Quai d'Orsay|Foggy Bottom|Whitehall|Bankova|Kantei|"
+    r"Holy See)\b")
+
+
+@dataclass
+class Mention:
+    """One occurrence of a name in an article."""
+
+    article_id: str
+    start: int  # char offsets of the name itself (titles excluded)
+    end: int
+    text: str  # the name as written, possessive and titles stripped
+    label: str
+    sentence: int
+    surface: str  # as written with its title: "Mr Trump", "Russian President Vladimir Putin"
+    role: str | None = None
+    gender: str | None = None  # "m"/"f" from an honorific
+
+
+@dataclass
+class Entity:
+    key: str
+    name: str
+    type: str
+    role: str | None
+    stands_for: str | None
+    gender: str | None
+    mentions: list[Mention] = field(default_factory=list)
+
+    @property
+    def article_ids(self) -> list[str]:
+        return list(dict.fromkeys(m.article_id for m in self.mentions))
+
+    def aliases(self) -> list[str]:
+        return [s for s, _ in Counter(m.surface for m in self.mentions).most_common()]
+
+    def to_dict(self, articles: dict[str, Article]) -> dict:
+        cites = []
+        for aid in self.article_ids:
+            first = min((m for m in self.mentions if m.article_id == aid), key=lambda m: m.start)
+            s = articles[aid].sentences[first.sentence] if aid in articles and articles[aid].sentences else None
+            cites.append(Citation(aid, first.sentence, s.start if s else first.start, s.end if s else first.end))
+        return {"name": self.name, "type": self.type, "role": self.role, "stands_for": self.stands_for,
+                "aliases": self.aliases(), "mentions": len(self.mentions), "article_ids": self.article_ids,
+                "citations": cites}
+
+
+@dataclass
+class StoryEntities:
+    """The canonical entities of one story and a look-up from text offsets to them."""
+
+    entities: list[Entity]
+    by_article: dict[str, list[tuple[Mention, Entity]]]
+
+    def at(self, article_id: str, start: int, end: int) -> Entity | None:
+        """The entity whose mention overlaps the char span [start, end)."""
+        for m, e in self.by_article.get(article_id, []):
+            if m.start < end and start < m.end:
+                return e
+        return None
+
+    def before(self, article_id: str, pos: int, lo: int = 0) -> list[tuple[Mention, Entity]]:
+        """Mentions in [lo, pos), nearest first."""
+        return [(m, e) for m, e in reversed(self.by_article.get(article_id, [])) if lo <= m.start and m.end <= pos]
+
+    def listed(self, min_mentions: int = 2) -> list[Entity]:
+        """Entities worth a line in a brief, most mentioned (across sources) first. A one-off
+        single-word name is more often a tagging slip than a person the story is about."""
+        keep = [e for e in self.entities if e.type in LISTED_LABELS
+                and (len(e.mentions) >= min_mentions or e.role or len(e.name.split()) > 1)]
+        return sorted(keep, key=lambda e: (-len(e.article_ids), -len(e.mentions), e.name))
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII with curly quotes and accents folded."""
+    text = text.replace("’", "'").replace("‘", "'")
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def strip_possessive(text: str) -> str:
+    return re.sub(r"(?:['’]s|['’])$", "", text.strip())
+
+
+def canonical_key(name: str, label: str | None = None) -> str:
+    """Spelling-independent key for a name, usable across the store:
+    titles, honorifics, middle initials, possessives and particles removed."""
+    text = strip_possessive(name)
+    while True:  # leading titles/honorifics: "President Donald Trump" -> "Donald Trump"
+        m = re.match(rf"^(?:the\s+)?(?:(?:[A-Z][\w.-]*\s+){{0,2}}(?:{_ROLE_ALT})|{HONORIFIC_RE})\s+(?=[A-Z])", text)
+        if not m or label not in (None, "PERSON"):
+            break
+        text = text[m.end():]
+    key = fold(text)
+    key = re.sub(r"^the\s+", "", key)
+    if label in (None, "PERSON"):
+        key = re.sub(r"\b[a-z]\.(?=\s)", " ", key)  # middle initials "V."
+    for p in PARTICLES:
+        key = key.replace(" " + p, " ")
+        if key.startswith(p):
+            key = key[len(p):]
+    key = re.sub(r"[.]", "", key)
+    key = re.sub(r"[^\w&' -]+", " ", key)
+    key = re.sub(r"\s+", " ", key).strip()
+    if label != "PERSON" and key in NAME_ALIASES:
+        key = fold(NAME_ALIASES[key])
+    return key
+
+
+def find_mentions(article: Article, doc) -> list[Mention]:
+    """Entity mentions of one article from its spaCy Doc (parsed from article.text)."""
+    text = article.text
+    starts = [s.start for s in article.sentences]
+    mentions: list[Mention] = []
+    title_spans: list[tuple[int, int]] = []
+    for ent in doc.ents:
+        if ent.label_ not in KEPT_LABELS:
+            continue
+        start, end = ent.start_char, ent.end_char
+        name = text[start:end]
+        lead = re.match(r"^(?:the|The)\s+", name)
+        if lead:
+            start += lead.end()
+        name = strip_possessive(text[start:end])
+        end = start + len(name)
+        if not name or not any(c.isalpha() for c in name):
+            continue
+        label = ent.label_
+        role = hon = None
+        # titles written inside the entity span ("President Trump")
+        if label == "PERSON":
+            while True:
+                m = re.match(rf"^(?:(?P<role>{_ROLE_ALT})|(?P<hon>{HONORIFIC_RE}))\s+(?=[A-Z])", name)
+                if not m:
+                    break
+                role = role or m.group("role")
+                hon = hon or m.group("hon")
+                start += m.end()
+                name = name[m.end():]
+        prefix = text[max(0, start - 80):start]
+        surface_start = start
+        tm = TITLE_BEFORE.search(prefix)
+        if tm and label in ("PERSON",):
+            qual = [w for w in tm.group("qual").split()]
+            while qual and qual[0] in NOT_QUALIFIERS:
+                qual.pop(0)
+            role = " ".join(qual + [tm.group("role")])
+            hon = hon or tm.group("hon")
+            surface_start = start - len(prefix) + tm.start() + tm.group("qual").find(qual[0]) if qual \
+                else start - len(prefix) + tm.start("role")
+            title_spans.append((surface_start, start))
+        elif label == "PERSON":
+            hm = HONORIFIC_BEFORE.search(prefix)
+            if hm:
+                hon = hm.group("hon")
+                surface_start = start - len(prefix) + hm.start()
+        if role and label == "PERSON":
+            om = OF_PLACE_AFTER.match(text[end:end + 60])
+            if om and not role.endswith(" of State"):
+                role = f"{role} of {re.sub(r'^the ', '', om.group('place'))}"
+        gender = HONORIFICS.get(fold(hon).rstrip(".")) if hon else None
+        mentions.append(Mention(article.id, start, end, name, label, _sentence_of(starts, start),
+                                text[surface_start:end], role, gender))
+    # A name inside a title ("State" in "Secretary of State") is not a mention.
+    mentions = [m for m in mentions if not any(s <= m.start and m.end <= e for s, e in title_spans)]
+    taken = [(m.start, m.end) for m in mentions]
+    for m in _METONYM_RE.finditer(text):
+        s, e = m.start(1), m.end(1)
+        if not any(a < e and s < b for a, b in taken):
+            mentions.append(Mention(article.id, s, e, m.group(1), "ORG", _sentence_of(starts, s), m.group(1)))
+    return sorted(mentions, key=lambda m: m.start)
+
+
+def _sentence_of(starts: list[int], pos: int) -> int:
+    import bisect
+
+    return max(0, bisect.bisect_right(starts, pos) - 1)
+
+
+def canonicalise(mentions: list[Mention]) -> StoryEntities:
+    """Group the mentions of a story into entities."""
+    keys = {id(m): canonical_key(m.text, "PERSON" if m.label == "PERSON" else m.label) for m in mentions}
+    persons = [m for m in mentions if m.label == "PERSON"]
+    # Full names cluster on (first, last); a middle name or initial does not split them.
+    full: dict[tuple[str, str], list[Mention]] = {}
+    for m in persons:
+        toks = keys[id(m)].split()
+        if len(toks) >= 2:
+            full.setdefault((toks[0], toks[-1]), []).append(m)
+    groups: dict[str, list[Mention]] = {}
+    person_group_of_surname: dict[str, list[tuple[str, str]]] = {}
+    for fl in full:
+        person_group_of_surname.setdefault(fl[1], []).append(fl)
+        groups[" ".join(fl)] = list(full[fl])
+    for m in mentions:
+        k = keys[id(m)]
+        toks = k.split()
+        if m.label == "PERSON" and len(toks) >= 2:
+            continue
+        if len(toks) == 1 and (m.label == "PERSON" or m.label == "ORG" and k in person_group_of_surname):
+            # A bare surname belongs to the one full name that ends with it; when two
+            # people share it, an honorific's gender may decide, else it stays apart.
+            cands = person_group_of_surname.get(k, [])
+            if len(cands) > 1 and m.gender:
+                cands = [c for c in cands if _gender(full[c]) in (m.gender, None)]
+            if len(cands) == 1:
+                groups[" ".join(cands[0])].append(m)
+                continue
+            if m.label == "ORG":
+                groups.setdefault(k, []).append(m)
+                continue
+        groups.setdefault(k, []).append(m)
+    _merge_acronyms(groups)
+    entities = [_make_entity(k, ms) for k, ms in groups.items()]
+    by_article: dict[str, list[tuple[Mention, Entity]]] = {}
+    for e in entities:
+        for m in e.mentions:
+            by_article.setdefault(m.article_id, []).append((m, e))
+    for v in by_article.values():
+        v.sort(key=lambda me: me[0].start)
+    entities.sort(key=lambda e: (-len(e.article_ids), -len(e.mentions), e.name))
+    return StoryEntities(entities, by_article)
+
+
+def _gender(ms: list[Mention]) -> str | None:
+    g = Counter(m.gender for m in ms if m.gender).most_common(1)
+    return g[0][0] if g else None
+
+
+def _merge_acronyms(groups: dict[str, list[Mention]]) -> None:
+    """"FBI" joins "Federal Bureau of Investigation" when both occur in the story."""
+    initials = {}
+    for k, ms in groups.items():
+        words = [w for w in k.split() if w not in ("of", "the", "and", "for", "&")]
+        if len(words) >= 2 and ms[0].label != "PERSON":
+            initials.setdefault("".join(w[0] for w in words), []).append(k)
+    for k in list(groups):
+        ms = groups[k]
+        if " " in k or ms[0].label == "PERSON" or not ms[0].text.replace(".", "").isupper():
+            continue
+        target = initials.get(k, [])
+        if len(target) == 1 and target[0] in groups and target[0] != k:
+            groups[target[0]].extend(groups.pop(k))
+
+
+def _make_entity(key: str, ms: list[Mention]) -> Entity:
+    ms.sort(key=lambda m: (m.article_id, m.start))
+    labels = Counter(m.label for m in ms)
+    etype = "PERSON" if any(m.label == "PERSON" and len(m.text.split()) > 1 for m in ms) \
+        else labels.most_common(1)[0][0]
+    stands_for = METONYMS.get(key) or METONYMS.get(fold(key))
+    if stands_for:
+        etype = "ORG"
+    forms = Counter(m.text for m in ms if etype != "PERSON" or len(m.text.split()) > 1) \
+        or Counter(m.text for m in ms)
+    name = sorted(forms.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0][0]
+    if etype != "PERSON" and key in {fold(v) for v in NAME_ALIASES.values()}:
+        name = next(v for v in NAME_ALIASES.values() if fold(v) == key)
+    if stands_for and name.islower():
+        name = name.title()
+    roles = Counter(m.role for m in ms if m.role)
+    role = sorted(roles.items(), key=lambda kv: (-kv[1], -len(kv[0])))[0][0] if roles else None
+    return Entity(key, name, etype, role, stands_for, _gender(ms), ms)
+
+
+def story_entities(articles: list[Article], docs: list) -> StoryEntities:
+    """Canonical entities over the articles of one story (docs[i] parses articles[i].text)."""
+    mentions = [m for a, d in zip(articles, docs) for m in find_mentions(a, d)]
+    return canonicalise(mentions)

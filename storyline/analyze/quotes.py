@@ -1,0 +1,496 @@
+"""Who said what: direct quotes and reported statements with their speakers.
+
+Quote marks are found by a scanner (curly, straight, single curly; a quote
+left open at a paragraph's end runs to that end, the newspaper convention for
+multi-paragraph quotes). The speaker comes from the dependency parse: the
+speech verb outside the quote marks and its subject, resolved to a canonical
+entity of the story; pronouns and "the president" point back to a named
+person. A quote sentence with no attribution continues the quote before it.
+The same quote carried by several outlets (whole, partial, with ellipses or
+other punctuation) is merged into one quote with several citations.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..model import Article, Citation
+from .entities import Entity, StoryEntities, fold
+
+# Verbs that attribute a direct quote (lemmas as the en_core_web_sm lemmatizer gives them).
+QUOTE_VERBS = {
+    "say", "tell", "write", "tweet", "post", "add", "describe", "call", "deny", "insist", "warn", "claim",
+    "announce", "declare", "state", "explain", "argue", "ask", "reply", "respond", "answer", "note", "stress",
+    "emphasize", "emphasise", "urge", "acknowledge", "admit", "suggest", "predict", "promise", "vow", "pledge",
+    "dismiss", "reject", "accuse", "charge", "complain", "concede", "conclude", "continue", "recall", "report",
+    "quip", "joke", "shout", "scream", "testify", "assert", "maintain", "agree", "confirm", "brand", "label",
+    "term", "praise", "criticize", "criticise", "condemn", "hail", "thank",
+}
+# Verbs that introduce a reported statement ("X said that ...", "X denied that ...").
+REPORT_VERBS = {
+    "say", "tell", "announce", "deny", "describe", "claim", "insist", "warn", "add", "state", "confirm",
+    "dismiss", "reject", "accuse", "emphasize", "emphasise", "stress", "argue", "acknowledge", "admit", "vow",
+    "pledge", "promise", "predict", "declare", "write", "tweet", "report", "assert", "maintain",
+}
+SUBJECT_DEPS = {"nsubj", "nsubjpass"}
+# Nouns that stand for the body they speak for: "a Kremlin spokesman".
+SPOKES_NOUNS = {"spokesman", "spokeswoman", "spokesperson", "official", "officials", "statement", "readout",
+                "secretary", "ministry", "office", "aide", "aides", "source", "sources", "representative"}
+PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
+OPENERS = {"“": "”", '"': '"', "‘": "’"}
+
+
+@dataclass
+class Quote:
+    """A quote or reported statement in one article."""
+
+    article_id: str
+    kind: str  # "direct" | "reported"
+    fragments: list[str]  # the quoted words; several for split or partial quotes
+    spans: list[tuple[int, int]]  # char spans of the fragments (quote marks excluded)
+    sentences: list[int]
+    paragraph: int
+    verb: str | None = None
+    speaker: Entity | None = None
+    speaker_text: str | None = None
+    inherited: bool = False  # speaker taken from the quote before (no attribution of its own)
+    frag_sentences: list[int] = field(default_factory=list)  # sentence of each fragment
+
+    @property
+    def text(self) -> str:
+        """Fragments of one sentence are a partial quote ("a" … "b"); a quote that goes on in
+        the next sentence after "he said" reads as one."""
+        if self.kind != "direct":
+            return self.fragments[0]
+        out = self.fragments[0]
+        for k in range(1, len(self.fragments)):
+            if self.frag_sentences[k] == self.frag_sentences[k - 1]:
+                out += " … " + self.fragments[k]
+            else:  # "“A,” he said. “B.”" reads "A. B."
+                out += ("" if out[-1:] in ".!?" else ".") + " " + self.fragments[k]
+        return out
+
+
+@dataclass
+class _Mark:
+    start: int  # inner span, quote marks excluded
+    end: int
+    paragraph: int
+    closed: bool
+
+
+def find_quote_spans(article: Article) -> list[_Mark]:
+    """Inner spans of quoted text, paragraph by paragraph."""
+    marks: list[_Mark] = []
+    text = article.text
+    for p, (ps, pe) in _paragraph_bounds(article).items():
+        i = ps
+        while i < pe:
+            ch = text[i]
+            if ch in OPENERS and _opens(text, i, ps):
+                close = _find_close(text, i + 1, pe, OPENERS[ch])
+                inner_end = close if close is not None else pe
+                if any(c.isalpha() for c in text[i + 1:inner_end]):
+                    marks.append(_Mark(i + 1, inner_end, p, close is not None))
+                i = (close if close is not None else pe) + 1
+            else:
+                i += 1
+    return marks
+
+
+def _opens(text: str, i: int, ps: int) -> bool:
+    ch = text[i]
+    prev = text[i - 1] if i > ps else " "
+    nxt = text[i + 1] if i + 1 < len(text) else " "
+    if ch == "“":
+        return True
+    # straight and single quotes open only at a word start ("rock 'n' roll", "Trump’s" don't)
+    return (prev.isspace() or prev in "([—–-:") and not nxt.isspace()
+
+
+def _find_close(text: str, j: int, pe: int, closer: str) -> int | None:
+    while j < pe:
+        if text[j] == closer:
+            if closer == "’":  # an apostrophe inside a word is not a closing quote
+                nxt = text[j + 1] if j + 1 < len(text) else " "
+                if text[j - 1].isalpha() and nxt.isalpha():
+                    j += 1
+                    continue
+            return j
+        j += 1
+    return None
+
+
+def _paragraph_bounds(article: Article) -> dict[int, tuple[int, int]]:
+    bounds: dict[int, tuple[int, int]] = {}
+    for s in article.sentences:
+        lo, hi = bounds.get(s.paragraph, (s.start, s.end))
+        bounds[s.paragraph] = (min(lo, s.start), max(hi, s.end))
+    return bounds
+
+
+def extract_quotes(article: Article, doc, ents: StoryEntities) -> list[Quote]:
+    """Direct quotes and reported statements of one article (doc parses article.text)."""
+    marks = find_quote_spans(article)
+    inside = [(m.start - 1, m.end + 1) for m in marks]
+    sent_of = _sentence_index(article)
+    direct: list[Quote] = []
+    for m in marks:
+        sents = sorted({sent_of(m.start), sent_of(max(m.start, m.end - 1))})
+        verb_tok = _attribution_verb(article, doc, m, sents, inside)
+        q = Quote(article.id, "direct", [article.text[m.start:m.end].strip().rstrip(",")], [(m.start, m.end)],
+                  list(range(sents[0], sents[-1] + 1)), m.paragraph, frag_sentences=[sents[0]])
+        if verb_tok is not None:
+            q.verb = verb_tok.text.lower()
+            q.speaker, q.speaker_text = _speaker(article, doc, verb_tok, ents)
+        prev = direct[-1] if direct else None
+        if verb_tok is None and prev is not None and _continues(article, prev, q, inside):
+            if prev.paragraph == q.paragraph or _same_verb_sentence(prev, q):
+                _extend(prev, q)
+                continue
+            q.verb, q.speaker, q.speaker_text, q.inherited = prev.verb, prev.speaker, prev.speaker_text, True
+        elif verb_tok is not None and prev is not None and prev.sentences[-1] == q.sentences[0] \
+                and prev.verb == q.verb and prev.speaker is q.speaker and prev.speaker_text == q.speaker_text:
+            _extend(prev, q)  # two partial quotes hung on one verb: "as “a” and “b”"
+            continue
+        direct.append(q)
+    # Short fragments with nobody saying them are scare quotes or titles, not quotes.
+    direct = [q for q in direct if q.verb or sum(len(f.split()) for f in q.fragments) >= 4]
+    return direct + _reported(article, doc, ents, inside)
+
+
+def _extend(prev: Quote, q: Quote) -> None:
+    prev.fragments += q.fragments
+    prev.spans += q.spans
+    prev.frag_sentences += q.frag_sentences
+    prev.sentences = sorted(set(prev.sentences) | set(q.sentences))
+
+
+def _same_verb_sentence(prev: Quote, q: Quote) -> bool:
+    return prev.sentences[-1] == q.sentences[0]
+
+
+def _continues(article: Article, prev: Quote, q: Quote, inside) -> bool:
+    """q has no attribution: it continues prev when nothing but quoted text lies between them
+    and q fills its sentence(s), or both sit in one sentence."""
+    if prev.sentences[-1] == q.sentences[0]:
+        return True
+    first = article.sentences[q.sentences[0]]
+    last = article.sentences[q.sentences[-1]]
+    outside = _outside_text(article.text, first.start, last.end, inside)
+    if any(c.isalpha() for c in outside):
+        return False
+    if q.paragraph == prev.paragraph:
+        return True
+    # the previous paragraph must end with prev's sentence
+    prev_last = article.sentences[prev.sentences[-1]]
+    nxt = article.sentences[prev_last.index + 1] if prev_last.index + 1 < len(article.sentences) else None
+    return q.paragraph == prev.paragraph + 1 and nxt is not None and nxt.paragraph == q.paragraph \
+        and nxt.index == q.sentences[0] and prev.speaker is not None
+
+
+def _outside_text(text: str, lo: int, hi: int, inside: list[tuple[int, int]]) -> str:
+    chars = list(text[lo:hi])
+    for a, b in inside:
+        for k in range(max(a, lo), min(b, hi)):
+            chars[k - lo] = " "
+    return "".join(chars)
+
+
+def _sentence_index(article: Article):
+    import bisect
+
+    starts = [s.start for s in article.sentences]
+    return lambda pos: max(0, bisect.bisect_right(starts, pos) - 1)
+
+
+def _in_any(pos: int, spans) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+def _attribution_verb(article: Article, doc, m: _Mark, sents: list[int], inside):
+    """The speech verb outside quote marks that governs this quote, if any."""
+    lo = article.sentences[sents[0]].start
+    hi = article.sentences[sents[-1]].end
+    cands = []
+    for tok in doc.char_span(lo, hi, alignment_mode="expand") or []:
+        if tok.lemma_.lower() not in QUOTE_VERBS or tok.pos_ not in ("VERB", "AUX") or _in_any(tok.idx, inside):
+            continue
+        left, right = tok.left_edge.idx, tok.right_edge.idx + len(tok.right_edge)
+        governs = left <= m.start and m.end <= right
+        dist = min(abs(tok.idx - m.start), abs(tok.idx - m.end))
+        cands.append((not governs, dist, tok))
+    if cands:
+        cands.sort(key=lambda c: (c[0], c[1]))
+        not_governs, _, tok = cands[0]
+        if not not_governs or _subject(tok) is not None:
+            return tok
+    # "X said:" at the end of the sentence before
+    if sents[0] > 0:
+        prev = article.sentences[sents[0] - 1]
+        if prev.text.rstrip().endswith(":"):
+            for tok in reversed(list(doc.char_span(prev.start, prev.end, alignment_mode="expand") or [])):
+                if tok.lemma_.lower() in QUOTE_VERBS and tok.pos_ == "VERB" and not _in_any(tok.idx, inside):
+                    return tok
+    return None
+
+
+def _subjects(verb):
+    """Candidate subjects of a speech verb with the number of clause levels climbed
+    ("to say" / "calling" take the subject of the clause they hang on)."""
+    tok, depth = verb, 0
+    for _ in range(3):
+        for c in tok.children:
+            if c.dep_ in SUBJECT_DEPS:
+                yield c, depth
+            if c.dep_ == "agent":
+                for g in c.children:
+                    if g.dep_ == "pobj":
+                        yield g, depth
+        if tok.dep_ in ("xcomp", "advcl", "conj", "acl") and tok.head is not tok:
+            tok, depth = tok.head, depth + 1
+        else:
+            break
+    for c in verb.children:  # "according to X"
+        if c.lower_ == "according":
+            for p in c.children:
+                for g in p.children:
+                    if g.dep_ == "pobj":
+                        yield g, 0
+
+
+def _subject(verb):
+    return next(iter(_subjects(verb)), (None, 0))[0]
+
+
+def _speaker(article: Article, doc, verb, ents: StoryEntities) -> tuple[Entity | None, str | None]:
+    """The speaking entity and the subject phrase as written. A clause with several subjects is
+    a misparse and gives nobody. Past the verb's own clause only a person or an organisation is
+    taken: a place there is more likely a misparsed noun than a speaker."""
+    levels: dict[int, list] = {}
+    for subj, depth in _subjects(verb):
+        levels.setdefault(depth, []).append(subj)
+    for depth in sorted(levels):
+        subjects = levels[depth]
+        if len(subjects) > 1:
+            return None, None
+        e = resolve_mention(article, doc, subjects[0], ents)
+        if e is None:
+            return None, _phrase(subjects[0])
+        if depth == 0 or e.type in ("PERSON", "ORG"):
+            return e, _phrase(subjects[0])
+    return None, None
+
+
+def _phrase(tok) -> str:
+    keep = {tok.i} | {c.i for c in tok.children if c.dep_ in ("compound", "flat", "det", "amod", "poss")}
+    return " ".join(t.text for t in tok.doc[min(keep):max(keep) + 1])
+
+
+def resolve_mention(article: Article, doc, tok, ents: StoryEntities) -> Entity | None:
+    """The entity a subject token stands for: a name, a pronoun or "the <role>"."""
+    e = ents.at(article.id, tok.idx, tok.idx + len(tok))
+    if e is not None:
+        return e
+    low = tok.lower_
+    if tok.pos_ == "PRON":
+        return _antecedent(article, doc, tok, ents)
+    if low in SPOKES_NOUNS:
+        for c in tok.children:
+            if c.dep_ == "compound":
+                e = ents.at(article.id, c.idx, c.idx + len(c))
+                if e is not None and e.type in ("ORG", "GPE"):
+                    return e
+        return None
+    if any(c.lower_ == "the" for c in tok.children):
+        return _role_antecedent(article, tok, ents)
+    return None
+
+
+def _sentence_subject_entity(article: Article, doc, sent_index: int, ents: StoryEntities) -> Entity | None:
+    s = article.sentences[sent_index]
+    span = doc.char_span(s.start, s.end, alignment_mode="expand")
+    if span is None:
+        return None
+    for tok in span:
+        if tok.dep_ in SUBJECT_DEPS and (tok.head.dep_ == "ROOT" or tok.head.head.dep_ == "ROOT"):
+            e = ents.at(article.id, tok.idx, tok.idx + len(tok))
+            if e is not None:
+                return e
+    return None
+
+
+def _antecedent(article: Article, doc, tok, ents: StoryEntities) -> Entity | None:
+    """He/she -> the named person the previous sentence is about; it/they -> a body.
+    Only an unambiguous reading is taken."""
+    low = tok.lower_
+    gender = PRONOUN_GENDER.get(low)
+    want = ("PERSON",) if low in ("he", "she", "him", "her") else ("ORG", "GPE") if low in ("it", "they") else ()
+    if not want:
+        return None
+    s_idx = _sentence_index(article)(tok.idx)
+    s = article.sentences[s_idx]
+    # a name earlier in the same sentence, as the subject of a clause
+    for m, e in ents.before(article.id, tok.idx, s.start):
+        mt = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if e.type in want and mt is not None and mt.root.dep_ in SUBJECT_DEPS and _gender_ok(e, gender):
+            return e
+    if s_idx == 0:
+        return None
+    e = _sentence_subject_entity(article, doc, s_idx - 1, ents)
+    if e is not None and e.type in want and _gender_ok(e, gender):
+        return e
+    prev = article.sentences[s_idx - 1]
+    named = {e.key: e for m, e in ents.before(article.id, s.start, prev.start)
+             if e.type in want and _gender_ok(e, gender)}
+    return next(iter(named.values())) if len(named) == 1 else None
+
+
+def _gender_ok(e: Entity, gender: str | None) -> bool:
+    return gender is None or e.gender is None or e.gender == gender
+
+
+def _role_antecedent(article: Article, tok, ents: StoryEntities) -> Entity | None:
+    """"the president" -> the latest person mentioned before whose role is a president."""
+    for m, e in ents.before(article.id, tok.idx):
+        if e.type == "PERSON" and e.role and tok.lower_ in fold(e.role).split():
+            return e
+    return None
+
+
+def _reported(article: Article, doc, ents: StoryEntities, inside) -> list[Quote]:
+    """"X said (that) ...", "X denied that ...", "X described Y as Z": statements whose
+    content is not in quote marks, with a named (or resolved) speaker."""
+    out: list[Quote] = []
+    sent_of = _sentence_index(article)
+    for tok in doc:
+        if tok.lemma_.lower() not in REPORT_VERBS or tok.pos_ != "VERB" or _in_any(tok.idx, inside):
+            continue
+        if any(c.dep_ == "neg" for c in tok.children):
+            continue
+        content = _content(tok)
+        if content is None:
+            continue
+        lo, hi = content[0].idx, content[-1].idx + len(content[-1])
+        if any(a < hi and lo < b for a, b in inside):
+            continue  # carries a direct quote; that is reported as the quote
+        subj = _subject(tok)
+        if subj is None or subj.i > tok.i and tok.lemma_ != "say":
+            continue
+        speaker, phrase = _speaker(article, doc, tok, ents)
+        if speaker is None:
+            continue
+        text = re.sub(r"^that\s+", "", article.text[lo:hi].strip().rstrip(",;"))
+        if len(text.split()) < 3:
+            continue
+        s = sent_of(tok.idx)
+        out.append(Quote(article.id, "reported", [text], [(lo, hi)], sorted({s, sent_of(hi - 1)}),
+                         article.sentences[s].paragraph, tok.text.lower(), speaker, phrase))
+    return out
+
+
+def _content(verb):
+    """Tokens of what was said: the that-clause, or "Y as Z" after describe, or the object of deny."""
+    for c in verb.children:
+        if c.dep_ == "ccomp" or (c.dep_ == "parataxis" and verb.lemma_ == "say"):
+            return list(c.subtree) if c.i > verb.i else _clause_before(verb, c)
+    lemma = verb.lemma_.lower()
+    if lemma in ("describe", "deny", "dismiss", "reject", "accuse", "announce", "confirm", "warn", "acknowledge"):
+        obj = [c for c in verb.children if c.dep_ in ("dobj", "prep", "advcl", "xcomp") and c.i > verb.i]
+        if obj and any(c.dep_ == "dobj" for c in obj):
+            toks = sorted({t for c in obj for t in c.subtree}, key=lambda t: t.i)
+            return toks
+    return None
+
+
+def _clause_before(verb, clause):
+    """"A cease-fire is the main priority, Mr. Putin said." -> the clause before the comma."""
+    toks = [t for t in clause.subtree if t.i < verb.i]
+    while toks and toks[-1].is_punct:
+        toks.pop()
+    return toks or None
+
+
+# ---- merging one quote carried by several outlets ----
+
+def norm_words(text: str) -> list[str]:
+    t = fold(text).replace("&", " and ")
+    t = re.sub(r"(?<=\w)\.(?=\w)", "", t)  # U.S.A. -> usa
+    return re.findall(r"[a-z0-9]+", t)
+
+
+def _pieces(q: Quote) -> list[list[str]]:
+    """Word lists of the quote's fragments, split again at ellipses."""
+    out = []
+    for f in q.fragments:
+        for piece in re.split(r"\.\.\.|…", f):
+            w = norm_words(piece)
+            if w:
+                out.append(w)
+    return out
+
+
+def same_quote(a: Quote, b: Quote) -> bool:
+    """Same words: one quote's fragments all appear, in the other's text, or the
+    two differ only by a few words (punctuation, a dropped word)."""
+    if a.kind != b.kind:
+        return False
+    if a.speaker is not None and b.speaker is not None and a.speaker.key != b.speaker.key:
+        return False
+    pa, pb = _pieces(a), _pieces(b)
+    wa, wb = sum(len(p) for p in pa), sum(len(p) for p in pb)
+    if not wa or not wb:
+        return False
+    short, long_ = (pa, pb) if wa <= wb else (pb, pa)
+    long_text = " " + " ".join(" ".join(p) for p in long_) + " "
+    matched = sum(len(p) for p in short)
+    if matched >= 4 and all(f" {' '.join(p)} " in long_text for p in short):
+        # a lone short partial quote needs the same speaker to count
+        return matched >= 6 or (a.speaker is not None and b.speaker is not None)
+    sa, sb = " ".join(" ".join(p) for p in pa), " ".join(" ".join(p) for p in pb)
+    return min(wa, wb) >= 6 and difflib.SequenceMatcher(None, sa, sb).ratio() >= 0.85
+
+
+def merge_quotes(quotes: list[Quote], articles: dict[str, Article]) -> list[dict]:
+    """One dict per distinct quote, with every article that carries it."""
+    parent = list(range(len(quotes)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(quotes)):
+        for j in range(i + 1, len(quotes)):
+            if find(i) != find(j) and same_quote(quotes[i], quotes[j]):
+                parent[find(j)] = find(i)
+    groups: dict[int, list[Quote]] = {}
+    for i, q in enumerate(quotes):
+        groups.setdefault(find(i), []).append(q)
+    out = []
+    for members in groups.values():
+        best = max(members, key=lambda q: (sum(len(f) for f in q.fragments), q.speaker is not None))
+        speakers = Counter(q.speaker.key for q in members if q.speaker is not None)
+        speaker = next((q.speaker for q in members if speakers and q.speaker is not None
+                        and q.speaker.key == speakers.most_common(1)[0][0]), None)
+        verbs = Counter(q.verb for q in members if q.verb)
+        cites = [_citation(articles[q.article_id], q) for q in members]
+        out.append({
+            "speaker": speaker.name if speaker else None,
+            "speaker_type": speaker.type if speaker else None,
+            "speaker_text": best.speaker_text,
+            "verb": best.verb or (verbs.most_common(1)[0][0] if verbs else None),
+            "text": best.text, "kind": best.kind,
+            "article_ids": list(dict.fromkeys(q.article_id for q in members)),
+            "citations": cites,
+            "_members": members,
+        })
+    return out
+
+
+def _citation(article: Article, q: Quote) -> Citation:
+    first, last = article.sentences[q.sentences[0]], article.sentences[q.sentences[-1]]
+    return Citation(article.id, first.index, first.start, last.end)

@@ -1,0 +1,72 @@
+"""Articles of one story -> Brief (summary, key points, sources, analysis)."""
+from __future__ import annotations
+
+from dataclasses import fields, replace
+
+from ..model import Article, Brief, Citation, CitedText, SourceRef
+from ..stories.dedup import find_copies
+from .summarize import summarize
+
+
+def make_brief(articles: list[Article], words: int = 100, story_id: str | None = None) -> Brief:
+    english = [a for a in articles if a.language == "en"]
+    notes = [f"{a.label}: language '{a.language}', left out of the English-only analysis"
+             for a in articles if a.language != "en"]
+    ordered = sorted(english, key=lambda a: (a.published.sort_key(), a.label, a.id))
+    summary, key_points = summarize(ordered, words=words)
+    brief = Brief(
+        headline=_headline(ordered, summary),
+        summary=summary,
+        key_points=key_points,
+        sources=_sources(ordered),
+        story_id=story_id,
+        notes=notes,
+    )
+    _fill_citation_text(brief, articles)
+    return brief
+
+
+def _fill_citation_text(brief: Brief, articles: list[Article]) -> None:
+    """Give every citation in every section the exact source text it points at."""
+    by_id = {a.id: a for a in articles}
+
+    def fill(value):
+        if isinstance(value, Citation):
+            article = by_id.get(value.article_id)
+            return replace(value, text=article.text[value.start:value.end]) if article else value
+        if isinstance(value, CitedText):
+            value.citations = [fill(c) for c in value.citations]
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                value[k] = fill(v)
+        elif isinstance(value, list):
+            value[:] = [fill(v) for v in value]
+        return value
+
+    for f in fields(brief):
+        fill(getattr(brief, f.name))
+
+
+def _sources(articles: list[Article]) -> list[SourceRef]:
+    copies = find_copies(articles)
+    number = {a.id: i for i, a in enumerate(articles, 1)}
+    return [
+        SourceRef(number=number[a.id], article_id=a.id, outlet=a.outlet, title=a.title,
+                  published=a.published.iso(), source=a.source, url=a.url,
+                  copy_of=number.get(copies[a.id]) if a.id in copies else None)
+        for a in articles
+    ]
+
+
+def _headline(articles: list[Article], summary) -> str:
+    """The title of the source whose text the summary draws on most."""
+    if not articles:
+        return "(no articles)"
+    cited: dict[str, int] = {}
+    for item in summary:
+        for aid in item.article_ids():
+            cited[aid] = cited.get(aid, 0) + 1
+    titled = [a for a in articles if a.title]
+    if titled:
+        return max(titled, key=lambda a: (cited.get(a.id, 0), -articles.index(a))).title
+    return summary[0].text if summary else articles[0].sentences[0].text
