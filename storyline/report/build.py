@@ -70,3 +70,24 @@ def _headline(articles: list[Article], summary) -> str:
     if titled:
         return max(titled, key=lambda a: (cited.get(a.id, 0), -articles.index(a))).title
     return summary[0].text if summary else articles[0].sentences[0].text
+
+
+BRIEF_CACHE_VERSION = "1"
+
+
+def cached_brief(store, articles: list[Article], words: int = 100, story_id: str | None = None) -> Brief:
+    """make_brief, cached in the store under the exact set of articles (and
+    words), so a story's brief is computed once until its articles change."""
+    import hashlib
+    import pickle
+
+    key = hashlib.sha256(
+        "|".join([BRIEF_CACHE_VERSION, str(words), str(story_id)] + sorted(a.id for a in articles)).encode()
+    ).hexdigest()
+    blob = store.cache_get("brief", key)
+    if blob is not None:
+        return pickle.loads(blob)
+    brief = make_brief(articles, words=words, story_id=story_id)
+    with store.transaction():
+        store.cache_put("brief", key, pickle.dumps(brief))
+    return brief

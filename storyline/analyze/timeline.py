@@ -1,0 +1,391 @@
+"""The timeline of one story: dated events with relative dates resolved, the
+same event from several sources merged, and how the coverage developed.
+
+Reference date per article: its publication date; else the latest date its
+text pins down; a missing year is taken from the story's other dated
+evidence (said so in the notes), never guessed. A stated date can be later
+than the writing (reposts, updates): an article that previews a weekday as
+future while the story reports that weekday as past was written on or before
+that day, and its relative dates are read against that day instead.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from ..ingest.dates import complete_year
+from ..model import Article, Citation, PartialDate
+from .temporal import (WEEKDAYS, Reference, TimeExpression, date_label, find_expressions, resolve_expressions,
+                       sentence_docs)
+
+ACTOR_LABELS = ("PERSON", "ORG", "GPE")
+TITLE_WORDS = re.compile(r"^(?:Mr|Mrs|Ms|Dr|President|Chancellor|Secretary|Prime Minister|Sen|Rep)\.?\s+")
+# Same date and this similar (MiniLM cosine of the two sentences) = same event;
+# a shared actor that few of the story's dated sentences name lowers the bar.
+SAME_EVENT = 0.55
+SAME_EVENT_WITH_ACTOR = 0.45
+DESCRIPTION_TOKENS = 30
+
+
+@dataclass
+class Timeline:
+    entries: list[dict] = field(default_factory=list)
+    development: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    references: dict[str, dict] = field(default_factory=dict)  # article id -> reference used
+    main_event: dict | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # article id -> label
+
+
+@dataclass
+class _ArticleTimes:
+    article: Article
+    expressions: list[TimeExpression]
+    stated: Reference
+    reference: Reference
+    order: int
+
+
+def build_timeline(articles: list[Article], docs: dict[str, list] | None = None, nlp=None) -> Timeline:
+    """The timeline of one story. docs: optional per-sentence spaCy docs from
+    temporal.sentence_docs (parsed here, once, when not given)."""
+    tl = Timeline(sources={a.id: a.label for a in articles})
+    if not articles:
+        return tl
+    if docs is None:
+        docs = sentence_docs(articles, nlp)
+    items = [_ArticleTimes(a, find_expressions(a, docs[a.id]), Reference(), Reference(), i)
+             for i, a in enumerate(articles)]
+    _stated_references(items, tl.notes)
+    for it in items:
+        it.reference = it.stated
+        resolve_expressions(it.expressions, it.reference)
+    _reestimate_written(items, tl.notes)
+    for it in items:
+        ref = it.reference
+        tl.references[it.article.id] = {"date": ref.date.iso(), "source": ref.source,
+                                        "year_inferred": ref.year_inferred,
+                                        "stated": it.stated.date.iso()}
+    entries = _merge([e for it in items for e in _entries(it, docs[it.article.id])])
+    entries.sort(key=_chronological)
+    tl.entries = entries
+    items.sort(key=_publication_order)
+    tl.main_event = _main_event(entries)
+    tl.development = _development(items, entries, tl.main_event)
+    for e in entries:
+        for k in ("_sort", "_year", "_position"):
+            del e[k]
+    if any(e["date"] is None or e["date"].startswith("--") for e in entries):
+        tl.notes.append("Some dates have no known year: they are given as day/month or weekday "
+                        "with 'year unknown', not guessed.")
+    return tl
+
+
+# ---------------------------------------------------------------- reference dates
+
+def _stated_references(items: list[_ArticleTimes], notes: list[str]) -> None:
+    """Published date, else the latest date the text pins down; then a missing
+    year from the story's other dated evidence; else the story's date, coarsely."""
+    for it in items:
+        pub = it.article.published
+        if pub.precision != "unknown":
+            it.stated = Reference(pub, "published")
+            continue
+        pinned = [PartialDate(e.spec.year, e.spec.month, e.spec.day) for e in it.expressions
+                  if e.spec.kind == "calendar" and e.spec.day and not e.spec.end]
+        if pinned:
+            latest = max(pinned, key=lambda d: ((d.year or 0), d.month, d.day))
+            # Written on or after that date, but when exactly is unknown: no weekday reading against it.
+            it.stated = Reference(latest, "text", fine=False)
+            notes.append(f"{it.article.label}: no publication date; read against the latest date its text "
+                         f"pins down ({date_label(latest)}).")
+    evidence = [(it, it.stated.date) for it in items if it.stated.date.year is not None]
+    for it in items:
+        ref = it.stated
+        if ref.source == "none" or ref.date.year is not None or ref.date.month is None:
+            continue
+        years = {complete_year(ref.date, ev).year for other, ev in evidence if other is not it}
+        own = {e.spec.year for e in it.expressions if e.spec.kind == "calendar" and e.spec.year and e.spec.day}
+        if len(years) == 1:
+            (year,) = years
+            it.stated = replace(ref, date=replace(ref.date, year=year), year_inferred=True)
+            sources = ", ".join(o.article.label for o, ev in evidence if o is not it)
+            notes.append(f"{it.article.label}: year of its date {date_label(ref.date).replace(' (year unknown)', '')} "
+                         f"inferred as {year} from the story's other dated articles ({sources}).")
+        elif len(own) == 1:
+            (year,) = own
+            it.stated = replace(ref, date=complete_year(ref.date, PartialDate(year)), year_inferred=True)
+            notes.append(f"{it.article.label}: year inferred as {it.stated.date.year} from a full date in its text.")
+        else:
+            notes.append(f"{it.article.label}: date {date_label(ref.date)}; no dated evidence in the story "
+                         f"gives the year, so dates read against it have no year.")
+    dated = [it.stated for it in items if it.stated.source != "none"]
+    if not dated:
+        notes.append("No article of the story has a known date: relative dates (weekdays, 'last year') "
+                     "stay unresolved.")
+        return
+    latest = max(dated, key=lambda r: r.date.sort_key())
+    for it in items:
+        if it.stated.source == "none":
+            # Same story, probably the same news cycle, but the day is a guess:
+            # months and years may be read against it, weekdays may not.
+            it.stated = Reference(latest.date, "story", latest.year_inferred, fine=False)
+            notes.append(f"{it.article.label}: no date of its own; months and years read against the story's "
+                         f"latest date ({date_label(latest.date)}), weekdays left unresolved.")
+
+
+def _reestimate_written(items: list[_ArticleTimes], notes: list[str]) -> None:
+    """Move an article's reference back to the day it was written when its own
+    wording says so: a weekday named as future that the article itself (in a
+    past-tense clause) or another article of the story reports as past names
+    that past day, so the stated date is a later repost or update."""
+    fine = [it for it in items if it.stated.fine and it.stated.full]
+    if not fine:
+        return
+    story_latest = max(it.stated.full for it in fine)
+    past_days: dict[int, list[tuple[date, _ArticleTimes]]] = {}
+    for it in fine:
+        for e in it.expressions:
+            if e.spec.kind == "weekday" and e.tense == "past" and e.value.start:
+                past_days.setdefault(e.spec.weekday, []).append((e.value.start.to_date(), it))
+    for it in fine:
+        stated = it.stated.full
+        written, why = None, None
+        for e in it.expressions:
+            if e.spec.kind != "weekday" or e.tense != "future" or not e.value.start or e.spec.direction:
+                continue
+            ahead = e.value.start.to_date()
+            if ahead <= stated:
+                continue
+            for day, source in past_days.get(e.spec.weekday, []):
+                same_article = source is it
+                # Another article's evidence counts only when the future reading
+                # would lie beyond every date the story states.
+                if not 0 <= (stated - day).days <= 6 or (not same_article and ahead <= story_latest):
+                    continue
+                if written is None or day < written:
+                    written = day
+                    why = ("its own past-tense mention of the same day" if same_article
+                           else f"{source.article.label}, which reports {WEEKDAYS[e.spec.weekday].capitalize()} as past")
+        if written is not None:
+            it.reference = Reference(PartialDate.from_date(written), "written", it.stated.year_inferred)
+            resolve_expressions(it.expressions, it.reference)
+            notes.append(f"{it.article.label}: stated date {date_label(it.stated.date)}, but it previews "
+                         f"{WEEKDAYS[written.weekday()].capitalize()} as future while {why}: written on or before "
+                         f"{date_label(it.reference.date)}, and its relative dates are read against that day.")
+
+
+# ---------------------------------------------------------------- events
+
+def _entries(it: _ArticleTimes, docs: list) -> list[dict]:
+    """One candidate entry per temporal expression of a dated action."""
+    out = []
+    for e in it.expressions:
+        if e.spec.kind == "days" and e.in_quote:
+            continue  # a speaker's "today" in a quote dates nothing the reader can place
+        sentence = it.article.sentences[e.sentence]
+        doc = docs[e.sentence]
+        span = doc.char_span(e.start - sentence.start, e.end - sentence.start, alignment_mode="expand")
+        description = _description(doc, span)
+        out.append({
+            "date": e.value.iso, "label": e.value.label, "granularity": e.value.granularity,
+            "tense": e.tense, "year_inferred": e.value.year_inferred,
+            "text": description.text.strip(" ,;:") if hasattr(description, "text") else description,
+            "actors": _actors(doc, description if hasattr(description, "ents") else doc),
+            "article_ids": [it.article.id],
+            "citations": [Citation(it.article.id, sentence.index, sentence.start, sentence.end)],
+            "expressions": [e.text],
+            "_sort": e.value.start.sort_key() if e.value.start else None,
+            "_year": e.value.start.year if e.value.start else None,
+            "_sentence": sentence.text, "_position": (it.order, e.sentence),
+            "_written": it.reference.date.to_date(),
+        })
+    return out
+
+
+def _description(doc, span):
+    """The clause around the date: the smallest ancestor subtree with a verb
+    and at most DESCRIPTION_TOKENS tokens, else the sentence cut to a window."""
+    token = span.root
+    while True:
+        sub = doc[token.left_edge.i:token.right_edge.i + 1]
+        if len(sub) > DESCRIPTION_TOKENS:
+            break
+        if any(t.pos_ in ("VERB", "AUX") for t in sub) and len(sub) >= 6:
+            return sub
+        if token.head is token:
+            return doc[:]
+        token = token.head
+    if len(doc) <= DESCRIPTION_TOKENS:
+        return doc[:]
+    lo = max(0, min(span.start - DESCRIPTION_TOKENS // 2, len(doc) - DESCRIPTION_TOKENS))
+    window = doc[lo:lo + DESCRIPTION_TOKENS]
+    return ("… " if lo else "") + window.text + (" …" if lo + DESCRIPTION_TOKENS < len(doc) else "")
+
+
+def _actors(doc, span) -> list[str]:
+    names = []
+    for ent in getattr(span, "ents", doc.ents):
+        if ent.label_ in ACTOR_LABELS:
+            name = TITLE_WORDS.sub("", ent.text.replace("’s", "").replace("'s", "")).strip()
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def _merge(entries: list[dict]) -> list[dict]:
+    """One entry per event: entries with the same date whose sentences are
+    alike (or alike enough and naming the same uncommon actor) are merged."""
+    by_date: dict[str, list[int]] = {}
+    for i, e in enumerate(entries):
+        by_date.setdefault(e["date"] or e["label"], []).append(i)
+    candidates = [idx for idx in by_date.values() if len(idx) > 1]
+    if not candidates:
+        return [_public(e, [e]) for e in entries]
+    from .nlp import embed
+
+    flat = sorted({i for idx in candidates for i in idx})
+    vectors = dict(zip(flat, embed([entries[i]["_sentence"] for i in flat])))
+    mentions: dict[str, int] = {}
+    for e in entries:
+        for a in set(e["actors"]):
+            mentions[a] = mentions.get(a, 0) + 1
+    common = max(2, len(entries) // 3)
+    parent = list(range(len(entries)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for idx in candidates:
+        for x, i in enumerate(idx):
+            for j in idx[x + 1:]:
+                a, b = entries[i], entries[j]
+                if a["citations"][0] == b["citations"][0]:
+                    continue  # two dates of one sentence are two events
+                sim = float(vectors[i] @ vectors[j])
+                rare = {n for n in set(a["actors"]) & set(b["actors"]) if mentions[n] <= common}
+                if sim >= SAME_EVENT or (rare and sim >= SAME_EVENT_WITH_ACTOR):
+                    parent[find(j)] = find(i)
+    groups: dict[int, list[dict]] = {}
+    for i, e in enumerate(entries):
+        groups.setdefault(find(i), []).append(e)
+    return [_public(group[0], group) for group in groups.values()]
+
+
+def _public(first: dict, group: list[dict]) -> dict:
+    group = sorted(group, key=lambda e: e["_position"])
+    head = group[0]
+    merged = {k: v for k, v in head.items() if not k.startswith("_")}
+    merged["actors"] = list(dict.fromkeys(a for e in group for a in e["actors"]))
+    merged["article_ids"] = list(dict.fromkeys(a for e in group for a in e["article_ids"]))
+    merged["citations"] = [c for e in group for c in e["citations"]]
+    merged["expressions"] = [x for e in group for x in e["expressions"]]
+    latest = max(group, key=lambda e: (e["_written"] or date.min, e["_position"]))
+    merged["tense"] = latest["tense"]  # as the most recent source sees it
+    merged["tenses"] = {e["article_ids"][0]: e["tense"] for e in group}
+    merged["year_inferred"] = any(e["year_inferred"] for e in group)
+    for k in ("_sort", "_year", "_position"):
+        merged[k] = head[k]
+    return merged
+
+
+def _chronological(e: dict):
+    """Dated first (by date, coarser before finer within it), then dates without
+    a year (by month/day), then undated; ties in text order."""
+    if e["_sort"] is None:
+        return (2, (0, 0, 0), e["_position"])
+    return (0 if e["_year"] is not None else 1, e["_sort"], e["_position"])
+
+
+# ---------------------------------------------------------------- development
+
+def _publication_order(it: _ArticleTimes):
+    ref = it.reference.date if it.reference.source in ("published", "written") else it.stated.date
+    known = it.stated.source in ("published", "written") or it.reference.source == "written"
+    return (0 if known else 1, ref.sort_key(), it.article.published.sort_key(), it.order)
+
+
+def _main_event(entries: list[dict]) -> dict | None:
+    """The news peg: the day-level date that most articles (then mentions) name;
+    its earliest-placed entry describes it."""
+    daily = [e for e in entries if e["granularity"] in ("day", "weekday")]
+    if not daily:
+        return None
+    key = lambda e: e["date"] or e["label"]  # noqa: E731
+    counts: dict[str, tuple[set, int]] = {}
+    for e in daily:
+        arts, n = counts.get(key(e), (set(), 0))
+        counts[key(e)] = (arts | set(e["article_ids"]), n + len(e["citations"]))
+    best = max(counts, key=lambda k: (len(counts[k][0]), counts[k][1]))
+    return min((e for e in daily if key(e) == best), key=lambda e: (-len(e["article_ids"]), e["_position"]))
+
+
+def _development(items: list[_ArticleTimes], entries: list[dict], main: dict | None) -> list[dict]:
+    out, seen, previous = [], set(), None
+    main_key = (main["date"] or main["label"]) if main else None
+    for it in items:
+        aid = it.article.id
+        written = _written_relative(it, main, main_key)
+        adds = []
+        if previous == "before" and written == "after" and main:
+            adds.append(f"reports {main['label']} as having happened; earlier coverage previewed it")
+        new = [e for e in entries if aid in e["article_ids"] and id(e) not in seen]
+        for e in new:
+            seen.add(id(e))
+        adds += [f"{e['label']}: {_short(e['text'])}" for e in new]
+        out.append({"article_id": aid, "published": it.article.published.iso(),
+                    "written_estimate": it.reference.date.iso() if it.reference.source == "written" else None,
+                    "written": written, "adds": adds})
+        previous = written if written != "unknown" else previous
+    return out
+
+
+def _written_relative(it: _ArticleTimes, main: dict | None, main_key: str | None) -> str:
+    """Was the article written before or after the main event?"""
+    if main is None:
+        return "unknown"
+    mentions = [e for e in it.expressions if (e.value.iso or e.value.label) == main_key]
+    written = it.reference.full if it.reference.fine else None
+    main_day = PartialDate.parse(main["date"].split("/")[0]).to_date() if main["date"] else None
+    if written and main_day and written != main_day:
+        return "before" if written < main_day else "after"
+    if any(e.tense == "future" for e in mentions):
+        return "before"
+    if mentions:
+        return "after" if all(e.tense == "past" for e in mentions) else "unknown"
+    return "unknown"
+
+
+def _short(text: str, words: int = 14) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+# ---------------------------------------------------------------- text output
+
+def format_timeline_text(tl: Timeline) -> str:
+    """Plain text for `storyline timeline STORY`."""
+    numbers = {aid: n for n, aid in enumerate(tl.sources, 1)}
+    lines = [f"Timeline ({len(tl.entries)} events)", ""]
+    for e in tl.entries:
+        refs = ",".join(str(numbers.get(a, "?")) for a in e["article_ids"])
+        extra = ", year inferred" if e["year_inferred"] else ""
+        lines.append(f"  {e['label']:<26} [{e['tense']}{extra}] {e['text']} [{refs}]")
+    if tl.development:
+        lines += ["", "Story development"]
+        for d in tl.development:
+            when = f"published {d['published'] or 'undated'}"
+            if d.get("written_estimate"):
+                when += f", written {d['written_estimate']}"
+            lines.append(f"  [{numbers[d['article_id']]}] {tl.sources[d['article_id']]} ({when}; "
+                         f"written {d['written']} the main event)")
+            for add in d["adds"]:
+                lines.append(f"      + {add}")
+    lines += ["", "Sources"] + [f"  [{n}] {tl.sources[aid]}" for aid, n in numbers.items()]
+    if tl.notes:
+        lines += ["", "Notes"] + [f"  - {n}" for n in tl.notes]
+    return "\n".join(lines) + "\n"
