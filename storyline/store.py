@@ -61,6 +61,62 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (kind, key)
     );
     """,
+    # v2, stories (storyline.stories.cluster): clustering features per article
+    # (time in days, lead embedding, TF-IDF terms and names fixed at arrival;
+    # copies have no embedding), copy links, document frequencies (the row
+    # with term '' counts documents), and user corrections: articles pinned
+    # together in a group, and groups kept apart.
+    """
+    CREATE TABLE story_features (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        time REAL NOT NULL,
+        embedding BLOB,
+        terms TEXT NOT NULL DEFAULT '{}',
+        entities TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX story_features_time ON story_features(time);
+    CREATE TABLE story_copies (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        original_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE
+    );
+    CREATE INDEX story_copies_original ON story_copies(original_id);
+    CREATE TABLE story_df (
+        term TEXT PRIMARY KEY,
+        df INTEGER NOT NULL
+    );
+    CREATE TABLE story_groups (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        group_id TEXT NOT NULL
+    );
+    CREATE INDEX story_groups_group ON story_groups(group_id);
+    CREATE TABLE story_apart (
+        group_a TEXT NOT NULL,
+        group_b TEXT NOT NULL,
+        PRIMARY KEY (group_a, group_b)
+    );
+    """,
+    # v3, web search (storyline.web.queries): full-text index over article
+    # titles and text. External content (no second copy of the text), kept in
+    # step by triggers; 'rebuild' indexes the rows stored before this version.
+    """
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, content='articles', content_rowid='rowid',
+        tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+    END;
+    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, text)
+        VALUES ('delete', old.rowid, old.title, old.text);
+    END;
+    CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, text)
+        VALUES ('delete', old.rowid, old.title, old.text);
+        INSERT INTO articles_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+    END;
+    INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
+    """,
 ]
 
 
@@ -212,5 +268,17 @@ class _Transaction:
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements (executescript would commit our transaction)."""
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """Split a migration into statements (executescript would commit our transaction).
+    A ';' ends a statement only where SQLite agrees it does, so trigger bodies
+    (BEGIN ...; ...; END) and string literals stay whole."""
+    statements: list[str] = []
+    current = ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \t\n;"):
+                statements.append(current.strip())
+            current = ""
+    if current.strip(" \t\n;"):
+        statements.append(current.strip())
+    return statements

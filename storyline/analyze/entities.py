@@ -39,7 +39,7 @@ ROLE_WORDS = sorted([
 _ROLE_ALT = "|".join(re.escape(r) for r in ROLE_WORDS)
 # "[Russian] President [Mr] " right before a name; qualifiers are capitalised words.
 TITLE_BEFORE = re.compile(
-    rf"(?P<qual>(?:[A-Z][\w.’'-]*\s+){{0,3}})(?P<role>{_ROLE_ALT})\s+(?:(?P<hon>{HONORIFIC_RE})\s+)?$")
+    rf"(?P<qual>(?:(?:[A-Z]\.)+[ ]|[A-Z][\w’'-]*[ ]+){{0,3}})(?P<role>{_ROLE_ALT})[ ]+(?:(?P<hon>{HONORIFIC_RE})[ ]+)?$")
 HONORIFIC_BEFORE = re.compile(rf"(?P<hon>{HONORIFIC_RE})\s+$")
 OF_PLACE_AFTER = re.compile(r"^\s+of\s+(?P<place>(?:the\s+)?[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})")
 # Capitalised words that open a sentence or clause, not part of a title qualifier.
@@ -208,7 +208,8 @@ def find_mentions(article: Article, doc) -> list[Mention]:
                 hon = hon or m.group("hon")
                 start += m.end()
                 name = name[m.end():]
-        prefix = text[max(0, start - 80):start]
+        sent_start = article.sentences[_sentence_of(starts, start)].start if article.sentences else 0
+        prefix = text[max(0, sent_start, start - 80):start]
         surface_start = start
         tm = TITLE_BEFORE.search(prefix)
         if tm and label in ("PERSON",):

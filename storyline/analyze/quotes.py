@@ -443,6 +443,8 @@ def same_quote(a: Quote, b: Quote) -> bool:
     wa, wb = sum(len(p) for p in pa), sum(len(p) for p in pb)
     if not wa or not wb:
         return False
+    if pa == pb and a.speaker is not None and b.speaker is not None:
+        return True  # the same short quote ("unaffordable") from the same speaker
     short, long_ = (pa, pb) if wa <= wb else (pb, pa)
     long_text = " " + " ".join(" ".join(p) for p in long_) + " "
     matched = sum(len(p) for p in short)
@@ -477,7 +479,7 @@ def merge_quotes(quotes: list[Quote], articles: dict[str, Article]) -> list[dict
         speaker = next((q.speaker for q in members if speakers and q.speaker is not None
                         and q.speaker.key == speakers.most_common(1)[0][0]), None)
         verbs = Counter(q.verb for q in members if q.verb)
-        cites = [_citation(articles[q.article_id], q) for q in members]
+        cites = [quote_citation(articles[q.article_id], q) for q in members]
         out.append({
             "speaker": speaker.name if speaker else None,
             "speaker_type": speaker.type if speaker else None,
@@ -491,6 +493,6 @@ def merge_quotes(quotes: list[Quote], articles: dict[str, Article]) -> list[dict
     return out
 
 
-def _citation(article: Article, q: Quote) -> Citation:
+def quote_citation(article: Article, q: Quote) -> Citation:
     first, last = article.sentences[q.sentences[0]], article.sentences[q.sentences[-1]]
     return Citation(article.id, first.index, first.start, last.end)

@@ -200,6 +200,8 @@ def _parse_point(t: str) -> Spec | None:
         return Spec("days", amount=1)
     if t == "the day after tomorrow":
         return Spec("days", amount=2)
+    if t in ("weekend", "this weekend"):  # Saturday to Sunday, placed by the clause's tense like a weekday
+        return Spec("weekday", weekday=5, end_days=1, direction="this" if t.startswith("this") else None)
     # weekdays: "tuesday", "last friday", "tuesday morning", "earlier on tuesday", "late tuesday"
     m = re.fullmatch(rf"(?:(?:early|late|earlier|later)(?: on)? )?(?:(last|next|this|coming|past) )?({_WD})"
                      r"(?: (?:morning|afternoon|evening|night))?", t)
@@ -240,16 +242,16 @@ def _parse_point(t: str) -> Spec | None:
         mon, day = (g[0], g[1]) if not g[0][0].isdigit() else (g[1], g[0])
         return _calendar(int(g[2]) if g[2] else None, _month(mon), int(day))
     # months with an optional part: "april", "early april", "mid-april", "the end of april 2017"
-    m = re.fullmatch(rf"(?:(early|mid|late|the end of|the beginning of|the start of|the middle of)[ -])?"
+    m = re.fullmatch(rf"(?:(early|mid|late|(?:the )?end of|(?:the )?beginning of|(?:the )?start of|(?:the )?middle of)[ -])?"
                      rf"({_MON})(?:,? {_YEAR})?", t)
     if m and _month(m.group(2)):
-        mod = {"the end of": "late", "the beginning of": "early", "the start of": "early",
-               "the middle of": "mid"}.get(m.group(1), m.group(1))
+        mod = {"end of": "late", "beginning of": "early", "start of": "early",
+               "middle of": "mid"}.get(re.sub(r"^the ", "", m.group(1) or ""), m.group(1))
         return Spec("calendar", year=int(m.group(3)) if m.group(3) else None, month=_month(m.group(2)),
                     modifier=mod)
-    m = re.fullmatch(rf"(?:(early|mid|late|the end of|the beginning of)[ -])?{_YEAR}", t)
+    m = re.fullmatch(rf"(?:(early|mid|late|(?:the )?end of|(?:the )?beginning of)[ -])?{_YEAR}", t)
     if m:
-        mod = {"the end of": "late", "the beginning of": "early"}.get(m.group(1), m.group(1))
+        mod = {"end of": "late", "beginning of": "early"}.get(re.sub(r"^the ", "", m.group(1) or ""), m.group(1))
         return Spec("calendar", year=int(m.group(2)), modifier=mod)
     return None
 
@@ -324,16 +326,15 @@ def _spans(doc) -> list[tuple]:
                     used.update(range(joined.start, joined.end))
                     i += 2
                     continue
-        span = _drop_determiner(doc, e)
-        spec = parse_expression(span.text)
-        if spec:
-            out.append((span, spec))
-        used.update(range(e.start, e.end))
+        found = _parse_entity(e)
+        if found:
+            out.append(found)
+            used.update(range(e.start, e.end))
         i += 1
-    pattern = re.compile(rf"\b(?:{_WD})\b|\b{_MON} \d{{1,2}}(?:st|nd|rd|th)?\b(?:,? (?:1[89]|20)\d\d)?|"
+    pattern = re.compile(rf"\b(?:{_WD})\b|\b(?:(?:last|next|this|early|late|mid-?) ){_MON}\b|\b{_MON} \d{{1,2}}(?:st|nd|rd|th)?\b(?:,? (?:1[89]|20)\d\d)?|"
                          rf"\b\d{{1,2}}(?:st|nd|rd|th)? {_MON}(?: (?:1[89]|20)\d\d)?", re.IGNORECASE)
     for m in pattern.finditer(doc.text):
-        if not m.group(0)[0].isupper() and not m.group(0)[0].isdigit():
+        if not any(w[0].isupper() for w in re.findall(r"[A-Za-z]+", m.group(0)) if _month(w) or w.lower()[:3] in WEEKDAY_NO):
             continue  # "may", "march", "sat" as ordinary words
         span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
         if span is None or any(t.i in used for t in span):
@@ -346,11 +347,14 @@ def _spans(doc) -> list[tuple]:
     return out
 
 
-def _drop_determiner(doc, ent):
-    """Report "next day", not "the next day"; parse_expression copes either way."""
-    if len(ent) > 1 and ent[0].lower_ in ("the",) and parse_expression(ent[1:].text):
-        return ent[1:]
-    return ent
+def _parse_entity(ent) -> tuple | None:
+    """(span, Spec) of the longest tail of an entity that parses: entities
+    sometimes start with a stray word ("another next January", "the next day")."""
+    for k in range(len(ent)):
+        spec = parse_expression(ent[k:].text)
+        if spec:
+            return ent[k:], spec
+    return None
 
 
 def _in_quote(doc, char: int) -> bool:
@@ -378,7 +382,7 @@ def clause_tense(span) -> str | None:
             prep = prep or token.lower_
         if token.dep_ == "pobj" and head.lower_ in BEFORE_CLAUSE_PREPS | AFTER_CLAUSE_PREPS:
             prep = prep or head.lower_
-        if token.pos_ in ("VERB", "AUX") and token is not span.root:
+        if token.pos_ in ("VERB", "AUX") and token.i != span.root.i:
             tense = _verb_tense(token)
             if prep in BEFORE_CLAUSE_PREPS and tense in ("nonpast", None):
                 return "past"
@@ -386,13 +390,15 @@ def clause_tense(span) -> str | None:
                 return "future"
             if tense:
                 return tense
-        if head is token:
+        if head.i == token.i:
             break
         token = head
     return "past" if prep in BEFORE_CLAUSE_PREPS else None
 
 
-def _verb_tense(verb) -> str | None:
+def _verb_tense(verb, depth: int = 0) -> str | None:
+    if depth > 6:
+        return None
     aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
     aux_words = {a.lower_ for a in aux}
     if aux_words & FUTURE_MODALS:
@@ -401,17 +407,21 @@ def _verb_tense(verb) -> str | None:
         return "future"
     if "to" in aux_words and verb.tag_ == "VB":
         gov = verb.head
-        if gov is not verb and (gov.lemma_.lower() in FUTURE_GOVERNORS or gov.lower_ in FUTURE_GOVERNORS):
+        if gov.i != verb.i and (gov.lemma_.lower() in FUTURE_GOVERNORS or gov.lower_ in FUTURE_GOVERNORS):
             return "future"
-        if gov is not verb and gov.pos_ in ("VERB", "AUX", "ADJ"):
-            return _verb_tense(gov) or "future"
+        if gov.i != verb.i and gov.pos_ in ("VERB", "AUX", "ADJ"):
+            return _verb_tense(gov, depth + 1) or "future"
         return "future"
     if any(a.tag_ in ("VBD",) for a in aux) or verb.tag_ == "VBD":
         return "past"
     if verb.tag_ == "VBN":
+        if verb.lemma_.lower() in FUTURE_GOVERNORS and aux_words & {"is", "are", "am", "'s", "'re", "be"}:
+            return "future"  # "a vote is expected on Sunday", "talks are scheduled for May"
+        if aux_words & {"is", "are", "am", "'s", "'re"}:
+            return "nonpast"
         if aux_words & {"has", "have", "had", "was", "were", "been"}:
             return "past"
-        return _verb_tense(verb.head) if verb.head is not verb else "past"
+        return _verb_tense(verb.head, depth + 1) if verb.head.i != verb.i else "past"
     if verb.tag_ in ("VBZ", "VBP"):
         return "nonpast"
     if verb.tag_ == "VBG":
@@ -419,9 +429,9 @@ def _verb_tense(verb) -> str | None:
             return "nonpast"  # "is meeting on Friday"
         if aux_words & {"was", "were"}:
             return "past"
-        return _verb_tense(verb.head) if verb.head is not verb else None
-    if verb.tag_ == "VB" and verb.head is not verb:
-        return _verb_tense(verb.head)
+        return _verb_tense(verb.head, depth + 1) if verb.head.i != verb.i else None
+    if verb.tag_ == "VB" and verb.head.i != verb.i:
+        return _verb_tense(verb.head, depth + 1)
     return None
 
 
@@ -444,23 +454,31 @@ def resolve_expressions(expressions: list[TimeExpression], ref: Reference) -> li
     """Set value and tense (against ref) on each expression; returns them."""
     for e in expressions:
         e.value = resolve(e.spec, e.verb_tense, ref)
-        e.tense = relative_tense(e.value, e.verb_tense, ref)
+        e.tense = relative_tense(e.spec, e.value, e.verb_tense, ref)
     return expressions
 
 
-def relative_tense(value: TimeValue, verb_tense: str | None, ref: Reference) -> str:
-    """Whether the value lies before ("past") or after ("future") the reference;
-    on an overlap the clause's tense decides, else "present"."""
-    lo, hi = _bounds(value.start, value.end or value.start) if value.start else (None, None)
-    r_lo, r_hi = _bounds(ref.date, ref.date) if ref.date.precision != "unknown" else (None, None)
-    if lo and r_lo and (value.start.year is None) == (ref.date.year is None):
+def relative_tense(spec: Spec, value: TimeValue, verb_tense: str | None, ref: Reference) -> str:
+    """Whether the value lies before ("past") or after ("future") the reference.
+    When it overlaps the reference the clause's tense decides ("present" if
+    neither); when they cannot be compared, the words and the clause do."""
+    if value.start is not None and ref.date.precision != "unknown" and \
+            (value.start.year is None) == (ref.date.year is None):
+        lo, hi = _bounds(value.start, value.end or value.start)
+        r_lo, r_hi = _bounds(ref.date, ref.date)
         if hi < r_lo:
             return "past"
         if lo > r_hi:
             return "future"
-    if verb_tense in ("past", "future"):
-        return verb_tense
-    return "present"
+        return verb_tense if verb_tense in ("past", "future") else "present"
+    shift = spec.amount if spec.kind in ("days", "unit") else 0
+    if shift or spec.direction in ("last", "next"):
+        return "past" if shift < 0 or spec.direction == "last" else "future"
+    if spec.kind == "days":
+        return "present"
+    if verb_tense == "nonpast":
+        return "future"  # a present-tense clause with another day is a schedule: "talks begin on Wednesday"
+    return verb_tense or "past"  # news reports mostly what has happened
 
 
 def _bounds(a: PartialDate, b: PartialDate) -> tuple[tuple, tuple]:
@@ -604,8 +622,9 @@ def _resolve_unit(spec: Spec, ref: Reference) -> TimeValue:
         saturday = monday + timedelta(days=5)  # "this weekend" on a weekday: the coming one
         return TimeValue(PartialDate.from_date(saturday), PartialDate.from_date(saturday + timedelta(days=1)),
                          "range", f"weekend of {_day_label(saturday)}", ref.year_inferred)
+    label = f"week of {_day_label(monday)}"
     return TimeValue(PartialDate.from_date(monday), PartialDate.from_date(monday + timedelta(days=6)), "week",
-                     f"week of {_day_label(monday)}", ref.year_inferred)
+                     f"{spec.modifier} in the {label}" if spec.modifier else label, ref.year_inferred, spec.modifier)
 
 
 def _valid(y: int, m: int, d: int) -> bool:

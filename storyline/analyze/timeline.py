@@ -67,10 +67,12 @@ def build_timeline(articles: list[Article], docs: dict[str, list] | None = None,
         tl.references[it.article.id] = {"date": ref.date.iso(), "source": ref.source,
                                         "year_inferred": ref.year_inferred,
                                         "stated": it.stated.date.iso()}
+    items.sort(key=_publication_order)
+    for rank, it in enumerate(items):
+        it.order = rank  # merged entries take their wording from the earliest article
     entries = _merge([e for it in items for e in _entries(it, docs[it.article.id])])
     entries.sort(key=_chronological)
     tl.entries = entries
-    items.sort(key=_publication_order)
     tl.main_event = _main_event(entries)
     tl.development = _development(items, entries, tl.main_event)
     for e in entries:
@@ -205,17 +207,24 @@ def _entries(it: _ArticleTimes, docs: list) -> list[dict]:
 
 
 def _description(doc, span):
-    """The clause around the date: the smallest ancestor subtree with a verb
-    and at most DESCRIPTION_TOKENS tokens, else the sentence cut to a window."""
+    """The clause around the date: the smallest ancestor subtree that is a
+    clause with its subject (a relative clause with its antecedent: "Mr Putin,
+    who met earlier on Tuesday with ...") and at most DESCRIPTION_TOKENS
+    tokens; else the sentence cut to a window around the date (a str)."""
     token = span.root
     while True:
         sub = doc[token.left_edge.i:token.right_edge.i + 1]
         if len(sub) > DESCRIPTION_TOKENS:
             break
-        if any(t.pos_ in ("VERB", "AUX") for t in sub) and len(sub) >= 6:
+        if token.dep_ == "relcl":
+            sub = doc[token.head.left_edge.i:sub.end]
+            if len(sub) > DESCRIPTION_TOKENS:
+                break
             return sub
-        if token.head is token:
-            return doc[:]
+        if token.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in token.children):
+            return sub
+        if token.head.i == token.i:
+            return sub
         token = token.head
     if len(doc) <= DESCRIPTION_TOKENS:
         return doc[:]
@@ -234,6 +243,11 @@ def _actors(doc, span) -> list[str]:
     return names
 
 
+def _actor_key(name: str) -> str:
+    """"Angela Merkel" and "Merkel" name the same actor within one story."""
+    return name.lower().split()[-1]
+
+
 def _merge(entries: list[dict]) -> list[dict]:
     """One entry per event: entries with the same date whose sentences are
     alike (or alike enough and naming the same uncommon actor) are merged."""
@@ -249,7 +263,7 @@ def _merge(entries: list[dict]) -> list[dict]:
     vectors = dict(zip(flat, embed([entries[i]["_sentence"] for i in flat])))
     mentions: dict[str, int] = {}
     for e in entries:
-        for a in set(e["actors"]):
+        for a in {_actor_key(n) for n in e["actors"]}:
             mentions[a] = mentions.get(a, 0) + 1
     common = max(2, len(entries) // 3)
     parent = list(range(len(entries)))
@@ -267,7 +281,8 @@ def _merge(entries: list[dict]) -> list[dict]:
                 if a["citations"][0] == b["citations"][0]:
                     continue  # two dates of one sentence are two events
                 sim = float(vectors[i] @ vectors[j])
-                rare = {n for n in set(a["actors"]) & set(b["actors"]) if mentions[n] <= common}
+                shared = {_actor_key(n) for n in a["actors"]} & {_actor_key(n) for n in b["actors"]}
+                rare = {n for n in shared if mentions[n] <= common}
                 if sim >= SAME_EVENT or (rare and sim >= SAME_EVENT_WITH_ACTOR):
                     parent[find(j)] = find(i)
     groups: dict[int, list[dict]] = {}
@@ -321,7 +336,7 @@ def _main_event(entries: list[dict]) -> dict | None:
         arts, n = counts.get(key(e), (set(), 0))
         counts[key(e)] = (arts | set(e["article_ids"]), n + len(e["citations"]))
     best = max(counts, key=lambda k: (len(counts[k][0]), counts[k][1]))
-    return min((e for e in daily if key(e) == best), key=lambda e: (-len(e["article_ids"]), e["_position"]))
+    return min((e for e in daily if key(e) == best), key=lambda e: (-len(e["article_ids"]), e["_position"][1], e["_position"][0]))
 
 
 def _development(items: list[_ArticleTimes], entries: list[dict], main: dict | None) -> list[dict]:

@@ -20,6 +20,8 @@ from .raw import RawArticle
 from .record import read_json
 from .text import read_text
 
+MIN_WORDS = 8  # below this, what is left is a menu or a caption, not reporting
+
 __all__ = ["read_paths", "read_file", "ingest", "IngestReport", "RawArticle", "build_article"]
 
 
@@ -43,8 +45,9 @@ def read_file(source: Path | str, published: PartialDate | None = None) -> Itera
         except InputError as e:
             yield e
             continue
-        if not article.sentences:
-            yield InputError(raw.source, "no article text left after cleaning")
+        words = len(article.text.split())
+        if words < MIN_WORDS:
+            yield InputError(raw.source, f"too little text to be an article ({words} words after cleaning)")
             continue
         if notes:
             article.metadata["warnings"] = notes

@@ -1,12 +1,26 @@
 """Multi-document extractive summary with citations.
 
-Sentences from all sources are embedded once (MiniLM); each candidate is
-scored by centrality (similarity to the story's centroid), cross-source
-support (how many other sources state something similar) and position
-(news puts the essentials first). Selection is MMR-style: the best next
-sentence that is not redundant with what is already chosen. Chosen
-sentences are ordered by their position in the sources, and each cites
-every source sentence that states the same thing.
+Every sentence of every source is embedded once (MiniLM, cached per
+article, see analyze/embedcache.py). Sentences that cannot stand alone in a
+summary (site furniture, photo captions, headlines, questions, dangling
+openers, reader-addressed prompts) are not candidates, but still count as
+evidence. Each candidate gets four features, each rescaled to 0..1 within
+the story:
+
+- centrality: similarity to the story's centroid, in embedding space and in
+  TF-IDF space (the two disagree usefully: embeddings see paraphrase, TF-IDF
+  sees the story's rare names and figures);
+- support: how closely the other sources state the same thing (soft: the
+  mean over other sources of their most similar sentence);
+- position: news writing puts the essentials first, so the prior decays
+  with the sentence's index in its article;
+- length: very short sentences carry little and read as fragments.
+
+Selection is greedy: the best next sentence that does not restate a chosen
+one (cosine below REDUNDANT) until the word budget is filled. The summary
+keeps the sources' order (by position, then article), and each sentence
+cites itself first and then, in every other article, the sentence that
+states the same thing (cosine >= SAME_FACT).
 """
 from __future__ import annotations
 
@@ -20,6 +34,20 @@ from ..model import Article, Citation, CitedText, Sentence
 SAME_FACT = 0.66  # cosine at which two sentences state the same thing (MiniLM)
 REDUNDANT = 0.60  # a candidate this close to a chosen sentence adds nothing
 MIN_WORDS, MAX_WORDS = 7, 55
+POSITION_HALF_LIFE = 6.0  # sentences: the lead prior halves every this many sentences
+LENGTH_FULL = 18  # words from which a sentence gets the full length score
+
+
+@dataclass(frozen=True)
+class Weights:
+    centrality: float = 0.30
+    lexical: float = 0.20
+    support: float = 0.20
+    position: float = 0.25
+    length: float = 0.05
+
+
+WEIGHTS = Weights()
 
 # Sentences that make no sense alone: they lean on something said before.
 DANGLING = re.compile(
@@ -28,14 +56,24 @@ DANGLING = re.compile(
     r"in addition|as a result|that's|it's|he's|she's|they're)\b",
     re.IGNORECASE,
 )
-# Furniture and asides that survive extraction inside prose paragraphs.
+# Furniture, captions and asides that survive extraction inside prose paragraphs.
 NOT_REPORTING = re.compile(
     r"(?:click|subscribe|sign up|newsletter|follow us|share this|read more|photo:|image:|getty images|"
     r"\(ap photo|all rights reserved|©|this story has been|contributed to this report|cookies?\b|"
-    r"advertis|terms of (?:use|service)|privacy policy)",
+    r"advertis|terms of (?:use|service)|privacy policy|"
+    r"image (?:copyright|caption)|media (?:playback|caption)|file photo|photographer\)|"
+    r"\((?:ap|afp|reuters|associated press|getty)\)|reuters/|ap photo/|pic\.twitter\.com|https?://|www\.|"
+    r"\bemail alerts?\b|breaking news emails?|reprints?\b|opinions expressed|javascript|browser)",
     re.IGNORECASE,
 )
+# Captions describe a picture: "In this May 4, 2001, file photo, ..." / "... is seen ...".
+CAPTION = re.compile(r"^(?:in this\b.{0,60}\b(?:photo|image|picture)|pictured\b|above:|below:)", re.IGNORECASE)
+# The reader is addressed only by site furniture ("You can add location ..."),
+# so second person outside quotation marks disqualifies a sentence.
+READER = re.compile(r"\b(?:you|your|yours)\b", re.IGNORECASE)
+QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 CONNECTIVE = re.compile(r"^(?:But|And|Yet|So|Still|However|Meanwhile|Also),?\s+(?=\w)")
+ENDS_SENTENCE = re.compile(r"[.!][\"'”’)]*$")
 
 
 @dataclass
@@ -43,58 +81,76 @@ class Candidate:
     article: Article
     sentence: Sentence
     text: str  # possibly with a dangling connective removed
-    position: float  # 0 = lead, 1 = last sentence
+    row: int  # row of the sentence in the story's vector matrix
     vector: np.ndarray | None = None
     score: float = 0.0
     support: int = 0
 
 
-def summarize(articles: list[Article], words: int = 100, key_points: int = 5) -> tuple[list[CitedText], list[CitedText]]:
-    """(summary sentences, key points), each with citations to source sentences."""
-    from ..analyze.nlp import embed
+def summarize(articles: list[Article], words: int = 100, key_points: int = 5,
+              store=None) -> tuple[list[CitedText], list[CitedText]]:
+    """(summary sentences, key points), each with citations to source sentences.
+    store: where per-article sentence embeddings are cached (optional)."""
+    from ..analyze.embedcache import article_vectors
 
+    articles = [a for a in articles if a.sentences]
     everything = [(a, s) for a in articles for s in a.sentences]
     if not everything:
         return [], []
-    vectors = embed([s.text for _, s in everything])
-    row_of = {(a.id, s.index): i for i, (a, s) in enumerate(everything)}
-    candidates = [c for c in (_candidate(a, s) for a, s in everything) if c is not None]
+    by_article = article_vectors(articles, store)
+    vectors = np.vstack([by_article[a.id] for a in articles])
+    candidates = _candidates(everything)
     if not candidates:  # very short sources: take their first sentences as they are
-        candidates = [Candidate(a, a.sentences[0], a.sentences[0].text, 0.0) for a in articles if a.sentences]
+        first_rows = {}
+        for row, (a, s) in enumerate(everything):
+            first_rows.setdefault(a.id, (row, a, s))
+        candidates = [Candidate(a, s, s.text, row) for row, a, s in first_rows.values()]
     for c in candidates:
-        c.vector = vectors[row_of[(c.article.id, c.sentence.index)]]
-    _score(candidates, articles, vectors, everything)
+        c.vector = vectors[c.row]
+    _score(candidates, everything, vectors)
 
     summary = _select(candidates, budget=words, chosen=[])
-    extra_budget = max(60, words // 2)
     # Key points favour what several sources state.
     others = max(1, len(articles) - 1)
     rest = sorted((c for c in candidates if c not in summary), key=lambda c: -(c.score + 0.2 * c.support / others))
     points = _select(rest, budget=10_000, chosen=list(summary), limit=key_points,
-                     max_words=min(40, extra_budget), ranked=True)
+                     max_words=min(40, max(60, words // 2)), ranked=True)
     if len(points) < 3:  # short stories: key points may restate the summary's sentences
         points = summary[: max(3, len(points))] if not points else points
-    summary.sort(key=lambda c: (c.position, c.article.published.sort_key()))
+    order = {a.id: i for i, a in enumerate(articles)}
+    summary.sort(key=lambda c: (c.sentence.index, order[c.article.id]))
     points.sort(key=lambda c: -c.score)
     return [_cite(c, everything, vectors) for c in summary], [_cite(c, everything, vectors) for c in points]
 
 
-def _candidate(article: Article, sentence: Sentence) -> Candidate | None:
-    text = sentence.text.strip()
+def _candidates(everything: list[tuple[Article, Sentence]]) -> list[Candidate]:
+    """Sentences fit to stand alone in a summary; the first of identical texts only."""
+    seen: set[str] = set()
+    out = []
+    for row, (a, s) in enumerate(everything):
+        text = _standalone(s.text.strip())
+        if text is None or text.lower() in seen:
+            continue
+        seen.add(text.lower())
+        out.append(Candidate(a, s, text, row))
+    return out
+
+
+def _standalone(text: str) -> str | None:
+    """The sentence as a summary would use it, or None if it cannot stand alone."""
     n_words = len(text.split())
-    if not MIN_WORDS <= n_words <= MAX_WORDS or text.endswith("?") or NOT_REPORTING.search(text):
+    if not MIN_WORDS <= n_words <= MAX_WORDS or not ENDS_SENTENCE.search(text) or text.endswith(("...", "…")):
+        return None
+    if NOT_REPORTING.search(text) or CAPTION.search(text) or READER.search(QUOTED.sub("", text)):
         return None
     if not text[:1].isupper() and not text.startswith(("“", '"')):
         return None
     stripped = CONNECTIVE.sub("", text)
-    if DANGLING.match(stripped):
-        return None
-    if _unattributed_quote(stripped) or _unbalanced_quotes(stripped):
+    if DANGLING.match(stripped) or _unattributed_quote(stripped) or _unbalanced_quotes(stripped):
         return None
     if stripped != text:
         stripped = stripped[0].upper() + stripped[1:]
-    n = max(1, len(article.sentences) - 1)
-    return Candidate(article, sentence, stripped, sentence.index / n)
+    return stripped
 
 
 def _unattributed_quote(text: str) -> bool:
@@ -107,24 +163,56 @@ def _unbalanced_quotes(text: str) -> bool:
     return opening != closing or text.count('"') % 2 == 1
 
 
-def _score(candidates: list[Candidate], articles: list[Article], vectors: np.ndarray, everything) -> None:
+def _score(candidates: list[Candidate], everything, vectors: np.ndarray, weights: Weights = WEIGHTS) -> None:
+    rows = np.array([c.row for c in candidates])
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
-    article_rows: dict[str, list[int]] = {}
-    for i, (a, _) in enumerate(everything):
-        article_rows.setdefault(a.id, []).append(i)
-    for c in candidates:
-        sims = vectors @ c.vector
-        # Soft support: how closely each other source states the same thing.
-        best = [float(sims[rows].max()) for aid, rows in article_rows.items() if aid != c.article.id]
-        c.support = sum(1 for b in best if b >= SAME_FACT)
-        soft = float(np.mean(best)) if best else 0.0
-        c.score = 0.45 * float(centroid @ c.vector) + 0.3 * soft + 0.25 * (1.0 - c.position)
+    centrality = vectors[rows] @ centroid
+    lexical = _tfidf_centrality([s.text for _, s in everything])[rows]
+
+    number: dict[str, int] = {}
+    article_of = np.array([number.setdefault(a.id, len(number)) for a, _ in everything])
+    sims = vectors[rows] @ vectors.T
+    support = np.zeros(len(candidates))
+    counts = np.zeros(len(candidates), dtype=int)
+    if len(number) > 1:
+        # best[i, k]: the closest sentence of article k to candidate i (NaN for its own article).
+        best = np.stack([np.where(article_of == k, sims, -1.0).max(axis=1) for k in range(len(number))], axis=1)
+        best[np.arange(len(candidates)), article_of[rows]] = np.nan
+        support = np.nanmean(best, axis=1)
+        counts = (np.nan_to_num(best, nan=-1.0) >= SAME_FACT).sum(axis=1)
+
+    index = np.array([c.sentence.index for c in candidates], dtype=float)
+    position = 0.5 ** (index / POSITION_HALF_LIFE)
+    length = np.minimum(1.0, np.array([len(c.text.split()) for c in candidates]) / LENGTH_FULL)
+
+    score = (weights.centrality * _rescale(centrality) + weights.lexical * _rescale(lexical)
+             + weights.support * _rescale(support) + weights.position * position + weights.length * length)
+    for c, s, n in zip(candidates, score, counts):
+        c.score, c.support = float(s), int(n)
+
+
+def _tfidf_centrality(texts: list[str]) -> np.ndarray:
+    """Cosine of each sentence's TF-IDF vector with the story's mean TF-IDF vector."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    try:
+        matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(texts)
+    except ValueError:  # nothing but stop words
+        return np.zeros(len(texts))
+    centroid = np.asarray(matrix.mean(axis=0)).ravel()
+    norm = np.linalg.norm(centroid)
+    return np.asarray(matrix @ (centroid / norm if norm else centroid)).ravel()
+
+
+def _rescale(values: np.ndarray) -> np.ndarray:
+    lo, hi = float(values.min()), float(values.max())
+    return (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values, dtype=float)
 
 
 def _select(candidates: list[Candidate], budget: int, chosen: list[Candidate], limit: int | None = None,
             max_words: int = MAX_WORDS, ranked: bool = False) -> list[Candidate]:
-    """Greedy MMR: best-scoring candidates not redundant with what is chosen."""
+    """Greedy: best-scoring candidates not redundant with what is chosen."""
     picked: list[Candidate] = []
     used = 0
     pool = candidates if ranked else sorted(candidates, key=lambda c: -c.score)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..model import Article
 
 SHINGLE = 5
@@ -34,14 +36,30 @@ def containment(a: set[str], b: set[str]) -> float:
     return len(small & large) / len(small)
 
 
+def shingle_hashes(sh: set[str]) -> np.ndarray:
+    """Sorted 64-bit hashes of the shingles: ~8 bytes a shingle instead of a
+    Python string each, so a long stream's index stays small."""
+    return np.unique(np.fromiter((hash(s) for s in sh), dtype=np.int64, count=len(sh)))
+
+
+def hashed_containment(a: np.ndarray, b: np.ndarray) -> float:
+    """containment() on shingle_hashes() arrays."""
+    if not len(a) or not len(b):
+        return 0.0
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return len(np.intersect1d(small, large, assume_unique=True)) / len(small)
+
+
 @dataclass
 class CopyIndex:
     """Streaming index: add articles one by one, learn which earlier article
-    each is a copy of. The first-seen article of a group is its original."""
+    each is a copy of. The first-seen article of a group is its original.
+    remove() drops an article that can no longer be copied (e.g. its story
+    closed), which keeps a long-running index bounded."""
 
     threshold: float = COPY_CONTAINMENT
     _lsh: object = None
-    _shingles: dict[str, set[str]] = field(default_factory=dict)
+    _shingles: dict[str, np.ndarray] = field(default_factory=dict)
     original_of: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -55,16 +73,22 @@ class CopyIndex:
             return self.original_of.get(article_id)
         sh = shingles(text)
         mh = _minhash(sh)
+        hashes = shingle_hashes(sh)
         best, best_score = None, self.threshold
-        for other in self._lsh.query(mh):
-            score = containment(sh, self._shingles[other])
+        for other in sorted(self._lsh.query(mh)):
+            score = hashed_containment(hashes, self._shingles[other])
             if score >= best_score:
                 best, best_score = other, score
-        self._shingles[article_id] = sh
+        self._shingles[article_id] = hashes
         self._lsh.insert(article_id, mh)
         if best is not None:
             self.original_of[article_id] = self.original_of.get(best, best)
         return self.original_of.get(article_id)
+
+    def remove(self, article_id: str) -> None:
+        """Forget the article (its copy link, if any, is kept)."""
+        if self._shingles.pop(article_id, None) is not None:
+            self._lsh.remove(article_id)
 
 
 def find_copies(articles: list[Article]) -> dict[str, str]:

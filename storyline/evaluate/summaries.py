@@ -1,0 +1,299 @@
+"""`storyline eval summaries`: storyline's brief summary against human
+references and against standard extractive baselines, on the same input.
+
+Input: JSON lines, one story per line, in the Multi-News format of
+../shared/corpus/multinews (``{"id", "articles": [{"id", "text"}], "summaries": [...]}``).
+
+Every system sees the same cleaned articles (storyline's ingest) and the
+same sentence units, and every summary is cut to the same number of words
+(the reference's, or --words), so the scores differ only by which sentences
+each system picks:
+
+- storyline: ``storyline.report.summarize.summarize``;
+- lead: the leading sentences of the earliest article (the data carry no
+  dates, so the first listed);
+- LexRank and TextRank: sumy's implementations over all sources'
+  sentences, with our own word tokenizer (sumy's default needs NLTK data
+  that cannot be downloaded here) and sumy's bundled English stop words.
+
+ROUGE-1/2/L F1 come from the ``rouge-score`` package with the Porter
+stemmer (best over the references when a story has several).
+
+For storyline's summary two more figures:
+
+- citation correctness: the share of summary sentences all of whose
+  citations point at a real source sentence (offsets match the stored text)
+  that supports the summary sentence. A cited sentence supports it when it
+  contains the summary sentence's text (the extracted sentence itself), or
+  when it restates it: MiniLM cosine >= SUPPORT_COSINE *and* at least
+  SUPPORT_OVERLAP of the summary sentence's content words (stemmed, stop
+  words out) occur in it. The lexical half keeps the check from merely
+  repeating the embedding test the summarizer used to pick its citations.
+- redundancy: the largest cosine between two summary sentences (MiniLM);
+  a story counts as redundant when it reaches REDUNDANT_COSINE (two
+  sentences stating the same fact).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+from ..model import Article, CitedText
+
+METRICS = ("rouge1", "rouge2", "rougeL")
+SYSTEMS = ("storyline", "lead", "lexrank", "textrank")
+SUPPORT_COSINE = 0.6
+SUPPORT_OVERLAP = 0.5
+REDUNDANT_COSINE = 0.8
+WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+
+@dataclass
+class Story:
+    id: str
+    articles: list[Article]
+    references: list[str]
+
+
+def read_stories(path: str | Path, limit: int | None = None) -> list[Story]:
+    """Stories of a Multi-News-format JSONL file, articles built by storyline's ingest."""
+    from ..ingest import RawArticle, build_article
+
+    stories = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            articles = [build_article(RawArticle(source=a.get("id", f"{record['id']}-{i}"), text=a["text"],
+                                                 headline_in_text=False))
+                        for i, a in enumerate(record["articles"])]
+            articles = [a for a in articles if a.sentences]
+            stories.append(Story(record["id"], articles, list(record["summaries"])))
+            if limit and len(stories) >= limit:
+                break
+    return stories
+
+
+def cut_words(text: str, words: int) -> str:
+    """The first `words` whitespace-separated words of text."""
+    return " ".join(text.split()[:words])
+
+
+def lead_summary(articles: list[Article], words: int) -> str:
+    """The leading sentences of the earliest article, up to the word budget."""
+    if not articles:
+        return ""
+    earliest = min(articles, key=lambda a: a.published.sort_key())  # stable: first listed on ties
+    return cut_words(" ".join(s.text for s in earliest.sentences), words)
+
+
+class _WordTokenizer:
+    """sumy's tokenizer interface without NLTK data: our sentence units come
+    from storyline's segmentation, words from a regex."""
+
+    @staticmethod
+    def to_sentences(paragraph: str) -> list[str]:
+        return [paragraph]
+
+    @staticmethod
+    def to_words(sentence: str) -> list[str]:
+        return WORD.findall(sentence)
+
+
+def sumy_summary(articles: list[Article], words: int, method: str) -> str:
+    """LexRank or TextRank (sumy) over all sources' sentences, filled to the word budget."""
+    from sumy.models.dom import ObjectDocumentModel, Paragraph
+    from sumy.models.dom import Sentence as SumySentence
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.summarizers.text_rank import TextRankSummarizer
+    from sumy.utils import get_stop_words
+
+    tokenizer = _WordTokenizer()
+    paragraphs = [Paragraph([SumySentence(s.text, tokenizer) for s in a.sentences]) for a in articles if a.sentences]
+    if not paragraphs:
+        return ""
+    summarizer = {"lexrank": LexRankSummarizer, "textrank": TextRankSummarizer}[method](Stemmer("english"))
+    summarizer.stop_words = get_stop_words("english")
+
+    def fill_budget(ranked):
+        """sumy hands the sentences best first; keep them until the budget is used."""
+        taken, used = [], 0
+        for info in ranked:
+            if used >= words:
+                break
+            taken.append(info)
+            used += len(str(info.sentence).split())
+        return taken
+
+    chosen = summarizer(ObjectDocumentModel(paragraphs), fill_budget)
+    return cut_words(" ".join(str(s) for s in chosen), words)
+
+
+def storyline_summary(articles: list[Article], words: int) -> list[CitedText]:
+    from ..report.summarize import summarize
+
+    summary, _ = summarize(articles, words=words)
+    return summary
+
+
+def rouge(candidate: str, references: list[str]) -> dict[str, float]:
+    """ROUGE-1/2/L F1 (percent), stemmed, best over the references."""
+    scores = _scorer().score_multi(references, candidate)
+    return {m: 100.0 * scores[m].fmeasure for m in METRICS}
+
+
+_SCORER = None
+
+
+def _scorer():
+    global _SCORER
+    if _SCORER is None:
+        from rouge_score import rouge_scorer
+
+        _SCORER = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
+    return _SCORER
+
+
+def content_words(text: str) -> set[str]:
+    """Stemmed words that carry content (sumy's English stop words out)."""
+    from nltk.stem.porter import PorterStemmer
+    from sumy.utils import get_stop_words
+
+    global _STEM, _STOP
+    if _STEM is None:
+        _STEM, _STOP = PorterStemmer(), frozenset(get_stop_words("english"))
+    return {_STEM.stem(w) for w in (t.lower() for t in WORD.findall(text)) if w not in _STOP}
+
+
+_STEM = _STOP = None
+
+
+def citation_check(summary: list[CitedText], articles: list[Article]) -> tuple[int, int, int, int]:
+    """(supported sentences, sentences, supported citations, citations) of a cited summary."""
+    from ..analyze.nlp import embed
+
+    by_id = {a.id: a for a in articles}
+    pairs: list[tuple[int, str]] = []  # (summary sentence index, cited text or "" if the citation is broken)
+    for i, item in enumerate(summary):
+        for c in item.citations:
+            article = by_id.get(c.article_id)
+            ok = (article is not None and 0 <= c.sentence < len(article.sentences)
+                  and article.text[c.start:c.end] == article.sentences[c.sentence].text)
+            pairs.append((i, article.text[c.start:c.end] if ok else ""))
+    if not pairs:
+        return 0, len(summary), 0, 0
+    vectors = embed([item.text for item in summary] + [text for _, text in pairs])
+    own, cited = vectors[: len(summary)], vectors[len(summary):]
+    good = [True] * len(summary)
+    n_good = 0
+    for (i, text), vector in zip(pairs, cited):
+        supported = bool(text) and _supports(text, summary[i].text, float(own[i] @ vector))
+        n_good += supported
+        good[i] = good[i] and supported
+    good = [g and bool(item.citations) for g, item in zip(good, summary)]
+    return sum(good), len(summary), n_good, len(pairs)
+
+
+def _supports(cited: str, claim: str, cosine: float) -> bool:
+    if _core(claim) in _core(cited):
+        return True
+    words = content_words(claim)
+    overlap = len(words & content_words(cited)) / len(words) if words else 0.0
+    return cosine >= SUPPORT_COSINE and overlap >= SUPPORT_OVERLAP
+
+
+def _core(text: str) -> str:
+    """Text compared without case and without a leading connective the summarizer may have dropped."""
+    return " ".join(WORD.findall(text.lower()))
+
+
+def redundancy(sentences: list[str]) -> float:
+    """Largest cosine (MiniLM) between two of the sentences; 0 for fewer than two."""
+    from ..analyze.nlp import embed
+
+    if len(sentences) < 2:
+        return 0.0
+    vectors = embed(sentences)
+    return max(float(vectors[i] @ vectors[j]) for i, j in combinations(range(len(sentences)), 2))
+
+
+def evaluate_story(story: Story, words: int | None = None) -> dict:
+    budget = words or round(np.mean([len(r.split()) for r in story.references]))
+    cited = storyline_summary(story.articles, budget)
+    texts = {
+        "storyline": cut_words(" ".join(item.text for item in cited), budget),
+        "lead": lead_summary(story.articles, budget),
+        "lexrank": sumy_summary(story.articles, budget, "lexrank"),
+        "textrank": sumy_summary(story.articles, budget, "textrank"),
+    }
+    good, n, good_citations, n_citations = citation_check(cited, story.articles)
+    return {
+        "id": story.id,
+        "words": budget,
+        "articles": len(story.articles),
+        "rouge": {name: rouge(text, story.references) for name, text in texts.items()},
+        "summary_words": {name: len(text.split()) for name, text in texts.items()},
+        "citations": {"sentences_supported": good, "sentences": n,
+                      "citations_supported": good_citations, "citations": n_citations},
+        "redundancy": redundancy([item.text for item in cited]),
+    }
+
+
+def evaluate_file(path: str | Path, words: int | None = None, limit: int | None = None) -> dict:
+    """Per-story and averaged scores of storyline and the baselines."""
+    stories = [evaluate_story(s, words) for s in read_stories(path, limit)]
+    return {"file": str(path), "words": words, "stories": stories, "mean": _means(stories)}
+
+
+def _means(stories: list[dict]) -> dict:
+    if not stories:
+        return {}
+    mean = {"rouge": {name: {m: float(np.mean([s["rouge"][name][m] for s in stories])) for m in METRICS}
+                      for name in SYSTEMS}}
+    sentences = sum(s["citations"]["sentences"] for s in stories)
+    citations = sum(s["citations"]["citations"] for s in stories)
+    mean["citation_correct_sentences"] = (
+        sum(s["citations"]["sentences_supported"] for s in stories) / sentences if sentences else None)
+    mean["citation_correct_citations"] = (
+        sum(s["citations"]["citations_supported"] for s in stories) / citations if citations else None)
+    mean["redundancy_mean"] = float(np.mean([s["redundancy"] for s in stories]))
+    mean["redundancy_max"] = float(max(s["redundancy"] for s in stories))
+    mean["redundant_stories"] = sum(s["redundancy"] >= REDUNDANT_COSINE for s in stories)
+    return mean
+
+
+def format_summary_report(result: dict) -> str:
+    """Plain-text table: per story, then the averages."""
+    header = f"{'story':<10}{'words':>6}  " + "  ".join(f"{name:>20}" for name in SYSTEMS)
+    sub = f"{'':<10}{'':>6}  " + "  ".join(f"{'R-1 / R-2 / R-L':>20}" for _ in SYSTEMS)
+    lines = [f"Summaries of {result['file']}: ROUGE F1 (%, stemmed), all systems cut to the same word budget",
+             header, sub]
+    for s in result["stories"]:
+        lines.append(f"{s['id']:<10}{s['words']:>6}  " + "  ".join(_triple(s["rouge"][name]) for name in SYSTEMS))
+    mean = result["mean"]
+    if not mean:
+        return "\n".join(lines + ["(no stories)"])
+    lines.append(f"{'mean':<10}{'':>6}  " + "  ".join(_triple(mean["rouge"][name]) for name in SYSTEMS))
+    lines.append("")
+    n = len(result["stories"])
+    lines.append(f"storyline citations: {_pct(mean['citation_correct_sentences'])} of summary sentences fully "
+                 f"supported by their citations; {_pct(mean['citation_correct_citations'])} of citations supported")
+    lines.append(f"storyline redundancy (max cosine between two summary sentences): mean "
+                 f"{mean['redundancy_mean']:.2f}, worst {mean['redundancy_max']:.2f}; "
+                 f"{mean['redundant_stories']} of {n} stories at >= {REDUNDANT_COSINE}")
+    return "\n".join(lines)
+
+
+def _triple(scores: dict[str, float]) -> str:
+    return f"{scores['rouge1']:5.1f} /{scores['rouge2']:5.1f} /{scores['rougeL']:5.1f}".rjust(20)
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"

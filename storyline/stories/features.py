@@ -1,0 +1,181 @@
+"""Cheap per-article features for story clustering.
+
+Clustering must keep up with hundreds of articles a minute on a laptop, so
+it never waits for a full spaCy parse. Each article gets:
+- a TF-IDF vector of its words (IDF from the documents seen so far, as in
+  streaming clustering: a term's weight is fixed when its article arrives);
+- a TF-IDF vector of its names and dates, found by a fast pattern pass
+  (capitalised word runs, "May 2"-style dates) instead of NER;
+- a MiniLM embedding of the headline and lead only (the model encodes short
+  texts much faster, and the lead carries what the story is about);
+- a time in days, for the time decay of story similarity.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from ..model import Article, PartialDate
+
+EPOCH = date(1970, 1, 1)
+
+_WORD = re.compile(r"[a-z][a-z0-9]+(?:['’][a-z]+)?")
+_MONTHS = ("january february march april may june july august september october november december"
+           .split())
+_MONTH_NAMES = "|".join(sorted({m for m in _MONTHS} | {m[:3] for m in _MONTHS} | {"sept"}, key=len,
+                                reverse=True))
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+# A run of capitalised words, allowing "of"/"de"/"al-" style particles inside a name.
+_TOKEN = r"(?:(?:[A-Z]\.){2,}|[A-Z][\w’'-]*[a-z0-9][\w’'-]*|[A-Z]{2,})"
+_NAME = re.compile(rf"\b{_TOKEN}(?:\s+(?:(?:of|de|del|da|van|von|bin|al|la|le)\s+)?{_TOKEN})*")
+_MONTH_WORDS = frozenset(_MONTH_NAMES.split("|"))
+_DATE = re.compile(
+    rf"\b(?:(\d{{1,2}})\s+({_MONTH_NAMES})\b|({_MONTH_NAMES})\b\.?\s+(\d{{1,2}})\b)", re.IGNORECASE)
+_TITLES = frozenset("mr mrs ms dr sir gen col sen rep gov pres prof st".split())
+
+
+def _stopwords() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    extra = {"said", "says", "say", "told", "according", "year", "years", "new", "like", "just",
+             "image", "photo", "caption", "copyright", "getty", "images", "ap", "reuters",
+             "advertisement", "share", "click", "read", "getty", "com", "www", "http", "https"}
+    return frozenset(ENGLISH_STOP_WORDS | extra)
+
+
+STOPWORDS = _stopwords()
+
+
+def word_counts(text: str) -> Counter:
+    """Lower-cased content words (no stopwords, no 1-letter tokens)."""
+    words = (w.replace("’", "'") for w in _WORD.findall(text.lower()))
+    return Counter(w[:-2] if w.endswith("'s") else w for w in words if w not in STOPWORDS)
+
+
+def entity_counts(text: str) -> Counter:
+    """Names and dates from a pattern pass: capitalised word runs (with the
+    last word of a multi-word name too, so "Donald Trump" meets "Mr Trump")
+    and day-month dates. Weekday names count as dates ("on Tuesday")."""
+    counts: Counter = Counter()
+    for m in _NAME.finditer(text):
+        words = [w.strip("’'-").replace(".", "").lower() for w in m.group(0).split()]
+        while words and (words[0] in STOPWORDS or words[0] in _TITLES or words[0] in _MONTH_WORDS):
+            words = words[1:]  # sentence-initial "The", "Mr", month names
+        words = [w for w in words if w]
+        if not words or (len(words) == 1 and (words[0] in STOPWORDS or len(words[0]) < 2)):
+            continue
+        if len(words) == 1 and words[0] in _WEEKDAYS:
+            counts["date:" + words[0]] += 1
+            continue
+        counts["name:" + " ".join(words)] += 1
+        if len(words) > 1:
+            counts["name:" + words[-1]] += 1
+    for m in _DATE.finditer(text):
+        day = m.group(1) or m.group(4)
+        prefix = (m.group(2) or m.group(3)).lower()[:3]
+        month = next(name for name in _MONTHS if name.startswith(prefix))
+        counts[f"date:{month} {int(day)}"] += 1
+    return counts
+
+
+class TermStats:
+    """Document frequencies of the terms seen so far (for IDF)."""
+
+    def __init__(self, df: dict[str, int] | None = None, docs: int = 0):
+        self.df: dict[str, int] = dict(df or {})
+        self.docs = docs
+
+    def add(self, terms) -> None:
+        self.docs += 1
+        for t in terms:
+            self.df[t] = self.df.get(t, 0) + 1
+
+    def idf(self, term: str) -> float:
+        return math.log((self.docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
+
+
+def tfidf(counts: Counter, stats: TermStats, top: int) -> dict[str, float]:
+    """Unit-length sublinear TF-IDF vector of the `top` heaviest terms."""
+    weights = {t: (1.0 + math.log(c)) * stats.idf(t) for t, c in counts.items()}
+    if len(weights) > top:
+        weights = dict(sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:top])
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return {t: round(w / norm, 5) for t, w in weights.items()}
+
+
+def article_days(published: PartialDate) -> float | None:
+    """Days since 1970 of a day-precision date (mid-month for a month); None
+    when too vague to decay on."""
+    if published.year is None or published.month is None:
+        return None
+    day = published.day or 15
+    return float((date(published.year, published.month, day) - EPOCH).days)
+
+
+def lead_text(article: Article, chars: int) -> str:
+    """Headline plus the opening sentences, cut at a word boundary."""
+    parts = [article.title] if article.title else []
+    for s in article.sentences:
+        if sum(len(p) + 1 for p in parts) >= chars:
+            break
+        parts.append(s.text)
+    if not article.sentences and not article.title:
+        parts.append(article.text)
+    text = " ".join(parts)
+    if len(text) > chars:
+        text = text[:chars].rsplit(" ", 1)[0]
+    return text
+
+
+def headline_of(article: Article, chars: int = 120) -> str:
+    """Display headline: the title, else the lead sentence, shortened."""
+    text = article.title or (article.sentences[0].text if article.sentences else article.text)
+    text = " ".join(text.split())
+    return text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0] + "…"
+
+
+@dataclass
+class ArticleFeatures:
+    """What clustering knows about one article."""
+
+    article_id: str
+    time: float | None  # days since 1970-01-01, None when undated
+    embedding: np.ndarray  # unit-length float32 MiniLM vector of headline + lead
+    terms: dict[str, float]  # unit TF-IDF of content words
+    entities: dict[str, float]  # unit TF-IDF of names and dates
+
+
+@dataclass
+class RawFeatures:
+    """IDF-free counts: computed once, weighted when the article enters the stream."""
+
+    article_id: str
+    time: float | None
+    lead: str
+    words: Counter
+    entities: Counter
+
+
+def raw_features(article: Article, lead_chars: int, time: float | None = None) -> RawFeatures:
+    text = f"{article.title}\n{article.text}" if article.title else article.text
+    return RawFeatures(article.id, time if time is not None else article_days(article.published),
+                       lead_text(article, lead_chars), word_counts(text), entity_counts(text))
+
+
+def weigh(raw: RawFeatures, embedding: np.ndarray, stats: TermStats, max_terms: int) -> ArticleFeatures:
+    """Add the article to the document frequencies, then weight its terms."""
+    stats.add(list(raw.words) + list(raw.entities))
+    return ArticleFeatures(raw.article_id, raw.time, np.asarray(embedding, dtype=np.float32),
+                           tfidf(raw.words, stats, max_terms), tfidf(raw.entities, stats, max_terms))
+
+
+def embed_leads(leads: list[str]) -> np.ndarray:
+    """MiniLM embeddings of the leads, in one batched call."""
+    from ..analyze.nlp import embed
+
+    return np.asarray(embed(leads), dtype=np.float32)

@@ -1,0 +1,107 @@
+"""Read-only SQL behind the web pages: full-text search and story filters.
+
+Search runs on the FTS5 index of article titles and text (store migration v3).
+User text never reaches FTS5 query syntax: it is cut into words and each word
+is quoted, so `"`, `AND(`, `*` or `NEAR` typed in a search box are plain words.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..store import Store
+
+# FTS5 snippet() markers: control characters that clean article text never
+# contains, so highlighting can be split out after the query and escaped.
+HIT_START, HIT_END = "\x02", "\x03"
+WORD = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 12
+
+
+@dataclass
+class SearchHit:
+    article_id: str
+    title: str
+    outlet: str | None
+    published: str | None
+    snippet: list[tuple[str, bool]]  # (text, is_match) pieces of a short excerpt
+    story_ids: list[str] = field(default_factory=list)
+
+
+def fts_query(text: str) -> str | None:
+    """Words of the user's text as an FTS5 query (all words must occur; the
+    last one may be a prefix, as the user may still be typing it)."""
+    words = [w.replace('"', "") for w in WORD.findall(text or "")][:MAX_TERMS]
+    if not words:
+        return None
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def search_articles(store: Store, text: str, limit: int = 20, offset: int = 0) -> tuple[int, list[SearchHit]]:
+    """(number of matching articles, one page of them best first)."""
+    query = fts_query(text)
+    if query is None:
+        return 0, []
+    total = store.db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (query,)).fetchone()[0]
+    rows = store.db.execute(
+        f"""SELECT a.id, a.title, a.outlet, a.published,
+                   snippet(articles_fts, 1, '{HIT_START}', '{HIT_END}', ' … ', 24) AS snip,
+                   (SELECT group_concat(story_id) FROM story_articles WHERE article_id = a.id) AS stories
+            FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
+            WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 4.0, 1.0), a.id LIMIT ? OFFSET ?""",
+        (query, limit, offset)).fetchall()
+    hits = [SearchHit(r["id"], r["title"], r["outlet"], r["published"], split_marks(r["snip"] or ""),
+                      (r["stories"] or "").split(",") if r["stories"] else []) for r in rows]
+    return total, hits
+
+
+def split_marks(snippet: str) -> list[tuple[str, bool]]:
+    """'a \\x02b\\x03 c' -> [('a ', False), ('b', True), (' c', False)]."""
+    pieces: list[tuple[str, bool]] = []
+    for i, part in enumerate(re.split(f"[{HIT_START}{HIT_END}]", snippet)):
+        if part:
+            pieces.append((part, i % 2 == 1))
+    return pieces
+
+
+def matching_story_ids(store: Store, text: str | None = None, outlet: str | None = None) -> set[str] | None:
+    """Stories with an article that matches the search text and/or is from the
+    outlet; None when neither filter is given (every story matches)."""
+    conditions, params = [], []
+    if text:
+        query = fts_query(text)
+        if query is None:
+            return set()
+        conditions.append("a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+        params.append(query)
+    if outlet:
+        conditions.append("lower(a.outlet) = lower(?)")
+        params.append(outlet)
+    if not conditions:
+        return None
+    rows = store.db.execute(
+        "SELECT DISTINCT sa.story_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE "
+        + " AND ".join(conditions), params)
+    return {r[0] for r in rows}
+
+
+def outlets(store: Store) -> list[str]:
+    """Distinct outlet names of stored articles, for the filter menu."""
+    rows = store.db.execute(
+        "SELECT outlet FROM articles WHERE outlet IS NOT NULL AND outlet != '' "
+        "GROUP BY lower(outlet) ORDER BY lower(outlet)")
+    return [r[0] for r in rows]
+
+
+def story_outlets(store: Store, story_id: str) -> list[str]:
+    rows = store.db.execute(
+        "SELECT DISTINCT a.outlet FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
+        "WHERE sa.story_id = ? AND a.outlet IS NOT NULL ORDER BY a.outlet", (story_id,))
+    return [r[0] for r in rows]
+
+
+def stories_of_article(store: Store, article_id: str) -> list[str]:
+    return [r[0] for r in store.db.execute(
+        "SELECT story_id FROM story_articles WHERE article_id = ? ORDER BY story_id", (article_id,))]

@@ -1,0 +1,120 @@
+"""Layout of a story's timeline as an SVG chart (drawn by the story template).
+
+Entry dates are ISO text as the timeline produces them: "2017-05-02",
+"2017-05", "2017", ranges "a/b". A day is a dot; a month, a year or a range is
+a bar over the days it covers. Entries without a known year ("--05-02") or
+without any date cannot be placed on a calendar axis: they are listed apart.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+
+WIDTH = 760
+LEFT, RIGHT = 150, 20  # room for the date labels, and a margin
+ROW = 24
+TOP = 34  # room for the axis
+MAX_ROWS = 60
+TEXT_CHARS = 70
+
+
+@dataclass
+class Mark:
+    label: str
+    text: str
+    x: float
+    width: float  # 0 for a single day (drawn as a dot)
+    y: float
+    planned: bool
+    href: str | None = None
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    marks: list[Mark]
+    ticks: list[tuple[float, str]]
+    unplaced: list[dict] = field(default_factory=list)  # entries without a year
+    left: int = LEFT
+    right: int = WIDTH - RIGHT
+    omitted: int = 0
+
+
+def day_span(iso: str | None) -> tuple[date, date] | None:
+    """First and last day an ISO date or range covers; None without a year."""
+    if not iso:
+        return None
+    if "/" in iso:
+        a, _, b = iso.partition("/")
+        first, last = day_span(a), day_span(b)
+        if first is None or last is None:
+            return None
+        return (min(first[0], last[0]), max(first[1], last[1]))
+    parts = iso.split("-")
+    try:
+        if iso.startswith("-") or not parts[0].isdigit():
+            return None
+        year = int(parts[0])
+        if len(parts) == 1:
+            return date(year, 1, 1), date(year, 12, 31)
+        month = int(parts[1])
+        if len(parts) == 2:
+            return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+        day = date(year, month, int(parts[2]))
+        return day, day
+    except ValueError:
+        return None
+
+
+def timeline_chart(entries: list[dict], href=None) -> Chart | None:
+    """Chart layout for the brief's timeline entries; None when nothing has a year.
+    href(entry) -> link for an entry (its first citation), optional."""
+    placed, unplaced = [], []
+    for e in entries:
+        span = day_span(e.get("date"))
+        (placed if span else unplaced).append((e, span))
+    if not placed:
+        return None
+    omitted = max(0, len(placed) - MAX_ROWS)
+    placed = sorted(placed, key=lambda p: (p[1][0], p[1][1]))[:MAX_ROWS]
+    lo = min(s[0] for _, s in placed).toordinal()
+    hi = max(s[1] for _, s in placed).toordinal() + 1
+    if hi - lo < 2:
+        lo, hi = lo - 1, hi + 1  # one day alone sits in the middle, not on an edge
+    scale = (WIDTH - RIGHT - LEFT) / (hi - lo)
+
+    def x_of(ordinal: float) -> float:
+        return round(LEFT + (ordinal - lo) * scale, 1)
+
+    marks = []
+    for row, (e, (first, last)) in enumerate(placed):
+        x0, x1 = x_of(first.toordinal()), x_of(last.toordinal() + 1)
+        single = first == last
+        text = e.get("text") or ""
+        marks.append(Mark(
+            label=e.get("label") or e.get("date") or "",
+            text=text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS - 1].rstrip() + "…",
+            x=round((x0 + x1) / 2, 1) if single else x0,
+            width=0 if single else max(2.0, round(x1 - x0, 1)),
+            y=TOP + row * ROW + ROW / 2,
+            planned=e.get("tense") == "future",
+            href=href(e) if href else None,
+        ))
+    return Chart(width=WIDTH, height=TOP + len(marks) * ROW + 10, marks=marks, ticks=_ticks(lo, hi, x_of),
+                 unplaced=[e for e, _ in unplaced], omitted=omitted)
+
+
+def _ticks(lo: int, hi: int, x_of) -> list[tuple[float, str]]:
+    """About five evenly spaced axis labels; day, month or year labels by span."""
+    days = hi - lo
+    count = min(5, max(1, days))
+    ticks = []
+    for i in range(count + 1):
+        ordinal = lo + round(i * days / count)
+        d = date.fromordinal(min(ordinal, hi - 1))
+        label = d.isoformat() if days <= 120 else d.strftime("%Y-%m") if days <= 1500 else str(d.year)
+        if not ticks or ticks[-1][1] != label:
+            ticks.append((x_of(ordinal), label))
+    return ticks

@@ -1,0 +1,101 @@
+"""The cited brief: seeds acceptance, citations at real offsets, all formats."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+import storyline
+from storyline.report.render import render
+
+from .conftest import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def seed_brief(seed_articles):
+    return storyline.brief(seed_articles)
+
+
+def _all_text(brief) -> str:
+    return " ".join([brief.headline] + [s.text for s in brief.summary + brief.key_points]).lower()
+
+
+def test_seed_brief_names_the_story(seed_brief):
+    text = _all_text(seed_brief)
+    assert "trump" in text and "putin" in text
+    assert re.search(r"phone|telephone|call", text)
+    assert "syria" in text
+    assert re.search(r"safe zones|safe, or de-escalation, zones|de-escalation", text)
+    assert "july" in text
+    assert 3 <= len(seed_brief.key_points) <= 6
+    words = sum(len(s.text.split()) for s in seed_brief.summary)
+    assert 50 <= words <= 130
+
+
+def test_seed_brief_has_no_boilerplate(seed_brief):
+    md = render(seed_brief, "md")
+    for junk in ["Leave a Reply", "Be the First", "MESOP", "Russian President Vladimir Putin and President Donald Trump\n"]:
+        assert junk not in md
+    body = md.split("## Summary", 1)[1].split("## Sources", 1)[0]
+    assert body.count("Trump and Putin signal closer co-operation on Syria") == 0  # headline not repeated as text
+
+
+def test_both_outlets_cited_where_both_say_it(seed_brief):
+    multi = [s for s in seed_brief.summary + seed_brief.key_points if len(s.article_ids()) == 2]
+    assert multi, "no statement cites both seed articles"
+    july = [s for s in seed_brief.summary + seed_brief.key_points if "July" in s.text]
+    assert july and len(july[0].article_ids()) == 2
+
+
+def test_citations_point_at_real_offsets(seed_brief, seed_articles):
+    by_id = {a.id: a for a in seed_articles}
+    for item in seed_brief.summary + seed_brief.key_points:
+        assert item.citations
+        for c in item.citations:
+            article = by_id[c.article_id]
+            assert article.text[c.start:c.end] == article.sentences[c.sentence].text == c.text
+        # the first citation is the sentence the text was taken from
+        first = item.citations[0]
+        assert item.text.rstrip(".”\"") in by_id[first.article_id].text[first.start:first.end] or \
+            item.text[1:] in by_id[first.article_id].text[first.start:first.end]
+
+
+def test_no_dangling_or_question_sentences(seed_brief):
+    for s in seed_brief.summary + seed_brief.key_points:
+        assert not s.text.endswith("?")
+        assert not re.match(r"^(He|She|They|It|But|And)\b", s.text)
+
+
+def test_json_format_links_offsets(seed_brief):
+    data = json.loads(render(seed_brief, "json"))
+    assert data["schema"] == "storyline.brief/1"
+    assert {s["number"] for s in data["sources"]} == {1, 2}
+    first = data["summary"][0]
+    assert first["sources"] and first["citations"][0]["source"] in first["sources"]
+    c = first["citations"][0]
+    assert {"article_id", "sentence", "start", "end", "text"} <= set(c)
+
+
+def test_html_format_is_standalone_and_escaped(tmp_path):
+    (tmp_path / "x.txt").write_text(
+        "Council <script>alert('t')</script> vote\n\n"
+        "The council voted <b>9 to 2</b> on Monday to rebuild the old <script>alert(1)</script> library.\n\n"
+        "The mayor said the work would start in spring and cost 2 million dollars.\n")
+    (tmp_path / "x.meta.json").write_text(json.dumps({"outlet": "<img src=x onerror=alert(2)>"}))
+    html = render(storyline.brief([str(tmp_path)]), "html")
+    assert html.startswith("<!doctype html>") and "</html>" in html
+    assert "<script>" not in html and "<img src=x" not in html and "<b>9" not in html
+    assert "&lt;script&gt;" in html and "&lt;img src=x" in html
+
+
+def test_markdown_lists_sources_and_citations():
+    brief = storyline.brief([str(EXAMPLES / "bridge")])
+    md = render(brief, "md")
+    assert md.startswith("# ") and "## Summary" in md and "## Sources" in md
+    assert re.search(r"\[\d\]", md.split("## Summary", 1)[1])
+    # the Valley Herald reprint is recognised as a copy of the Alder Press wire story
+    herald = next(s for s in brief.sources if s.outlet == "Valley Herald")
+    wire = next(s for s in brief.sources if s.outlet == "Alder Press")
+    assert herald.copy_of == wire.number
+    assert "4 sources (3 independent)" in md
