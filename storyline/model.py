@@ -78,6 +78,16 @@ class PartialDate:
     def from_date(cls, d: date) -> "PartialDate":
         return cls(d.year, d.month, d.day)
 
+    def label(self) -> str:
+        """Human form: '3 May 2017', 'May 2017', '3 May (year unknown)', 'undated'."""
+        month = date(2000, self.month, 1).strftime("%b") if self.month else ""
+        year = str(self.year) if self.year is not None else "(year unknown)"
+        if self.precision == "day":
+            return f"{self.day} {month} {year}"
+        if self.precision == "month":
+            return f"{month} {year}"
+        return str(self.year) if self.year is not None else "undated"
+
     def __str__(self) -> str:
         return self.iso() or "undated"
 

@@ -241,6 +241,16 @@ class Store:
             raise StorylineError(f"{self.path}: {what} {table[:-1]} with id {prefix!r}")
         return rows[0]
 
+    def stories_of(self, article_ids: list[str]) -> dict[str, str]:
+        """{article id: story id} for the given articles that belong to a story."""
+        out: dict[str, str] = {}
+        for i in range(0, len(article_ids), 500):
+            chunk = article_ids[i:i + 500]
+            out.update(self.db.execute(
+                "SELECT article_id, story_id FROM story_articles WHERE article_id IN (%s)" % ",".join("?" * len(chunk)),
+                chunk).fetchall())
+        return out
+
     # -- cache of per-article/per-story analysis ----------------------------
     def cache_get(self, kind: str, key: str) -> bytes | None:
         row = self.db.execute("SELECT value FROM cache WHERE kind = ? AND key = ?", (kind, key)).fetchone()

@@ -158,3 +158,18 @@ def test_offsets_point_at_the_expression(nlp):
     got = extract(text, "2024-01-08", nlp)
     assert [text[e.start:e.end] for e in got] == [e.text for e in got] == ["Friday", "next month"]
     assert got[1].value.iso == "2024-02"
+
+
+def test_seasons_and_decades(nlp):
+    got = values("The debate lasted since the summer. The bridge was last renovated in the late 1990s. "
+                 "The council changed hands in the spring of 2016.", "2022-12-28", nlp)
+    assert got["the summer"] == ("2022-06/2022-08", "range", "past")
+    assert got["the late 1990s"][0] == "1990/1999"
+    assert got["the spring of 2016"][0] == "2016-03/2016-05"
+    # A season naming a kind of thing is no date.
+    assert extract("The city's spring festival was a success.", "2022-12-28", nlp) == []
+
+
+def test_quotes_are_marked(nlp):
+    got = extract('"We will decide today," the minister said on Friday.', "2024-01-08", nlp)
+    assert [(e.text, e.in_quote) for e in got] == [("today", True), ("Friday", False)]

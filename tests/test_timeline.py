@@ -200,7 +200,7 @@ def test_undated_article_in_a_dated_story(nlp):
     undated = make_article("Commuters said on Monday that the strike, which began in early September, "
                            "had doubled their journeys.", None, "Blog")
     tl = build_timeline([dated, undated], nlp=nlp)
-    (monday,) = entries_citing(tl, undated, "Monday")
+    (monday,) = [e for e in entries_citing(tl, undated, "Monday") if e["expressions"] == ["Monday"]]
     assert monday["date"] is None  # a borrowed date is too rough for weekdays
     (september,) = [e for e in tl.entries if e["date"] == "2019-09"]
     assert set(september["article_ids"]) == {dated.id, undated.id}
@@ -212,3 +212,21 @@ def test_one_article_and_no_dates(nlp):
     assert tl.entries == [] and tl.main_event is None
     assert [d["written"] for d in tl.development] == ["unknown"]
     assert build_timeline([]).entries == []
+
+
+def test_mixed_tenses_of_one_weekday_date_the_article(nlp):
+    # Stated Wednesday, but "plans ... on Tuesday" and "On Tuesday morning, rescuers reached" are one day.
+    a = make_article("The minister plans to visit the flooded town on Tuesday. On Tuesday morning, rescuers "
+                     "reached the last stranded families.", "2017-05-03", "Valley News")
+    tl = build_timeline([a], nlp=nlp)
+    assert tl.references[a.id]["date"] == "2017-05-02"
+    assert {e["date"] for e in tl.entries} == {"2017-05-02"}
+
+
+def test_last_and_next_weekday_do_not_move_the_date(nlp):
+    # Saturday: "will return on Monday" and "warned last Monday" are different Mondays.
+    a = make_article("Negotiators will return on Monday, the authority said. The union first warned of a "
+                     "walkout last Monday.", "2023-06-03", "Harbour Times")
+    tl = build_timeline([a], nlp=nlp)
+    assert tl.references[a.id]["source"] == "published"
+    assert sorted(e["date"] for e in tl.entries) == ["2023-05-29", "2023-06-05"]

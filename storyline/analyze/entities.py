@@ -138,7 +138,7 @@ class StoryEntities:
         """Entities worth a line in a brief, most mentioned (across sources) first. A one-off
         single-word name is more often a tagging slip than a person the story is about."""
         keep = [e for e in self.entities if e.type in LISTED_LABELS
-                and (len(e.mentions) >= min_mentions or e.role or len(e.name.split()) > 1)]
+                and (len(e.mentions) >= min_mentions or e.role or e.stands_for or len(e.name.split()) > 1)]
         return sorted(keep, key=lambda e: (-len(e.article_ids), -len(e.mentions), e.name))
 
 
@@ -221,9 +221,10 @@ def find_mentions(article: Article, doc) -> list[Mention]:
             surface_start = start - len(prefix) + tm.start() + tm.group("qual").find(qual[0]) if qual \
                 else start - len(prefix) + tm.start("role")
             title_spans.append((surface_start, start))
-        elif label == "PERSON":
+        elif label == "PERSON" or " " not in name:
             hm = HONORIFIC_BEFORE.search(prefix)
-            if hm:
+            if hm:  # "Mr Costa" is a person whatever the tagger thought
+                label = "PERSON"
                 hon = hm.group("hon")
                 surface_start = start - len(prefix) + hm.start()
         if role and label == "PERSON":
@@ -339,3 +340,24 @@ def story_entities(articles: list[Article], docs: list) -> StoryEntities:
     """Canonical entities over the articles of one story (docs[i] parses articles[i].text)."""
     mentions = [m for a, d in zip(articles, docs) for m in find_mentions(a, d)]
     return canonicalise(mentions)
+
+
+def parse_articles(articles: list[Article], nlp=None) -> list:
+    """spaCy Docs of the articles' texts, parsed once, with the articles' own sentence
+    (and so paragraph) boundaries fixed before parsing: otherwise the parser may hang a
+    quote of one paragraph on the "said" of the next."""
+    if nlp is None:
+        from .nlp import load_spacy
+
+        nlp = load_spacy()
+    docs = []
+    for a in articles:
+        doc = nlp.make_doc(a.text)
+        starts = {s.start for s in a.sentences}
+        for tok in doc:
+            if tok.idx in starts:
+                tok.is_sent_start = True
+        docs.append(doc)
+    for _, proc in nlp.pipeline:
+        docs = list(proc.pipe(docs, batch_size=8))
+    return docs

@@ -71,7 +71,8 @@ class Figure:
 
     statement: Statement
     phrase: str
-    unit: str
+    unit: str  # lemma of the counted word
+    unit_text: str  # as written: "ships"
     governor: str  # the verb the count hangs on: "left", "killed"
     low: float
     high: float
@@ -303,7 +304,7 @@ def figures(stmts: list[Statement], docs: dict[str, object]) -> list[Figure]:
             window = doc[max(span.start, ent.start - 8):min(span.end, ent.end + 4)]
             context = {t.lemma_.lower() for t in window if t.is_alpha and t.lower_ not in STOP
                        and not (ent.start <= t.i <= ent.end)}
-            out.append(Figure(st, ent.text, unit, governor, rng[0], rng[1], context))
+            out.append(Figure(st, ent.text, unit, nxt.text, governor, rng[0], rng[1], context))
     return out
 
 
@@ -337,13 +338,13 @@ def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity) -> l
         groups = list(phrases.values())
         compatible = all(a[0].low <= b[0].high and b[0].low <= a[0].high
                          for i, a in enumerate(groups) for b in groups[i + 1:])
-        shown = " and ".join(f"“{g[0].phrase} {unit}”" for g in groups)
+        shown = " and ".join(f"“{g[0].phrase} {g[0].unit_text}”" for g in groups)
         sides = [{"label": ", ".join(dict.fromkeys(labels.get(f.statement.article_id, f.statement.article_id)
                                                    for f in g)),
-                  "text": g[0].statement.text, "figure": f"{g[0].phrase} {unit}",
+                  "text": g[0].statement.text, "figure": f"{g[0].phrase} {g[0].unit_text}",
                   "citations": [f.statement.citation() for f in g]} for g in groups]
         out.append({
-            "topic": f"how many {unit}", "kind": "figures", "compatible": compatible,
+            "topic": f"how many {groups[0][0].unit_text}", "kind": "figures", "compatible": compatible,
             "text": f"Sources give different figures: {shown}"
                     + (" (the ranges overlap; one is more precise)." if compatible
                        else " (the figures contradict each other)."),

@@ -35,6 +35,8 @@ REPORT_VERBS = {
     "pledge", "promise", "predict", "declare", "write", "tweet", "report", "assert", "maintain",
 }
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
+# The speaker of a speech verb is its active subject; "X was accused of ..." names who was spoken of.
+SPEAKER_DEPS = {"nsubj"}
 # Nouns that stand for the body they speak for: "a Kremlin spokesman".
 SPOKES_NOUNS = {"spokesman", "spokeswoman", "spokesperson", "official", "officials", "statement", "readout",
                 "secretary", "ministry", "office", "aide", "aides", "source", "sources", "representative"}
@@ -135,6 +137,7 @@ def extract_quotes(article: Article, doc, ents: StoryEntities) -> list[Quote]:
     """Direct quotes and reported statements of one article (doc parses article.text)."""
     marks = find_quote_spans(article)
     inside = [(m.start - 1, m.end + 1) for m in marks]
+    ctx = Context(inside=inside)
     sent_of = _sentence_index(article)
     direct: list[Quote] = []
     for m in marks:
@@ -144,7 +147,7 @@ def extract_quotes(article: Article, doc, ents: StoryEntities) -> list[Quote]:
                   list(range(sents[0], sents[-1] + 1)), m.paragraph, frag_sentences=[sents[0]])
         if verb_tok is not None:
             q.verb = verb_tok.text.lower()
-            q.speaker, q.speaker_text = _speaker(article, doc, verb_tok, ents)
+            q.speaker, q.speaker_text = _speaker(article, doc, verb_tok, ents, ctx)
         prev = direct[-1] if direct else None
         if verb_tok is None and prev is not None and _continues(article, prev, q, inside):
             if prev.paragraph == q.paragraph or _same_verb_sentence(prev, q):
@@ -156,9 +159,11 @@ def extract_quotes(article: Article, doc, ents: StoryEntities) -> list[Quote]:
             _extend(prev, q)  # two partial quotes hung on one verb: "as “a” and “b”"
             continue
         direct.append(q)
+        if q.speaker is not None:
+            ctx.said_by.update({k: q.speaker for k in q.sentences})
     # Short fragments with nobody saying them are scare quotes or titles, not quotes.
-    direct = [q for q in direct if q.verb or sum(len(f.split()) for f in q.fragments) >= 4]
-    return direct + _reported(article, doc, ents, inside)
+    direct = [q for q in direct if q.speaker or sum(len(f.split()) for f in q.fragments) >= 4]
+    return direct + _reported(article, doc, ents, ctx)
 
 
 def _extend(prev: Quote, q: Quote) -> None:
@@ -227,6 +232,18 @@ def _attribution_verb(article: Article, doc, m: _Mark, sents: list[int], inside)
         not_governs, _, tok = cands[0]
         if not not_governs or _subject(tok) is not None:
             return tok
+    # "“...!” / Trump said to cheers." where the sentence splitter cut before the attribution
+    last = article.sentences[sents[-1]]
+    if sents[-1] + 1 < len(article.sentences) and not any(c.isalpha() for c in
+                                                          _outside_text(article.text, last.start, last.end, inside)):
+        nxt = article.sentences[sents[-1] + 1]
+        span = doc.char_span(nxt.start, nxt.end, alignment_mode="expand")
+        if nxt.paragraph == last.paragraph and span is not None and len(span) <= 15 \
+                and not any(_in_any(t.idx, inside) for t in span):
+            root = span.root
+            if root.lemma_.lower() in QUOTE_VERBS and any(c.dep_ in SPEAKER_DEPS and c.i < root.i for c in root.children) \
+                    and not any(c.dep_ in ("ccomp", "dobj") for c in root.children):
+                return root
     # "X said:" at the end of the sentence before
     if sents[0] > 0:
         prev = article.sentences[sents[0] - 1]
@@ -243,8 +260,10 @@ def _subjects(verb):
     tok, depth = verb, 0
     for _ in range(3):
         for c in tok.children:
-            if c.dep_ in SUBJECT_DEPS:
+            if c.dep_ in SPEAKER_DEPS:
                 yield c, depth
+            elif c.dep_ == "nsubjpass":
+                return
             if c.dep_ == "agent":
                 for g in c.children:
                     if g.dep_ == "pobj":
@@ -265,7 +284,8 @@ def _subject(verb):
     return next(iter(_subjects(verb)), (None, 0))[0]
 
 
-def _speaker(article: Article, doc, verb, ents: StoryEntities) -> tuple[Entity | None, str | None]:
+def _speaker(article: Article, doc, verb, ents: StoryEntities,
+             ctx: Context) -> tuple[Entity | None, str | None]:
     """The speaking entity and the subject phrase as written. A clause with several subjects is
     a misparse and gives nobody. Past the verb's own clause only a person or an organisation is
     taken: a place there is more likely a misparsed noun than a speaker."""
@@ -276,7 +296,7 @@ def _speaker(article: Article, doc, verb, ents: StoryEntities) -> tuple[Entity |
         subjects = levels[depth]
         if len(subjects) > 1:
             return None, None
-        e = resolve_mention(article, doc, subjects[0], ents)
+        e = resolve_mention(article, doc, subjects[0], ents, ctx)
         if e is None:
             return None, _phrase(subjects[0])
         if depth == 0 or e.type in ("PERSON", "ORG"):
@@ -289,14 +309,30 @@ def _phrase(tok) -> str:
     return " ".join(t.text for t in tok.doc[min(keep):max(keep) + 1])
 
 
-def resolve_mention(article: Article, doc, tok, ents: StoryEntities) -> Entity | None:
-    """The entity a subject token stands for: a name, a pronoun or "the <role>"."""
+@dataclass
+class Context:
+    """What is known of an article while its quotes are read in order: the speaker found
+    for each sentence so far, and the quoted spans (their words are not the narrator's)."""
+
+    said_by: dict[int, Entity] = field(default_factory=dict)
+    inside: list[tuple[int, int]] = field(default_factory=list)
+
+
+def resolve_mention(article: Article, doc, tok, ents: StoryEntities, ctx: Context | None = None) -> Entity | None:
+    """The entity a subject token stands for: a name, a pronoun, "who" of a relative
+    clause, "a Kremlin spokesman" or "the <role>"."""
     e = ents.at(article.id, tok.idx, tok.idx + len(tok))
     if e is not None:
         return e
     low = tok.lower_
+    if low in ("who", "which", "that") and tok.head.dep_ == "relcl":
+        target = tok.head.head
+        e = ents.at(article.id, target.idx, target.idx + len(target))
+        if e is None and target.dep_ == "appos":  # "Clark Davis, an organiser, who said"
+            e = ents.at(article.id, target.head.idx, target.head.idx + len(target.head))
+        return e
     if tok.pos_ == "PRON":
-        return _antecedent(article, doc, tok, ents)
+        return _antecedent(article, doc, tok, ents, ctx or Context())
     if low in SPOKES_NOUNS:
         for c in tok.children:
             if c.dep_ == "compound":
@@ -306,46 +342,70 @@ def resolve_mention(article: Article, doc, tok, ents: StoryEntities) -> Entity |
         return None
     if any(c.lower_ == "the" for c in tok.children):
         return _role_antecedent(article, tok, ents)
+    if tok.pos_ == "PROPN" and tok.text[:1].isupper():
+        # a surname the tagger missed here but found elsewhere: "Rogovinhart said"
+        same = [e for e in ents.entities if e.type == "PERSON" and e.name.split()[-1] == tok.text]
+        return same[0] if len(same) == 1 else None
     return None
 
 
 def _sentence_subject_entity(article: Article, doc, sent_index: int, ents: StoryEntities) -> Entity | None:
+    """The named (or role-named) subject of a sentence's main clause."""
     s = article.sentences[sent_index]
     span = doc.char_span(s.start, s.end, alignment_mode="expand")
     if span is None:
         return None
     for tok in span:
-        if tok.dep_ in SUBJECT_DEPS and (tok.head.dep_ == "ROOT" or tok.head.head.dep_ == "ROOT"):
-            e = ents.at(article.id, tok.idx, tok.idx + len(tok))
+        if tok.dep_ in SUBJECT_DEPS and tok.pos_ != "PRON" and (tok.head.dep_ == "ROOT" or tok.head.head.dep_ == "ROOT"):
+            e = resolve_mention(article, doc, tok, ents)
             if e is not None:
                 return e
     return None
 
 
-def _antecedent(article: Article, doc, tok, ents: StoryEntities) -> Entity | None:
-    """He/she -> the named person the previous sentence is about; it/they -> a body.
-    Only an unambiguous reading is taken."""
+LOOK_BACK = 3  # sentences a pronoun may reach back over
+
+
+def _antecedent(article: Article, doc, tok, ents: StoryEntities, ctx: Context) -> Entity | None:
+    """He/she -> the named person the text is about just before; it/they -> a body.
+    Sentences that are all quotation are skipped; a sentence naming two candidates
+    makes the pronoun ambiguous and nothing is returned."""
     low = tok.lower_
     gender = PRONOUN_GENDER.get(low)
     want = ("PERSON",) if low in ("he", "she", "him", "her") else ("ORG", "GPE") if low in ("it", "they") else ()
     if not want:
         return None
+
+    def fits(e: Entity | None) -> bool:
+        return e is not None and e.type in want and _gender_ok(e, gender)
+
     s_idx = _sentence_index(article)(tok.idx)
     s = article.sentences[s_idx]
     # a name earlier in the same sentence, as the subject of a clause
     for m, e in ents.before(article.id, tok.idx, s.start):
         mt = doc.char_span(m.start, m.end, alignment_mode="expand")
-        if e.type in want and mt is not None and mt.root.dep_ in SUBJECT_DEPS and _gender_ok(e, gender):
+        if fits(e) and mt is not None and mt.root.dep_ in SUBJECT_DEPS and not _in_any(m.start, ctx.inside):
             return e
-    if s_idx == 0:
-        return None
-    e = _sentence_subject_entity(article, doc, s_idx - 1, ents)
-    if e is not None and e.type in want and _gender_ok(e, gender):
-        return e
-    prev = article.sentences[s_idx - 1]
-    named = {e.key: e for m, e in ents.before(article.id, s.start, prev.start)
-             if e.type in want and _gender_ok(e, gender)}
-    return next(iter(named.values())) if len(named) == 1 else None
+    looked = 0
+    for k in range(s_idx - 1, -1, -1):
+        if looked == LOOK_BACK:
+            break
+        sent = article.sentences[k]
+        if fits(ctx.said_by.get(k)):
+            return ctx.said_by[k]
+        if not any(c.isalpha() for c in _outside_text(article.text, sent.start, sent.end, ctx.inside)):
+            continue  # all quotation: not the narrator naming anyone
+        looked += 1
+        e = _sentence_subject_entity(article, doc, k, ents)
+        if fits(e):
+            return e
+        named = {e.key: e for m, e in ents.before(article.id, sent.end, sent.start)
+                 if not _in_any(m.start, ctx.inside) and fits(e)}
+        if len(named) == 1:
+            return next(iter(named.values()))
+        if named or any(e.type in want for m, e in ents.before(article.id, sent.end, sent.start)):
+            return None
+    return None
 
 
 def _gender_ok(e: Entity, gender: str | None) -> bool:
@@ -360,10 +420,11 @@ def _role_antecedent(article: Article, tok, ents: StoryEntities) -> Entity | Non
     return None
 
 
-def _reported(article: Article, doc, ents: StoryEntities, inside) -> list[Quote]:
+def _reported(article: Article, doc, ents: StoryEntities, ctx: Context) -> list[Quote]:
     """"X said (that) ...", "X denied that ...", "X described Y as Z": statements whose
     content is not in quote marks, with a named (or resolved) speaker."""
     out: list[Quote] = []
+    inside = ctx.inside
     sent_of = _sentence_index(article)
     for tok in doc:
         if tok.lemma_.lower() not in REPORT_VERBS or tok.pos_ != "VERB" or _in_any(tok.idx, inside):
@@ -371,7 +432,8 @@ def _reported(article: Article, doc, ents: StoryEntities, inside) -> list[Quote]
         if any(c.dep_ == "neg" for c in tok.children):
             continue
         content = _content(tok)
-        if content is None:
+        sent = article.sentences[sent_of(tok.idx)]
+        if content is None or not all(sent.start <= t.idx < sent.end for t in content):
             continue
         lo, hi = content[0].idx, content[-1].idx + len(content[-1])
         if any(a < hi and lo < b for a, b in inside):
@@ -379,7 +441,7 @@ def _reported(article: Article, doc, ents: StoryEntities, inside) -> list[Quote]
         subj = _subject(tok)
         if subj is None or subj.i > tok.i and tok.lemma_ != "say":
             continue
-        speaker, phrase = _speaker(article, doc, tok, ents)
+        speaker, phrase = _speaker(article, doc, tok, ents, ctx)
         if speaker is None:
             continue
         text = re.sub(r"^that\s+", "", article.text[lo:hi].strip().rstrip(",;"))

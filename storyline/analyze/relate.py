@@ -8,7 +8,7 @@ import numpy as np
 
 from ..model import Article, Citation
 from ..stories.dedup import find_copies
-from .entities import story_entities
+from .entities import parse_articles, story_entities
 from .facts import align, fact_dicts, figure_tensions, figures, omissions, quote_statement_links, statements
 from .quotes import extract_quotes, merge_quotes
 
@@ -26,16 +26,14 @@ class StoryAnalysis:
 
 def analyze_story(articles: list[Article], docs: list | None = None,
                   vectors: dict[str, np.ndarray] | None = None) -> StoryAnalysis:
-    """Analyse the articles of one story. docs (spaCy Docs of article.text, same order) and
+    """Analyse the articles of one story. docs (entities.parse_articles(articles)) and
     vectors ({article id: embeddings of its sentences, one row per sentence}) may be passed
     in when the caller already has them; otherwise each article is parsed once here and each
     sentence embedded once."""
     if not articles:
         return StoryAnalysis()
     if docs is None:
-        from .nlp import load_spacy
-
-        docs = list(load_spacy().pipe([a.text for a in articles], batch_size=8))
+        docs = parse_articles(articles)
     by_id = {a.id: a for a in articles}
     copies = find_copies(articles)
     origins = {copies.get(a.id, a.id) for a in articles}

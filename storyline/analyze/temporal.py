@@ -28,6 +28,7 @@ WEEKDAY_NO.update({w[:3]: i for i, w in enumerate(WEEKDAYS)})
 WEEKDAY_NO.update({"tues": 1, "wed": 2, "thur": 3, "thurs": 3})
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December"]
+SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "several": None}
 
@@ -40,8 +41,9 @@ _YEAR = r"((?:1[89]|20)\d\d)"
 # A sentence without any of these cannot hold a temporal expression, so it
 # is not parsed at all (most sentences of a news story).
 TEMPORAL_CUE = re.compile(
-    r"\b(?:%s|%s|(?:1[89]|20)\d\d|today|tonight|yesterday|tomorrow|week(?:end)?s?|months?|years?|"
-    r"ago|morning|afternoon|evening|night|\d{1,2}(?:st|nd|rd|th)?)\b" % (_WD, _MON), re.IGNORECASE)
+    r"\b(?:%s|%s|(?:1[89]|20)\d\ds?|today|tonight|yesterday|tomorrow|week(?:end)?s?|months?|years?|"
+    r"ago|morning|afternoon|evening|night|spring|summer|autumn|fall|winter|\d{1,2}(?:st|nd|rd|th)?)\b"
+    % (_WD, _MON), re.IGNORECASE)
 
 # Verbs whose to-infinitive complement lies after them in time:
 # "plans to talk", "agreed to meet", "are to take place", "is expected to visit".
@@ -50,6 +52,7 @@ FUTURE_GOVERNORS = {"plan", "agree", "expect", "hope", "intend", "aim", "schedul
                     "decide", "propose", "offer", "wish", "arrange", "invite", "urge", "ask", "need",
                     "likely", "poised", "slate"}
 FUTURE_MODALS = {"will", "shall", "'ll", "’ll", "wo", "would", "may", "might", "could"}
+NONPAST_MODALS = {"can", "ca", "must", "should", "need"}  # "cannot wait until the summer"
 FUTURE_WORDS = {"upcoming", "forthcoming", "planned", "scheduled", "next", "coming", "future"}
 # A prepositional head tells the order of the dated thing against its clause:
 # "following Tuesday's call" (before the clause), "ahead of Friday's vote" (after).
@@ -120,10 +123,6 @@ class TimeValue:
             return f"{self.start.iso()}/{self.end.iso()}"
         return self.start.iso()
 
-    @property
-    def year_known(self) -> bool:
-        return self.start is not None and self.start.year is not None
-
 
 @dataclass
 class TimeExpression:
@@ -138,13 +137,6 @@ class TimeExpression:
     in_quote: bool = False
     value: TimeValue | None = None
     tense: str | None = None  # "past" | "future" | "present": value against the reference
-
-    def as_dict(self) -> dict:
-        v = self.value
-        return {"text": self.text, "sentence": self.sentence, "start": self.start, "end": self.end,
-                "date": v.iso if v else None, "label": v.label if v else self.text,
-                "granularity": v.granularity if v else None, "tense": self.tense,
-                "year_inferred": v.year_inferred if v else False}
 
 
 # ---------------------------------------------------------------- parsing
@@ -242,13 +234,23 @@ def _parse_point(t: str) -> Spec | None:
         mon, day = (g[0], g[1]) if not g[0][0].isdigit() else (g[1], g[0])
         return _calendar(int(g[2]) if g[2] else None, _month(mon), int(day))
     # months with an optional part: "april", "early april", "mid-april", "the end of april 2017"
-    m = re.fullmatch(rf"(?:(early|mid|late|(?:the )?end of|(?:the )?beginning of|(?:the )?start of|(?:the )?middle of)[ -])?"
+    m = re.fullmatch(rf"(?:(early|mid|late|(?:the )?(?:end|beginning|start|middle) of)[ -])?"
                      rf"({_MON})(?:,? {_YEAR})?", t)
     if m and _month(m.group(2)):
         mod = {"end of": "late", "beginning of": "early", "start of": "early",
                "middle of": "mid"}.get(re.sub(r"^the ", "", m.group(1) or ""), m.group(1))
         return Spec("calendar", year=int(m.group(3)) if m.group(3) else None, month=_month(m.group(2)),
                     modifier=mod)
+    m = re.fullmatch(rf"(?:(last|next|this) )?(spring|summer|autumn|fall|winter)(?: of)?(?:,? {_YEAR})?", t)
+    if m:  # meteorological seasons of the northern hemisphere
+        first = SEASONS[m.group(2)]
+        year = int(m.group(3)) if m.group(3) else None
+        return Spec("calendar", year=year, month=first, direction=m.group(1), modifier=m.group(2),
+                    end=Spec("calendar", year=year + (first == 12) if year else None, month=(first + 1) % 12 + 1))
+    m = re.fullmatch(r"(?:(early|mid|late)[ -])?((?:1[89]|20)\d0)s", t)  # decades: "the late 1990s"
+    if m:
+        start = int(m.group(2))
+        return Spec("calendar", year=start, modifier=m.group(1), end=Spec("calendar", year=start + 9))
     m = re.fullmatch(rf"(?:(early|mid|late|(?:the )?end of|(?:the )?beginning of)[ -])?{_YEAR}", t)
     if m:
         mod = {"end of": "late", "beginning of": "early"}.get(re.sub(r"^the ", "", m.group(1) or ""), m.group(1))
@@ -327,14 +329,18 @@ def _spans(doc) -> list[tuple]:
                     i += 2
                     continue
         found = _parse_entity(e)
+        if found and found[1].modifier in SEASONS and found[0].root.dep_ in ("compound", "amod", "nmod"):
+            found = None  # "the spring festival" names a kind of festival, not a date
         if found:
             out.append(found)
             used.update(range(e.start, e.end))
         i += 1
-    pattern = re.compile(rf"\b(?:{_WD})\b|\b(?:(?:last|next|this|early|late|mid-?) ){_MON}\b|\b{_MON} \d{{1,2}}(?:st|nd|rd|th)?\b(?:,? (?:1[89]|20)\d\d)?|"
+    pattern = re.compile(rf"\b(?:{_WD})\b|\b(?:(?:last|next|this|early|late|mid-?) ){_MON}\b|"
+                         rf"\b{_MON} \d{{1,2}}(?:st|nd|rd|th)?\b(?:,? (?:1[89]|20)\d\d)?|"
                          rf"\b\d{{1,2}}(?:st|nd|rd|th)? {_MON}(?: (?:1[89]|20)\d\d)?", re.IGNORECASE)
     for m in pattern.finditer(doc.text):
-        if not any(w[0].isupper() for w in re.findall(r"[A-Za-z]+", m.group(0)) if _month(w) or w.lower()[:3] in WEEKDAY_NO):
+        names = [w for w in re.findall(r"[A-Za-z]+", m.group(0)) if _month(w) or w.lower()[:3] in WEEKDAY_NO]
+        if not any(w[0].isupper() for w in names):
             continue  # "may", "march", "sat" as ordinary words
         span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
         if span is None or any(t.i in used for t in span):
@@ -349,7 +355,15 @@ def _spans(doc) -> list[tuple]:
 
 def _parse_entity(ent) -> tuple | None:
     """(span, Spec) of the longest tail of an entity that parses: entities
-    sometimes start with a stray word ("another next January", "the next day")."""
+    sometimes start with a stray word ("another next January", "the next day"),
+    or leave out the days before a month ("3-4" of "3-4 February 2019")."""
+    doc = ent.doc
+    for k in (3, 2, 1):
+        if ent.start - k >= 0 and doc[ent.start - k].like_num:
+            wider = doc[ent.start - k:ent.end]
+            spec = parse_expression(wider.text)
+            if spec and spec.day:
+                return wider, spec
     for k in range(len(ent)):
         spec = parse_expression(ent[k:].text)
         if spec:
@@ -358,11 +372,9 @@ def _parse_entity(ent) -> tuple | None:
 
 
 def _in_quote(doc, char: int) -> bool:
+    """Inside a double-quoted passage (single quotes double as apostrophes)."""
     before = doc.text[:char]
-    opens = before.count("“") + before.count("‘ ")
-    closes = before.count("”")
-    straight = before.count('"')
-    return opens > closes or straight % 2 == 1
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
 
 
 def clause_tense(span) -> str | None:
@@ -403,6 +415,8 @@ def _verb_tense(verb, depth: int = 0) -> str | None:
     aux_words = {a.lower_ for a in aux}
     if aux_words & FUTURE_MODALS:
         return "future"
+    if aux_words & NONPAST_MODALS:
+        return "nonpast"
     if verb.lower_ == "going" and any(c.dep_ == "xcomp" for c in verb.children):
         return "future"
     if "to" in aux_words and verb.tag_ == "VB":
@@ -528,6 +542,8 @@ def _choose_year(spec: Spec, verb_tense: str | None, ref: Reference) -> int | No
     here = (spec.month, spec.day or 0)
     now = (r.month, r.day or 0) if spec.day else (r.month, 0)
     direction = _direction(spec, verb_tense)
+    if spec.direction == "this":  # "this April", "this summer": the reference's own year
+        return r.year
     if spec.direction == "last":
         return r.year if here < now else r.year - 1
     if spec.direction == "next":
@@ -646,7 +662,15 @@ def _value(start: PartialDate, end: PartialDate | None, modifier: str | None, in
 
 def date_label(start: PartialDate, end: PartialDate | None = None, modifier: str | None = None) -> str:
     """Human text: "Tue 2 May 2017", "early April 2017", "13 April (year unknown)", "3–4 May 2017"."""
+    if modifier in SEASONS:
+        if start.year is None:
+            return f"{modifier} (year unknown)"
+        if modifier == "winter":
+            return f"winter {start.year}/{(start.year + 1) % 100:02d}"
+        return f"{modifier} {start.year}"
     if end is not None and end != start:
+        if start.month is None and end.month is None and start.year % 10 == 0 and end.year == start.year + 9:
+            return f"{modifier + ' ' if modifier else ''}{start.year}s"
         if start.year == end.year and start.month == end.month and start.day and end.day:
             text = f"{start.day}–{end.day} {MONTH_NAMES[start.month - 1]}"
             return text + (f" {start.year}" if start.year else " (year unknown)")

@@ -26,6 +26,7 @@ TITLE_WORDS = re.compile(r"^(?:Mr|Mrs|Ms|Dr|President|Chancellor|Secretary|Prime
 SAME_EVENT = 0.55
 SAME_EVENT_WITH_ACTOR = 0.45
 DESCRIPTION_TOKENS = 30
+REPOST_DAYS = 2
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Timeline:
     references: dict[str, dict] = field(default_factory=dict)  # article id -> reference used
     main_event: dict | None = None
     sources: dict[str, str] = field(default_factory=dict)  # article id -> label
+    expressions: dict[str, list[TimeExpression]] = field(default_factory=dict)  # article id -> resolved
 
 
 @dataclass
@@ -64,6 +66,7 @@ def build_timeline(articles: list[Article], docs: dict[str, list] | None = None,
     _reestimate_written(items, tl.notes)
     for it in items:
         ref = it.reference
+        tl.expressions[it.article.id] = it.expressions
         tl.references[it.article.id] = {"date": ref.date.iso(), "source": ref.source,
                                         "year_inferred": ref.year_inferred,
                                         "stated": it.stated.date.iso()}
@@ -149,7 +152,7 @@ def _reestimate_written(items: list[_ArticleTimes], notes: list[str]) -> None:
     past_days: dict[int, list[tuple[date, _ArticleTimes]]] = {}
     for it in fine:
         for e in it.expressions:
-            if e.spec.kind == "weekday" and e.tense == "past" and e.value.start:
+            if e.spec.kind == "weekday" and e.tense == "past" and e.value.start and not e.spec.direction:
                 past_days.setdefault(e.spec.weekday, []).append((e.value.start.to_date(), it))
     for it in fine:
         stated = it.stated.full
@@ -162,14 +165,17 @@ def _reestimate_written(items: list[_ArticleTimes], notes: list[str]) -> None:
                 continue
             for day, source in past_days.get(e.spec.weekday, []):
                 same_article = source is it
-                # Another article's evidence counts only when the future reading
+                # An article's own mixed tenses point to a repost a day or two later;
+                # another article's evidence counts only when the future reading
                 # would lie beyond every date the story states.
-                if not 0 <= (stated - day).days <= 6 or (not same_article and ahead <= story_latest):
+                if not 0 <= (stated - day).days <= (REPOST_DAYS if same_article else 6) or (
+                        not same_article and ahead <= story_latest):
                     continue
                 if written is None or day < written:
                     written = day
                     why = ("its own past-tense mention of the same day" if same_article
-                           else f"{source.article.label}, which reports {WEEKDAYS[e.spec.weekday].capitalize()} as past")
+                           else f"{source.article.label}, which reports "
+                                f"{WEEKDAYS[e.spec.weekday].capitalize()} as past")
         if written is not None:
             it.reference = Reference(PartialDate.from_date(written), "written", it.stated.year_inferred)
             resolve_expressions(it.expressions, it.reference)
@@ -256,7 +262,7 @@ def _merge(entries: list[dict]) -> list[dict]:
         by_date.setdefault(e["date"] or e["label"], []).append(i)
     candidates = [idx for idx in by_date.values() if len(idx) > 1]
     if not candidates:
-        return [_public(e, [e]) for e in entries]
+        return [_public([e]) for e in entries]
     from .nlp import embed
 
     flat = sorted({i for idx in candidates for i in idx})
@@ -288,10 +294,10 @@ def _merge(entries: list[dict]) -> list[dict]:
     groups: dict[int, list[dict]] = {}
     for i, e in enumerate(entries):
         groups.setdefault(find(i), []).append(e)
-    return [_public(group[0], group) for group in groups.values()]
+    return [_public(group) for group in groups.values()]
 
 
-def _public(first: dict, group: list[dict]) -> dict:
+def _public(group: list[dict]) -> dict:
     group = sorted(group, key=lambda e: e["_position"])
     head = group[0]
     merged = {k: v for k, v in head.items() if not k.startswith("_")}
@@ -336,7 +342,8 @@ def _main_event(entries: list[dict]) -> dict | None:
         arts, n = counts.get(key(e), (set(), 0))
         counts[key(e)] = (arts | set(e["article_ids"]), n + len(e["citations"]))
     best = max(counts, key=lambda k: (len(counts[k][0]), counts[k][1]))
-    return min((e for e in daily if key(e) == best), key=lambda e: (-len(e["article_ids"]), e["_position"][1], e["_position"][0]))
+    return min((e for e in daily if key(e) == best),
+               key=lambda e: (-len(e["article_ids"]), e["_position"][1], e["_position"][0]))
 
 
 def _development(items: list[_ArticleTimes], entries: list[dict], main: dict | None) -> list[dict]:

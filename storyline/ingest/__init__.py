@@ -99,13 +99,18 @@ class IngestReport:
 
 
 def ingest(paths: list[str], store, published: PartialDate | None = None, batch_size: int = 200,
-           on_article: Callable[[Article | InputError], None] | None = None) -> IngestReport:
-    """Read and store articles, one transaction per batch of batch_size."""
+           on_article: Callable[[Article | InputError], None] | None = None,
+           after_batch: Callable[[list[Article]], object] | None = None) -> IngestReport:
+    """Read and store articles, one transaction per batch of batch_size.
+    after_batch gets each batch's newly stored articles (e.g. to place them in stories)."""
     report = IngestReport()
     batch: list[Article] = []
 
     def flush() -> None:
-        added = {a.id for a in store.add_articles(batch)}
+        stored = store.add_articles(batch)
+        if after_batch and stored:
+            after_batch(stored)
+        added = {a.id for a in stored}
         for a in batch:
             (report.added if a.id in added else report.known).append(a)
         batch.clear()

@@ -12,7 +12,7 @@ import json
 from functools import lru_cache
 
 from ..errors import StorylineError
-from ..model import Brief, Citation
+from ..model import Brief, Citation, PartialDate
 
 FORMATS = ("md", "json", "html")
 SCHEMA = "storyline.brief/1"
@@ -126,16 +126,20 @@ def render_markdown(brief: Brief) -> str:
 def _source_line(brief: Brief) -> str:
     n = len(brief.sources)
     independent = sum(1 for s in brief.sources if s.copy_of is None)
-    dates = sorted(s.published for s in brief.sources if s.published)
-    span = f", {dates[0]}" + (f" to {dates[-1]}" if dates[-1] != dates[0] else "") if dates else ", undated"
+    dates = sorted((PartialDate.parse(s.published) for s in brief.sources if s.published), key=PartialDate.sort_key)
+    span = f", {dates[0].label()}" + (f" to {dates[-1].label()}" if dates[-1] != dates[0] else "") if dates else ", undated"
     return f"{n} source{'s' if n != 1 else ''} ({independent} independent){span}"
 
 
 def _source_entry(s) -> str:
-    parts = [s.outlet or "unknown outlet", f"“{s.title}”" if s.title else "(untitled)", s.published or "undated",
+    parts = [s.outlet or "unknown outlet", f"“{s.title}”" if s.title else "(untitled)", date_label(s.published),
              s.url or s.source]
     copy = f" (copy of [{s.copy_of}])" if s.copy_of else ""
     return _md(" — ".join(parts)) + copy
+
+
+def date_label(iso: str | None) -> str:
+    return PartialDate.parse(iso).label() if iso else "undated"
 
 
 def _by_speaker(quotes: list[dict]) -> list[tuple[str, list[dict]]]:
@@ -171,4 +175,5 @@ def _env():
 
 def render_html(*briefs: Brief) -> str:
     return _env().get_template("brief.html").render(
-        briefs=briefs, marks=source_numbers, by_speaker=_by_speaker, source_line=_source_line)
+        briefs=briefs, marks=source_numbers, by_speaker=_by_speaker, source_line=_source_line,
+        date_label=date_label)

@@ -62,8 +62,8 @@ def create_app(db_path: str | Path | None = None, max_upload_bytes: int = 20_000
         with Store(app.state.db_path) as store:
             yield store
 
-    def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
-        return templates.TemplateResponse(request, name, context, status_code=status)
+    def page(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, context, status_code=status_code)
 
     # -- errors: JSON under /api, a page elsewhere --------------------------------
     @app.exception_handler(StarletteHTTPException)

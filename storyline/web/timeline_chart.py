@@ -11,12 +11,17 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date
 
-WIDTH = 760
-LEFT, RIGHT = 150, 20  # room for the date labels, and a margin
+WIDTH = 780
+LEFT, RIGHT = 190, 20  # room for the date labels, and a margin
 ROW = 24
 TOP = 34  # room for the axis
 MAX_ROWS = 60
 TEXT_CHARS = 70
+# A quiet stretch longer than this is cut out of the axis (drawn as a break),
+# so a background date years back does not squeeze the days of the story
+# into one pixel.
+GAP_DAYS = 45
+BREAK = 28  # width of an axis break, px
 
 
 @dataclass
@@ -36,6 +41,7 @@ class Chart:
     height: int
     marks: list[Mark]
     ticks: list[tuple[float, str]]
+    breaks: list[float] = field(default_factory=list)  # x of each cut in the axis
     unplaced: list[dict] = field(default_factory=list)  # entries without a year
     left: int = LEFT
     right: int = WIDTH - RIGHT
@@ -79,18 +85,11 @@ def timeline_chart(entries: list[dict], href=None) -> Chart | None:
         return None
     omitted = max(0, len(placed) - MAX_ROWS)
     placed = sorted(placed, key=lambda p: (p[1][0], p[1][1]))[:MAX_ROWS]
-    lo = min(s[0] for _, s in placed).toordinal()
-    hi = max(s[1] for _, s in placed).toordinal() + 1
-    if hi - lo < 2:
-        lo, hi = lo - 1, hi + 1  # one day alone sits in the middle, not on an edge
-    scale = (WIDTH - RIGHT - LEFT) / (hi - lo)
-
-    def x_of(ordinal: float) -> float:
-        return round(LEFT + (ordinal - lo) * scale, 1)
+    axis = _Axis([(first.toordinal(), last.toordinal() + 1) for _, (first, last) in placed])
 
     marks = []
     for row, (e, (first, last)) in enumerate(placed):
-        x0, x1 = x_of(first.toordinal()), x_of(last.toordinal() + 1)
+        x0, x1 = axis.x(first.toordinal()), axis.x(last.toordinal() + 1)
         single = first == last
         text = e.get("text") or ""
         marks.append(Mark(
@@ -102,19 +101,57 @@ def timeline_chart(entries: list[dict], href=None) -> Chart | None:
             planned=e.get("tense") == "future",
             href=href(e) if href else None,
         ))
-    return Chart(width=WIDTH, height=TOP + len(marks) * ROW + 10, marks=marks, ticks=_ticks(lo, hi, x_of),
-                 unplaced=[e for e, _ in unplaced], omitted=omitted)
+    return Chart(width=WIDTH, height=TOP + len(marks) * ROW + 10, marks=marks, ticks=axis.ticks(),
+                 breaks=axis.breaks, unplaced=[e for e, _ in unplaced], omitted=omitted)
 
 
-def _ticks(lo: int, hi: int, x_of) -> list[tuple[float, str]]:
-    """About five evenly spaced axis labels; day, month or year labels by span."""
-    days = hi - lo
-    count = min(5, max(1, days))
-    ticks = []
-    for i in range(count + 1):
-        ordinal = lo + round(i * days / count)
-        d = date.fromordinal(min(ordinal, hi - 1))
-        label = d.isoformat() if days <= 120 else d.strftime("%Y-%m") if days <= 1500 else str(d.year)
-        if not ticks or ticks[-1][1] != label:
-            ticks.append((x_of(ordinal), label))
-    return ticks
+class _Axis:
+    """Day ordinals -> x: the covered days fall into segments separated by
+    quiet stretches longer than GAP_DAYS; each segment gets a share of the
+    width by its length (at least a quarter of the longest one's)."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        segments: list[list[int]] = []
+        for lo, hi in sorted(spans):
+            if segments and lo - segments[-1][1] <= GAP_DAYS:
+                segments[-1][1] = max(segments[-1][1], hi)
+            else:
+                segments.append([lo, hi])
+        for seg in segments:
+            if seg[1] - seg[0] < 3:  # a day or two alone sits in the middle, not on an edge
+                seg[0], seg[1] = seg[0] - 1, seg[1] + 1
+        longest = max(hi - lo for lo, hi in segments)
+        shares = [max(hi - lo, longest / 4) for lo, hi in segments]
+        room = WIDTH - RIGHT - LEFT - BREAK * (len(segments) - 1)
+        self.segments: list[tuple[int, int, float, float]] = []  # (lo, hi, x, width)
+        self.breaks: list[float] = []
+        x = float(LEFT)
+        for (lo, hi), share in zip(segments, shares):
+            width = room * share / sum(shares)
+            self.segments.append((lo, hi, x, width))
+            x += width
+            if len(self.segments) < len(segments):
+                self.breaks.append(round(x + BREAK / 2, 1))
+                x += BREAK
+
+    def x(self, ordinal: int) -> float:
+        for lo, hi, x, width in self.segments:
+            if lo <= ordinal <= hi:
+                return round(x + (ordinal - lo) * width / (hi - lo), 1)
+        raise ValueError(f"day {ordinal} is outside the axis")
+
+    def ticks(self) -> list[tuple[float, str]]:
+        """Evenly spaced labels in each segment (about five over the whole width);
+        day, month or year labels by the segment's length."""
+        ticks: list[tuple[float, str]] = []
+        for n, (lo, hi, x, width) in enumerate(self.segments):
+            days = hi - lo
+            count = max(1, min(days, round(5 * width / (WIDTH - LEFT - RIGHT))))
+            last = n == len(self.segments) - 1  # an end label would crowd the next segment's first
+            for i in range(count + 1 if last else count):
+                ordinal = lo + round(i * days / count)
+                d = date.fromordinal(min(ordinal, hi - 1))
+                label = d.isoformat() if days <= 120 else d.strftime("%Y-%m") if days <= 1500 else str(d.year)
+                if not ticks or ticks[-1][1] != label:
+                    ticks.append((self.x(ordinal), label))
+        return ticks

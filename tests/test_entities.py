@@ -1,0 +1,116 @@
+"""Entities: NER mentions, titles as roles, canonical names within a story."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from storyline.analyze.entities import Mention, canonical_key, canonicalise, parse_articles, story_entities
+from storyline.ingest.segment import segment
+from storyline.model import Article, PartialDate
+
+EXAMPLES = json.loads((Path(__file__).parent / "data" / "analysis_examples.json").read_text())
+
+
+def example(name: str) -> list[Article]:
+    out = []
+    for r in EXAMPLES[name]:
+        text, sentences = segment(r["paragraphs"])
+        out.append(Article(text=text, title=r["id"], outlet=r["outlet"], id=r["id"], sentences=sentences,
+                           published=PartialDate.parse(r["published"])))
+    return out
+
+
+def by_alias(ents, surface: str):
+    found = [e for e in ents.entities if surface in e.aliases()]
+    assert len(found) == 1, f"{surface!r} in {[(e.name, e.aliases()) for e in found]}"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def seed_entities(seed_articles, nlp):
+    return story_entities(seed_articles, parse_articles(seed_articles, nlp))
+
+
+@pytest.fixture(scope="module")
+def call_entities(nlp):
+    arts = example("leaders_call")
+    return story_entities(arts, parse_articles(arts, nlp))
+
+
+def test_canonical_key_folds_titles_initials_and_spellings():
+    assert canonical_key("President Donald Trump", "PERSON") == canonical_key("Donald Trump’s", "PERSON")
+    assert canonical_key("Vladimir V. Putin", "PERSON") == canonical_key("Vladimir Putin", "PERSON")
+    assert canonical_key("Bashar al-Assad", "PERSON") == canonical_key("Bashar Assad", "PERSON")
+    assert canonical_key("U.S.", "GPE") == canonical_key("the United States", "GPE") == "united states"
+    assert canonical_key("Kremlin", "ORG") == canonical_key("the Kremlin", "ORG")
+    assert canonical_key("Donald Trump", "PERSON") != canonical_key("Vladimir Putin", "PERSON")
+
+
+def test_seed_trump_mentions_are_one_person(seed_entities):
+    trump = by_alias(seed_entities, "Mr Trump")
+    assert trump.name == "Donald Trump" and trump.type == "PERSON"
+    for alias in ("Mr. Trump", "President Donald Trump", "President Trump"):
+        assert alias in trump.aliases()
+    assert trump.role == "President"
+    assert len(trump.article_ids) == 2
+
+
+def test_seed_putin_mentions_are_one_person_with_role(seed_entities):
+    putin = by_alias(seed_entities, "Mr Putin")
+    assert putin.name == "Vladimir Putin"
+    assert "President Vladimir V. Putin" in putin.aliases() and "Mr. Putin" in putin.aliases()
+    assert putin.role == "President of Russia"
+    assert putin is not by_alias(seed_entities, "Mr Trump")
+
+
+def test_seed_metonyms_and_titles(seed_entities):
+    kremlin = by_alias(seed_entities, "Kremlin")
+    assert kremlin.type == "ORG" and kremlin.stands_for == "Russian government"
+    white_house = by_alias(seed_entities, "White House")
+    assert white_house.type == "ORG" and white_house.stands_for == "US administration"
+    assert by_alias(seed_entities, "Secretary of State Rex Tillerson").role == "Secretary of State"
+    assert "Chancellor" in by_alias(seed_entities, "German Chancellor Angela Merkel").role
+    assert by_alias(seed_entities, "Ms. Merkel").name == "Angela Merkel"
+    assert by_alias(seed_entities, "Mr. Assad").name in ("Bashar Assad", "Bashar al-Assad")
+    # "State" inside "Secretary of State" is not an organisation of its own
+    assert not [e for e in seed_entities.entities if e.name == "State"]
+    us = by_alias(seed_entities, "US")
+    assert us.name == "United States" and "U.S.A." in us.aliases()
+
+
+def test_invented_call_roles_and_acronyms(call_entities):
+    putin = by_alias(call_entities, "Russian President Vladimir Putin")
+    assert {"Mr Putin", "Mr. Putin", "President Vladimir V. Putin"} <= set(putin.aliases())
+    assert putin.role in ("Russian President", "President of Russia")
+    merkel = by_alias(call_entities, "Chancellor Angela Merkel")
+    assert merkel.role in ("German Chancellor", "Chancellor of Germany") and merkel.gender == "f"
+    fbi = by_alias(call_entities, "FBI")
+    assert "Federal Bureau of Investigation" in fbi.aliases()
+    assert by_alias(call_entities, "Kremlin").stands_for == "Russian government"
+    assert "Kremlin" in [e.name for e in call_entities.listed()]
+
+
+def _m(text, start, gender=None, label="PERSON"):
+    return Mention("a", start, start + len(text), text, label, 0, text, None, gender)
+
+
+def test_shared_surname_is_not_guessed():
+    ents = canonicalise([_m("John Smith", 0), _m("Mary Smith", 20), _m("Smith", 40)])
+    assert sorted(e.name for e in ents.entities) == ["John Smith", "Mary Smith", "Smith"]
+
+
+def test_honorific_gender_picks_among_shared_surnames():
+    ents = canonicalise([_m("John Smith", 0, "m"), _m("Mary Smith", 20, "f"), _m("Smith", 40, "f")])
+    mary = next(e for e in ents.entities if e.name == "Mary Smith")
+    assert len(mary.mentions) == 2 and len(ents.entities) == 2
+
+
+def test_entity_dict_schema(seed_entities, seed_articles):
+    d = seed_entities.listed()[0].to_dict({a.id: a for a in seed_articles})
+    assert set(d) >= {"name", "type", "role", "stands_for", "aliases", "mentions", "article_ids", "citations"}
+    c = d["citations"][0]
+    text = next(a for a in seed_articles if a.id == c.article_id).text
+    assert d["name"].split()[-1] in text[c.start:c.end]
+    json.dumps({k: v for k, v in d.items() if k != "citations"})

@@ -1,0 +1,117 @@
+"""Facts across sources: agreement, single-source, tension, syndication."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+
+import pytest
+
+from storyline.analyze.facts import parse_figure
+from storyline.analyze.relate import analyze_story
+from storyline.ingest.segment import segment
+from storyline.model import Article, Citation, PartialDate
+
+EXAMPLES = json.loads((Path(__file__).parent / "data" / "analysis_examples.json").read_text())
+
+
+def article(paragraphs: list[str], aid: str, outlet: str = "Test") -> Article:
+    text, sentences = segment(paragraphs)
+    return Article(text=text, title=aid, outlet=outlet, id=aid, sentences=sentences,
+                   published=PartialDate.parse("2024-03-05"))
+
+
+def example(name: str) -> list[Article]:
+    return [article(r["paragraphs"], r["id"], r["outlet"]) for r in EXAMPLES[name]]
+
+
+@pytest.fixture(scope="module")
+def seed_analysis(seed_articles):
+    return analyze_story(seed_articles)
+
+
+@pytest.fixture(scope="module")
+def strike():
+    return analyze_story(example("port_strike"))
+
+
+def test_parse_figure():
+    assert parse_figure("hundreds of thousands") == (200_000, 999_999)
+    assert parse_figure("more than 400,000") == (400_000, float("inf"))
+    assert parse_figure("2 million") == (2_000_000, 2_000_000)
+    lo, hi = parse_figure("about 150")
+    assert lo < 150 < hi < 200
+    assert parse_figure("10 to 15") is None
+
+
+def test_seed_safe_zones_omission(seed_analysis):
+    diff = [d for d in seed_analysis.differ if d["kind"] == "omission"]
+    assert len(diff) == 1
+    d = diff[0]
+    assert d["topic"] == "safe zones"
+    assert [s["label"] for s in d["sides"]] == ["White House", "Kremlin"]
+    assert "zones" in d["sides"][0]["text"] and "no mention" in d["sides"][1]["text"]
+
+
+def test_seed_death_toll_tension(seed_analysis, seed_articles):
+    diff = [d for d in seed_analysis.differ if d["kind"] == "figures"]
+    assert len(diff) == 1
+    figures = sorted(s["figure"] for s in diff[0]["sides"])
+    assert figures == ["hundreds of thousands dead", "more than 400,000 dead"]
+    assert diff[0]["compatible"] is True
+    assert {c.article_id for c in diff[0]["citations"]} == {a.id for a in seed_articles}
+
+
+def test_seed_sources_and_agreement(seed_analysis):
+    assert seed_analysis.independent_sources == 2 and seed_analysis.copies == {}
+    texts = " ".join(f["text"] for f in seed_analysis.agree)
+    assert "July" in texts or "senses" in texts
+    for f in seed_analysis.agree:
+        assert f["independent_sources"] == 2
+    assert 0 < len(seed_analysis.single_source) <= 8
+
+
+def test_syndicated_copies_are_one_source(strike):
+    assert strike.copies == {"wire_edited": "wire", "wire_partial": "wire"}
+    assert strike.independent_sources == 3
+    # carried by the wire story and its edited reprint only: one independent source, two outlets
+    costa = [f for f in strike.single_source if "unaffordable" in f["text"]]
+    assert costa and costa[0]["independent_sources"] == 1 and costa[0]["outlets"] == 2
+    assert not [f for f in strike.agree if "unaffordable" in f["text"]]
+
+
+def test_quote_from_three_independent_sources_agrees(strike):
+    ferreira = [f for f in strike.agree if "patien" in f["text"]]
+    assert ferreira and ferreira[0]["independent_sources"] == 3
+
+
+def test_contradicting_figures_and_no_false_tension(strike):
+    figs = [d for d in strike.differ if d["kind"] == "figures"]
+    assert len(figs) == 1 and "ship" in figs[0]["topic"]
+    assert figs[0]["compatible"] is False
+    # "two people were injured" and "five people were arrested" count different things
+    assert not [d for d in strike.differ if "people" in d["topic"]]
+    omission = [d for d in strike.differ if d["kind"] == "omission"]
+    assert len(omission) == 1 and omission[0]["topic"] == "safety rules"
+    assert [s["label"] for s in omission[0]["sides"]] == ["Ana Ferreira", "Ministry of Transport"]
+
+
+def test_single_article_without_quotes_and_empty_story():
+    a = article(["Heavy rain fell across the northern region on Sunday, flooding roads near Braga.",
+                 "Rivers rose by two metres and the regional council closed three schools."], "rain")
+    an = analyze_story([a])
+    assert an.quotes == [] and an.agree == [] and an.differ == []
+    assert an.independent_sources == 1
+    empty = analyze_story([])
+    assert empty.entities == [] and empty.independent_sources == 0
+
+
+def test_output_is_json_serialisable(seed_analysis):
+    def default(o):
+        assert isinstance(o, Citation) and is_dataclass(o)
+        return asdict(o)
+
+    for section in ("entities", "quotes", "agree", "differ", "single_source"):
+        json.dumps(getattr(seed_analysis, section), default=default)
+    for q in seed_analysis.quotes:
+        assert set(q) >= {"speaker", "verb", "text", "kind", "article_ids", "citations"}
