@@ -26,7 +26,8 @@ QUOTE_VERBS = {
     "emphasize", "emphasise", "urge", "acknowledge", "admit", "suggest", "predict", "promise", "vow", "pledge",
     "dismiss", "reject", "accuse", "charge", "complain", "concede", "conclude", "continue", "recall", "report",
     "quip", "joke", "shout", "scream", "testify", "assert", "maintain", "agree", "confirm", "brand", "label",
-    "term", "praise", "criticize", "criticise", "condemn", "hail", "thank",
+    "term", "praise", "criticize", "criticise", "condemn", "hail", "thank", "yell", "exclaim", "cry", "chant",
+    "whisper", "mutter", "plead", "recount", "remark", "observe",
 }
 # Verbs that introduce a reported statement ("X said that ...", "X denied that ...").
 REPORT_VERBS = {

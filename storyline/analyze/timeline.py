@@ -332,7 +332,7 @@ def _publication_order(it: _ArticleTimes):
 
 def _main_event(entries: list[dict]) -> dict | None:
     """The news peg: the day-level date that most articles (then mentions) name;
-    its earliest-placed entry describes it."""
+    the entry of it nearest the top of an article (the lead) describes it."""
     daily = [e for e in entries if e["granularity"] in ("day", "weekday")]
     if not daily:
         return None
@@ -343,7 +343,7 @@ def _main_event(entries: list[dict]) -> dict | None:
         counts[key(e)] = (arts | set(e["article_ids"]), n + len(e["citations"]))
     best = max(counts, key=lambda k: (len(counts[k][0]), counts[k][1]))
     return min((e for e in daily if key(e) == best),
-               key=lambda e: (-len(e["article_ids"]), e["_position"][1], e["_position"][0]))
+               key=lambda e: (e["_position"][1], -len(e["article_ids"]), e["_position"][0]))
 
 
 def _development(items: list[_ArticleTimes], entries: list[dict], main: dict | None) -> list[dict]:

@@ -4,23 +4,39 @@ from __future__ import annotations
 from dataclasses import fields, replace
 
 from ..model import Article, Brief, Citation, CitedText, SourceRef
-from ..stories.dedup import find_copies
+from ..analyze.embedcache import article_vectors
+from ..analyze.entities import parse_articles
+from ..analyze.relate import analyze_story
+from ..analyze.temporal import TEMPORAL_CUE
+from ..analyze.timeline import build_timeline
 from .summarize import summarize
 
 
-def make_brief(articles: list[Article], words: int = 100, story_id: str | None = None) -> Brief:
+def make_brief(articles: list[Article], words: int = 100, story_id: str | None = None, store=None) -> Brief:
+    """The brief of one story. store (optional) caches per-article sentence embeddings."""
     english = [a for a in articles if a.language == "en"]
     notes = [f"{a.label}: language '{a.language}', left out of the English-only analysis"
              for a in articles if a.language != "en"]
     ordered = sorted(english, key=lambda a: (a.published.sort_key(), a.label, a.id))
-    summary, key_points = summarize(ordered, words=words)
+    vectors = article_vectors(ordered, store)
+    docs = parse_articles(ordered)  # one spaCy parse per article, shared by every step
+    analysis = analyze_story(ordered, docs=docs, vectors=vectors)
+    timeline = build_timeline(ordered, docs=_sentence_docs(ordered, docs))
+    summary, key_points = summarize(ordered, words=words, store=store)
     brief = Brief(
         headline=_headline(ordered, summary),
         summary=summary,
         key_points=key_points,
-        sources=_sources(ordered),
+        sources=_sources(ordered, analysis.copies),
         story_id=story_id,
-        notes=notes,
+        entities=analysis.entities,
+        quotes=analysis.quotes,
+        agree=analysis.agree,
+        differ=analysis.differ,
+        single_source=analysis.single_source,
+        timeline=timeline.entries,
+        development=timeline.development,
+        notes=notes + timeline.notes,
     )
     _fill_citation_text(brief, articles)
     return brief
@@ -47,8 +63,17 @@ def _fill_citation_text(brief: Brief, articles: list[Article]) -> None:
         fill(getattr(brief, f.name))
 
 
-def _sources(articles: list[Article]) -> list[SourceRef]:
-    copies = find_copies(articles)
+def _sentence_docs(articles: list[Article], docs: list) -> dict[str, list]:
+    """Per-sentence docs for the timeline, cut from the article parses (no second parse);
+    None for sentences with no temporal cue, as temporal.sentence_docs gives."""
+    out: dict[str, list] = {}
+    for a, doc in zip(articles, docs):
+        out[a.id] = [doc.char_span(s.start, s.end, alignment_mode="expand").as_doc()
+                     if TEMPORAL_CUE.search(s.text) else None for s in a.sentences]
+    return out
+
+
+def _sources(articles: list[Article], copies: dict[str, str]) -> list[SourceRef]:
     number = {a.id: i for i, a in enumerate(articles, 1)}
     return [
         SourceRef(number=number[a.id], article_id=a.id, outlet=a.outlet, title=a.title,
@@ -87,7 +112,7 @@ def cached_brief(store, articles: list[Article], words: int = 100, story_id: str
     blob = store.cache_get("brief", key)
     if blob is not None:
         return pickle.loads(blob)
-    brief = make_brief(articles, words=words, story_id=story_id)
+    brief = make_brief(articles, words=words, story_id=story_id, store=store)
     with store.transaction():
         store.cache_put("brief", key, pickle.dumps(brief))
     return brief

@@ -33,7 +33,7 @@ from ..errors import StorylineError
 from ..model import Article, Brief, PartialDate
 from ..store import Store
 from . import queries
-from .present import article_paragraphs, cite_links, citation_href, source_matrix
+from .present import article_paragraphs, cite_links, citation_href, date_text, source_matrix
 from .timeline_chart import timeline_chart
 from .uploads import Upload, ingest_uploads
 
@@ -55,6 +55,7 @@ def create_app(db_path: str | Path | None = None, max_upload_bytes: int = 20_000
     templates.env.autoescape = True  # also for any non-.html template name
     templates.env.trim_blocks = templates.env.lstrip_blocks = True
     templates.env.globals.update(cite_links=cite_links, citation_href=citation_href)
+    templates.env.filters["date"] = date_text
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @contextmanager

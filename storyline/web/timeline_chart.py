@@ -16,7 +16,8 @@ LEFT, RIGHT = 190, 20  # room for the date labels, and a margin
 ROW = 24
 TOP = 34  # room for the axis
 MAX_ROWS = 60
-TEXT_CHARS = 70
+TEXT_CHARS = 48  # event text drawn beside a mark (the full text is in its tooltip and the list)
+CHAR_PX = 6.6  # average width of a character of the 12px chart font
 # A quiet stretch longer than this is cut out of the axis (drawn as a break),
 # so a background date years back does not squeeze the days of the story
 # into one pixel.
@@ -27,12 +28,14 @@ BREAK = 28  # width of an axis break, px
 @dataclass
 class Mark:
     label: str
-    text: str
+    text: str  # the whole event text (tooltip)
+    short: str  # drawn beside the mark
     x: float
     width: float  # 0 for a single day (drawn as a dot)
     y: float
     planned: bool
     href: str | None = None
+    text_left: bool = False  # short text drawn left of the mark: no room on its right
 
 
 @dataclass
@@ -92,14 +95,14 @@ def timeline_chart(entries: list[dict], href=None) -> Chart | None:
         x0, x1 = axis.x(first.toordinal()), axis.x(last.toordinal() + 1)
         single = first == last
         text = e.get("text") or ""
+        short = text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS - 1].rstrip() + "…"
+        x = round((x0 + x1) / 2, 1) if single else x0
+        width = 0 if single else max(2.0, round(x1 - x0, 1))
         marks.append(Mark(
-            label=e.get("label") or e.get("date") or "",
-            text=text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS - 1].rstrip() + "…",
-            x=round((x0 + x1) / 2, 1) if single else x0,
-            width=0 if single else max(2.0, round(x1 - x0, 1)),
-            y=TOP + row * ROW + ROW / 2,
-            planned=e.get("tense") == "future",
+            label=e.get("label") or e.get("date") or "", text=text, short=short, x=x, width=width,
+            y=TOP + row * ROW + ROW / 2, planned=e.get("tense") == "future",
             href=href(e) if href else None,
+            text_left=x + width + 10 + len(short) * CHAR_PX > WIDTH and x - LEFT > WIDTH - x - width,
         ))
     return Chart(width=WIDTH, height=TOP + len(marks) * ROW + 10, marks=marks, ticks=axis.ticks(),
                  breaks=axis.breaks, unplaced=[e for e, _ in unplaced], omitted=omitted)
@@ -108,26 +111,26 @@ def timeline_chart(entries: list[dict], href=None) -> Chart | None:
 class _Axis:
     """Day ordinals -> x: the covered days fall into segments separated by
     quiet stretches longer than GAP_DAYS; each segment gets a share of the
-    width by its length (at least a quarter of the longest one's)."""
+    width by the number of entries in it, so the story's busy days get room."""
 
     def __init__(self, spans: list[tuple[int, int]]):
-        segments: list[list[int]] = []
+        segments: list[list[int]] = []  # [lo, hi, entries]
         for lo, hi in sorted(spans):
             if segments and lo - segments[-1][1] <= GAP_DAYS:
                 segments[-1][1] = max(segments[-1][1], hi)
+                segments[-1][2] += 1
             else:
-                segments.append([lo, hi])
+                segments.append([lo, hi, 1])
         for seg in segments:
             if seg[1] - seg[0] < 3:  # a day or two alone sits in the middle, not on an edge
                 seg[0], seg[1] = seg[0] - 1, seg[1] + 1
-        longest = max(hi - lo for lo, hi in segments)
-        shares = [max(hi - lo, longest / 4) for lo, hi in segments]
         room = WIDTH - RIGHT - LEFT - BREAK * (len(segments) - 1)
+        total = sum(n for _, _, n in segments)
         self.segments: list[tuple[int, int, float, float]] = []  # (lo, hi, x, width)
         self.breaks: list[float] = []
         x = float(LEFT)
-        for (lo, hi), share in zip(segments, shares):
-            width = room * share / sum(shares)
+        for lo, hi, n in segments:
+            width = room * n / total
             self.segments.append((lo, hi, x, width))
             x += width
             if len(self.segments) < len(segments):
