@@ -144,7 +144,7 @@ class Store:
                 self.db.execute("PRAGMA journal_mode = WAL")
             self._migrate()
         except sqlite3.DatabaseError as e:
-            raise StorylineError(f"{self.path}: cannot open database ({e})") from e
+            raise StorylineError(f"{self.path}: cannot open database ({describe_db_error(e)})") from e
 
     def __enter__(self) -> "Store":
         return self
@@ -168,12 +168,14 @@ class Store:
             )
         for i in range(version, len(MIGRATIONS)):
             with self.transaction():
+                if self.schema_version > i:  # another process migrated while we waited for the lock
+                    continue
                 for statement in _split_sql(MIGRATIONS[i]):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {i + 1}")
 
     def transaction(self) -> "_Transaction":
-        return _Transaction(self.db)
+        return _Transaction(self.db, self.path)
 
     # -- articles -----------------------------------------------------------
     def has_article(self, article_id: str) -> bool:
@@ -261,20 +263,55 @@ class Store:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception. SQLite
+    failures (busy, read-only, disk full) come out as one-line
+    StorylineErrors naming the database; the rollback means nothing of the
+    batch is left behind."""
 
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection, path: Path | None = None):
         self.db = db
+        self.path = path
 
     def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as e:
+            raise self._error(e) from e
         return self.db
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
-            self.db.execute("COMMIT")
-        else:
+            try:
+                self.db.execute("COMMIT")
+                return
+            except sqlite3.DatabaseError as e:
+                self._rollback()
+                raise self._error(e) from e
+        self._rollback()
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise self._error(exc) from exc
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back by itself (e.g. on a full disk).
+        if self.db.in_transaction:
             self.db.execute("ROLLBACK")
+
+    def _error(self, e: sqlite3.DatabaseError) -> StorylineError:
+        return StorylineError(f"{self.path or 'database'}: {describe_db_error(e)}")
+
+
+def describe_db_error(e: sqlite3.DatabaseError) -> str:
+    """What a SQLite error means for the user, in a few words."""
+    message = str(e)
+    if "locked" in message or "busy" in message:
+        return "database busy (another storyline process kept it locked for 30 s); try again"
+    if "readonly" in message or "read-only" in message:
+        return "database is read-only; nothing was written"
+    if "disk is full" in message or "disk I/O" in message:
+        return f"cannot write the database ({message}); nothing of this batch was written"
+    if "not a database" in message or "malformed" in message:
+        return f"not a storyline database or damaged ({message})"
+    return f"database error ({message})"
 
 
 def _split_sql(script: str) -> list[str]:

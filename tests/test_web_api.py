@@ -185,7 +185,7 @@ REPORT = ("Ferry link to Isle Corran suspended after engine fire\n\n"
 
 
 def test_upload_files(tmp_path):
-    client = TestClient(create_app(build_store(tmp_path / "up.db")))
+    client = TestClient(create_app(tmp_path / "up.db"))
     files = [("files", ("ferry.txt", REPORT.encode(), "text/plain")),
              ("files", ("picture.txt", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "text/plain")),
              ("files", ("empty.html", b"   ", "text/html"))]
@@ -207,8 +207,36 @@ def test_upload_files(tmp_path):
     assert "already stored" in html and f'href="/articles/{aid}"' in html
 
 
+FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Isle Corran Radio</title>
+<item><title>Ferry fire: passengers praise crew</title><pubDate>Fri, 04 Oct 2024 08:00:00 GMT</pubDate>
+<description>Passengers of the MV Selkie praised the crew on Friday after a fire on Thursday suspended the
+ferry link to Isle Corran. Tidewater Lines said repairs would take a week.</description></item>
+<item><title>Empty entry</title><description>   </description></item>
+</channel></rss>"""
+
+
+def test_upload_feed_and_sidecar(tmp_path):
+    client = TestClient(create_app(tmp_path / "feed.db"))
+    files = [("files", ("radio.rss", FEED.encode(), "application/rss+xml")),
+             ("files", ("ferry.txt", REPORT.encode(), "text/plain")),
+             ("files", ("ferry.meta.json", b'{"outlet": "Port Ness Post", "published": "2024-10-03"}')),
+             ("files", ("lonely.meta.json", b'{"outlet": "Nobody"}'))]
+    r = client.post("/api/ingest", files=files)
+    assert r.status_code == 200
+    results = {f["name"]: f for f in r.json()["files"]}
+    assert [a["title"] for a in results["radio.rss"]["added"]] == ["Ferry fire: passengers praise crew"]
+    assert results["radio.rss"]["errors"] == ["radio.rss#2: feed entry has no text"]
+    assert results["ferry.meta.json"]["note"] and not results["ferry.meta.json"]["errors"]
+    assert "without its text file" in results["lonely.meta.json"]["errors"][0]
+    ferry = client.get(f"/api/articles/{results['ferry.txt']['added'][0]['id']}").json()
+    assert (ferry["outlet"], ferry["published"], ferry["source"]) == ("Port Ness Post", "2024-10-03", "upload:ferry.txt")
+    radio = client.get(f"/api/articles/{results['radio.rss']['added'][0]['id']}").json()
+    assert radio["source"] == "upload:radio.rss#1" and radio["outlet"] == "Isle Corran Radio"
+
+
 def test_upload_bad_requests(tmp_path):
-    client = TestClient(create_app(build_store(tmp_path / "bad.db"), max_upload_bytes=2_000))
+    client = TestClient(create_app(tmp_path / "bad.db", max_upload_bytes=2_000))
     big = client.post("/api/ingest", files=[("files", ("big.txt", b"word " * 1_000, "text/plain"))])
     assert big.status_code == 413 and "limit of 0.002 MB" in big.json()["detail"]
     only_bad = client.post("/api/ingest", files=[("files", ("bad.json", b"{not json", "application/json"))])
@@ -223,7 +251,7 @@ def test_upload_bad_requests(tmp_path):
 
 
 def test_upload_names_cannot_escape(tmp_path):
-    client = TestClient(create_app(build_store(tmp_path / "names.db")))
+    client = TestClient(create_app(tmp_path / "names.db"))
     names = ["../../escape.txt", "/etc/cron.d/escape2.txt", "..\\..\\escape3.txt", "....//x/../.hidden.txt"]
     texts = [REPORT.replace("Isle Corran", f"Isle Corran {i}") for i in range(len(names))]
     r = client.post("/api/ingest", files=[("files", (n, t.encode())) for n, t in zip(names, texts)])
@@ -299,6 +327,8 @@ def full_brief(monkeypatch, web_db):
                       {"date": "--06-20", "label": "20 June", "text": "council meeting", "tense": "future",
                        "citations": [cb]},
                       {"date": None, "label": None, "text": "some time", "citations": [cb]}],
+            development=[{"article_id": a.id, "published": "2024-06-03", "written": "after",
+                          "adds": ["Sunday: <script>bacteria</script> found"]}],
             notes=["<script>note</script>"])
 
     monkeypatch.setattr(build, "cached_brief", fake)
@@ -306,7 +336,8 @@ def full_brief(monkeypatch, web_db):
 
 def test_story_page_sections(client, web_db, full_brief):
     html = client.get(f"/stories/{story_of(web_db, 'Marrow Falls tells')}").text
-    for section in ("summary", "agree", "differ", "single", "quotes", "entities", "timeline", "matrix", "sources"):
+    for section in ("summary", "agree", "differ", "single", "quotes", "entities", "timeline", "development",
+                    "matrix", "sources"):
         assert f'<section id="{section}">' in html, section
     assert_inert(html)
     assert "&lt;img src=x onerror=alert(&#39;speaker&#39;)&gt;" in html and ">Unattributed<" in html
@@ -317,6 +348,18 @@ def test_story_page_sections(client, web_db, full_brief):
     matrix = html.split('<section id="matrix">', 1)[1].split("</section>", 1)[0]
     assert "+ copy [" in matrix and "&lt;b&gt;Northern Ledger&lt;/b&gt;" in matrix  # a copy joins its original's column
     assert matrix.count('<tr class="agree">') == 1 and matrix.count('<tr class="differ">') == 1
+
+
+def test_cross_site_writes_and_foreign_hosts_are_refused(tmp_path):
+    client = TestClient(create_app(tmp_path / "x.db", allowed_hosts=["127.0.0.1", "localhost", "::1"]),
+                        base_url="http://127.0.0.1:8000")
+    upload = [("files", ("ferry.txt", REPORT.encode()))]
+    r = client.post("/api/ingest", files=upload, headers={"origin": "https://evil.example"})
+    assert r.status_code == 403 and client.get("/api/search", params={"q": "Selkie"}).json()["total"] == 0
+    assert client.post("/ingest", files=upload, headers={"origin": "http://127.0.0.1:8000"}).status_code == 200
+    assert client.get("/api/stories").status_code == 200
+    assert client.get("/api/stories", headers={"host": "evil.example:8000"}).status_code == 400  # DNS rebinding
+    assert client.get("/api/stories", headers={"host": "[::1]:8000"}).status_code == 200
 
 
 def test_errors_are_pages_or_json(client):

@@ -9,6 +9,7 @@ with a `stands_for` attribute.
 """
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections import Counter
@@ -250,8 +251,10 @@ def _sentence_of(starts: list[int], pos: int) -> int:
     return max(0, bisect.bisect_right(starts, pos) - 1)
 
 
-def canonicalise(mentions: list[Mention]) -> StoryEntities:
-    """Group the mentions of a story into entities."""
+def canonicalise(mentions: list[Mention], texts: list[str] = ()) -> StoryEntities:
+    """Group the mentions of a story into entities. texts (the articles' texts) let a bare
+    surname check that no other first name goes with it anywhere in the story, named
+    entity or not ("Eden Sassoon" missed by the tagger, "Vidal Sassoon" found)."""
     keys = {id(m): canonical_key(m.text, "PERSON" if m.label == "PERSON" else m.label) for m in mentions}
     persons = [m for m in mentions if m.label == "PERSON"]
     # Full names cluster on (first, last); a middle name or initial does not split them.
@@ -276,6 +279,8 @@ def canonicalise(mentions: list[Mention]) -> StoryEntities:
             cands = person_group_of_surname.get(k, [])
             if len(cands) > 1 and m.gender:
                 cands = [c for c in cands if _gender(full[c]) in (m.gender, None)]
+            if len(cands) == 1 and texts and _other_first_names(k, cands[0][0], texts):
+                cands = []
             if len(cands) == 1:
                 groups[" ".join(cands[0])].append(m)
                 continue
@@ -293,6 +298,21 @@ def canonicalise(mentions: list[Mention]) -> StoryEntities:
         v.sort(key=lambda me: me[0].start)
     entities.sort(key=lambda e: (-len(e.article_ids), -len(e.mentions), e.name))
     return StoryEntities(entities, by_article)
+
+
+def _other_first_names(surname: str, first: str, texts: list[str]) -> bool:
+    """Whether the texts pair the surname with a capitalised word other than `first`
+    that is not a title, honorific or clause opener."""
+    not_names = {fold(w) for w in NOT_QUALIFIERS} | {fold(w) for r in ROLE_WORDS for w in r.split()} \
+        | set(HONORIFICS)
+    pattern = re.compile(rf"\b([A-Z][a-z]+)\s+(?i:{re.escape(surname)})\b")
+    for text in texts:
+        for m in pattern.finditer(text):
+            word = fold(m.group(1))
+            # "Mohammed" for "Mohamed" is a spelling, not another person
+            if word not in not_names and difflib.SequenceMatcher(None, word, first).ratio() < 0.8:
+                return True
+    return False
 
 
 def _gender(ms: list[Mention]) -> str | None:
@@ -339,7 +359,7 @@ def _make_entity(key: str, ms: list[Mention]) -> Entity:
 def story_entities(articles: list[Article], docs: list) -> StoryEntities:
     """Canonical entities over the articles of one story (docs[i] parses articles[i].text)."""
     mentions = [m for a, d in zip(articles, docs) for m in find_mentions(a, d)]
-    return canonicalise(mentions)
+    return canonicalise(mentions, [a.text for a in articles])
 
 
 def parse_articles(articles: list[Article], nlp=None) -> list:

@@ -33,7 +33,7 @@ QUOTE_VERBS = {
 REPORT_VERBS = {
     "say", "tell", "announce", "deny", "describe", "claim", "insist", "warn", "add", "state", "confirm",
     "dismiss", "reject", "accuse", "emphasize", "emphasise", "stress", "argue", "acknowledge", "admit", "vow",
-    "pledge", "promise", "predict", "declare", "write", "tweet", "report", "assert", "maintain",
+    "pledge", "promise", "predict", "declare", "write", "tweet", "report", "assert", "maintain", "caution",
 }
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 # The speaker of a speech verb is its active subject; "X was accused of ..." names who was spoken of.
@@ -269,7 +269,10 @@ def _subjects(verb):
                 for g in c.children:
                     if g.dep_ == "pobj":
                         yield g, depth
-        if tok.dep_ in ("xcomp", "advcl", "conj", "acl") and tok.head is not tok:
+        # "to say" / "saying" / "and said" share the subject of the clause they hang on;
+        # "as reported in X" (a participle) does not
+        if tok.head is not tok and (tok.dep_ == "conj" or tok.dep_ in ("xcomp", "advcl", "acl")
+                                    and tok.tag_ in ("VB", "VBG")):
             tok, depth = tok.head, depth + 1
         else:
             break

@@ -29,7 +29,8 @@ For storyline's summary two more figures:
   SUPPORT_OVERLAP of the summary sentence's content words (stemmed, stop
   words out) occur in it. The lexical half keeps the check from merely
   repeating the embedding test the summarizer used to pick its citations.
-- redundancy: the largest cosine between two summary sentences (MiniLM);
+- redundancy: the largest cosine between two summary sentences (MiniLM,
+  the vectors of the source sentences they were extracted from);
   a story counts as redundant when it reaches REDUNDANT_COSINE (two
   sentences stating the same fact).
 """
@@ -136,10 +137,10 @@ def sumy_summary(articles: list[Article], words: int, method: str) -> str:
     return cut_words(" ".join(str(s) for s in chosen), words)
 
 
-def storyline_summary(articles: list[Article], words: int) -> list[CitedText]:
+def storyline_summary(articles: list[Article], words: int, store=None) -> list[CitedText]:
     from ..report.summarize import summarize
 
-    summary, _ = summarize(articles, words=words)
+    summary, _ = summarize(articles, words=words, store=store)
     return summary
 
 
@@ -175,30 +176,52 @@ def content_words(text: str) -> set[str]:
 _STEM = _STOP = None
 
 
-def citation_check(summary: list[CitedText], articles: list[Article]) -> tuple[int, int, int, int]:
+def citation_check(summary: list[CitedText], articles: list[Article], store=None) -> tuple[int, int, int, int]:
     """(supported sentences, sentences, supported citations, citations) of a cited summary."""
+    by_id = {a.id: a for a in articles}
+    vectors = _source_vectors(articles, store)
+    own = summary_vectors(summary, articles, store)
+    good_sentences = good_citations = n_citations = 0
+    for item, vector in zip(summary, own):
+        all_good = bool(item.citations)
+        for c in item.citations:
+            n_citations += 1
+            article = by_id.get(c.article_id)
+            real = (article is not None and 0 <= c.sentence < len(article.sentences)
+                    and article.text[c.start:c.end] == article.sentences[c.sentence].text)
+            supported = real and _supports(article.text[c.start:c.end], item.text,
+                                           float(vector @ vectors[c.article_id][c.sentence]))
+            good_citations += supported
+            all_good = all_good and supported
+        good_sentences += all_good
+    return good_sentences, len(summary), good_citations, n_citations
+
+
+def summary_vectors(summary: list[CitedText], articles: list[Article], store=None) -> np.ndarray:
+    """MiniLM vectors of the summary sentences: the stored vector of the source
+    sentence a summary sentence was extracted from, else a fresh embedding."""
     from ..analyze.nlp import embed
 
     by_id = {a.id: a for a in articles}
-    pairs: list[tuple[int, str]] = []  # (summary sentence index, cited text or "" if the citation is broken)
-    for i, item in enumerate(summary):
-        for c in item.citations:
-            article = by_id.get(c.article_id)
-            ok = (article is not None and 0 <= c.sentence < len(article.sentences)
-                  and article.text[c.start:c.end] == article.sentences[c.sentence].text)
-            pairs.append((i, article.text[c.start:c.end] if ok else ""))
-    if not pairs:
-        return 0, len(summary), 0, 0
-    vectors = embed([item.text for item in summary] + [text for _, text in pairs])
-    own, cited = vectors[: len(summary)], vectors[len(summary):]
-    good = [True] * len(summary)
-    n_good = 0
-    for (i, text), vector in zip(pairs, cited):
-        supported = bool(text) and _supports(text, summary[i].text, float(own[i] @ vector))
-        n_good += supported
-        good[i] = good[i] and supported
-    good = [g and bool(item.citations) for g, item in zip(good, summary)]
-    return sum(good), len(summary), n_good, len(pairs)
+    vectors = _source_vectors(articles, store)
+    rows: list[np.ndarray | None] = []
+    for item in summary:
+        first = item.citations[0] if item.citations else None
+        article = by_id.get(first.article_id) if first else None
+        extracted = (article is not None and 0 <= first.sentence < len(article.sentences)
+                     and _core(item.text) in _core(article.sentences[first.sentence].text))
+        rows.append(vectors[article.id][first.sentence] if extracted else None)
+    missing = [i for i, r in enumerate(rows) if r is None]
+    if missing:
+        for i, v in zip(missing, embed([summary[i].text for i in missing])):
+            rows[i] = v
+    return np.array(rows, dtype=np.float32).reshape(len(summary), -1)
+
+
+def _source_vectors(articles: list[Article], store=None) -> dict[str, np.ndarray]:
+    from ..analyze.embedcache import article_vectors
+
+    return article_vectors(articles, store)
 
 
 def _supports(cited: str, claim: str, cosine: float) -> bool:
@@ -214,26 +237,24 @@ def _core(text: str) -> str:
     return " ".join(WORD.findall(text.lower()))
 
 
-def redundancy(sentences: list[str]) -> float:
-    """Largest cosine (MiniLM) between two of the sentences; 0 for fewer than two."""
-    from ..analyze.nlp import embed
-
-    if len(sentences) < 2:
+def redundancy(vectors: np.ndarray) -> float:
+    """Largest cosine between two rows of unit vectors; 0 for fewer than two."""
+    if len(vectors) < 2:
         return 0.0
-    vectors = embed(sentences)
-    return max(float(vectors[i] @ vectors[j]) for i, j in combinations(range(len(sentences)), 2))
+    sims = vectors @ vectors.T
+    return float(max(sims[i, j] for i, j in combinations(range(len(vectors)), 2)))
 
 
-def evaluate_story(story: Story, words: int | None = None) -> dict:
+def evaluate_story(story: Story, words: int | None = None, store=None) -> dict:
     budget = words or round(np.mean([len(r.split()) for r in story.references]))
-    cited = storyline_summary(story.articles, budget)
+    cited = storyline_summary(story.articles, budget, store)
     texts = {
         "storyline": cut_words(" ".join(item.text for item in cited), budget),
         "lead": lead_summary(story.articles, budget),
         "lexrank": sumy_summary(story.articles, budget, "lexrank"),
         "textrank": sumy_summary(story.articles, budget, "textrank"),
     }
-    good, n, good_citations, n_citations = citation_check(cited, story.articles)
+    good, n, good_citations, n_citations = citation_check(cited, story.articles, store)
     return {
         "id": story.id,
         "words": budget,
@@ -242,13 +263,14 @@ def evaluate_story(story: Story, words: int | None = None) -> dict:
         "summary_words": {name: len(text.split()) for name, text in texts.items()},
         "citations": {"sentences_supported": good, "sentences": n,
                       "citations_supported": good_citations, "citations": n_citations},
-        "redundancy": redundancy([item.text for item in cited]),
+        "redundancy": redundancy(summary_vectors(cited, story.articles, store)),
     }
 
 
-def evaluate_file(path: str | Path, words: int | None = None, limit: int | None = None) -> dict:
-    """Per-story and averaged scores of storyline and the baselines."""
-    stories = [evaluate_story(s, words) for s in read_stories(path, limit)]
+def evaluate_file(path: str | Path, words: int | None = None, limit: int | None = None, store=None) -> dict:
+    """Per-story and averaged scores of storyline and the baselines.
+    store: a storyline Store whose cache keeps the sentence embeddings between runs."""
+    stories = [evaluate_story(s, words, store) for s in read_stories(path, limit)]
     return {"file": str(path), "words": words, "stories": stories, "mean": _means(stories)}
 
 

@@ -1,10 +1,15 @@
-"""RSS/Atom feed files: one article per entry, full content when present."""
+"""RSS/Atom feed files: one article per entry, full content when present.
+
+Entries are independent: one without text, with an oversized body or with a
+missing/invalid date is reported (or left undated) and the others are read.
+Scripts, styles and iframes in entry HTML never reach the text."""
 from __future__ import annotations
 
 import re
 
 from ..errors import InputError
 from ..model import PartialDate
+from .files import check_article_size
 from .raw import RawArticle
 
 
@@ -16,7 +21,9 @@ def looks_like_feed(text: str) -> bool:
 def read_feed(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]:
     import feedparser
 
-    parsed = feedparser.parse(text, sanitize_html=True, resolve_relative_uris=False)
+    # No sanitising here: html_fragment_to_text drops scripts, styles and
+    # iframes with their content, where the sanitiser keeps the inner text.
+    parsed = feedparser.parse(text, sanitize_html=False, resolve_relative_uris=False)
     if not parsed.entries:
         problem = f"not a feed or no entries ({parsed.get('bozo_exception', 'no items')})"
         raise InputError(name, problem)
@@ -32,6 +39,11 @@ def read_feed(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]
         if not text_body.strip():
             errors.append(InputError(where, "feed entry has no text"))
             continue
+        try:
+            check_article_size(where, text_body)
+        except InputError as e:
+            errors.append(e)
+            continue
         published = PartialDate()
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         if stamp:
@@ -45,6 +57,10 @@ def read_feed(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]
     return articles, errors
 
 
+# Elements whose content is never article text.
+HIDDEN = re.compile(r"<(script|style|iframe|noscript)\b.*?(?:</\1\s*>|$)", re.I | re.S)
+
+
 def html_fragment_to_text(fragment: str) -> str:
     """Text of an HTML fragment with block elements as paragraph breaks."""
     if "<" not in fragment:
@@ -53,8 +69,8 @@ def html_fragment_to_text(fragment: str) -> str:
 
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    except Exception:
-        return re.sub(r"<[^>]+>", " ", fragment)
+    except Exception:  # lxml gives up on some broken fragments: strip tags crudely
+        return re.sub(r"<[^>]+>", " ", HIDDEN.sub(" ", fragment))
     for bad in root.xpath("//script|//style|//iframe|//noscript"):
         bad.drop_tree()
     for block in root.xpath("//p|//div|//br|//li|//h1|//h2|//h3|//h4|//blockquote"):

@@ -1,8 +1,17 @@
 """Finding input files and turning their bytes into text, with clear errors
-for what is not a text article (empty, binary, undecodable)."""
+for what is not a text article (empty, binary, undecodable, unreadable).
+
+Everything here assumes hostile input from the open web: a missing path, an
+unreadable file or directory, or a symlink loop becomes one InputError for
+that path (never an exception that stops the rest of the batch), and bytes
+in any common encoding become text or a clear error.
+"""
 from __future__ import annotations
 
+import codecs
 import os
+import re
+import stat
 import sys
 import warnings
 from collections.abc import Iterator
@@ -11,6 +20,10 @@ from pathlib import Path
 from ..errors import InputError
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+# One article's text (after extraction, before cleaning). Real reports are a
+# few thousand characters; a 50 MB "article" is a dump or an attack, and would
+# hold the pipeline for minutes. Files of many records may be larger.
+MAX_ARTICLE_CHARS = 2_000_000
 
 # Leading bytes of formats that are never articles.
 MAGIC = {
@@ -29,6 +42,11 @@ MAGIC = {
     b"\x00\x00\x00": "binary file",
 }
 
+BOMS = [  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+]
+
 SUFFIXES = {
     ".txt": "text", ".text": "text", ".md": "text",
     ".html": "html", ".htm": "html", ".xhtml": "html",
@@ -43,15 +61,16 @@ class DecodeWarning(UserWarning):
 
 def walk(paths: list[str]) -> Iterator[Path | str]:
     """Files under the given paths (directories recursively, symlink loops
-    visited once, hidden files and metadata sidecars skipped); '-' is stdin."""
+    visited once, hidden files and metadata sidecars skipped); '-' is stdin.
+
+    A path that is missing or cannot be listed is yielded as it is, so that
+    reading it reports the problem for that path and the others go on."""
     seen: set[str] = set()
     for p in paths:
         if p == "-":
             yield "-"
             continue
         path = Path(p)
-        if not path.exists():
-            raise InputError(p, "no such file or directory")
         if path.is_dir():
             yield from _walk_dir(path, seen)
         else:
@@ -65,15 +84,22 @@ def _walk_dir(root: Path, seen: set[str]) -> Iterator[Path]:
     seen.add(real)
     try:
         entries = sorted(root.iterdir())
-    except OSError as e:
-        raise InputError(str(root), f"cannot list directory ({e.strerror})") from e
+    except OSError:
+        yield root  # read_bytes names the directory and why it cannot be listed
+        return
     for entry in entries:
         if entry.name.startswith(".") or entry.name.endswith(".meta.json"):
             continue
-        if entry.is_dir():
+        try:
+            is_dir, is_file = entry.is_dir(), entry.is_file()
+        except OSError:  # e.g. a symlink loop pointing at itself
+            is_dir, is_file = False, kind_of(entry) is not None
+        if is_dir:
             yield from _walk_dir(entry, seen)
-        elif entry.is_file() and kind_of(entry) is not None:
+        elif is_file and kind_of(entry) is not None:
             yield entry
+        elif kind_of(entry) is not None and not entry.exists() and entry.is_symlink():
+            yield entry  # a dangling link named like an article: say so
 
 
 def kind_of(path: Path) -> str | None:
@@ -84,28 +110,51 @@ def kind_of(path: Path) -> str | None:
 def read_bytes(source: Path | str) -> tuple[str, bytes]:
     """(name, bytes) of a file or of stdin."""
     if source == "-":
-        return "<stdin>", sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError("<stdin>", f"input too large (limit {MAX_FILE_BYTES // 1_000_000} MB)")
+        return "<stdin>", data
     name = str(source)
     try:
-        size = os.path.getsize(source)
-        if size > MAX_FILE_BYTES:
-            raise InputError(name, f"file too large ({size // 1_000_000} MB, limit {MAX_FILE_BYTES // 1_000_000} MB)")
+        info = os.stat(source)
+        if stat.S_ISDIR(info.st_mode):
+            os.listdir(source)  # raises the reason it could not be walked
+            raise InputError(name, "cannot list directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(name, "not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError(name, f"file too large ({info.st_size // 1_000_000} MB, "
+                                   f"limit {MAX_FILE_BYTES // 1_000_000} MB)")
         with open(source, "rb") as f:
-            return name, f.read()
+            return name, f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError as e:
+        problem = "broken symbolic link" if os.path.islink(source) else "no such file or directory"
+        raise InputError(name, problem) from e
     except OSError as e:
-        raise InputError(name, f"cannot read file ({e.strerror})") from e
+        what = "cannot list directory" if os.path.isdir(source) else "cannot read file"
+        raise InputError(name, f"{what} ({e.strerror or e})") from e
+
+
+def check_article_size(where: str, text: str) -> None:
+    """InputError for one article's text beyond MAX_ARTICLE_CHARS."""
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise InputError(where, f"article text too long ({len(text):,} characters, "
+                                f"limit {MAX_ARTICLE_CHARS:,})")
 
 
 def decode(name: str, data: bytes) -> str:
-    """Bytes -> str: UTF-8 (with or without BOM), UTF-16 with BOM, else a
-    detected legacy encoding (with a warning naming the file)."""
+    """Bytes -> str: UTF-8 (with or without BOM), UTF-16/32 with BOM, UTF-8
+    mixed with cp1252, cp1252/latin-1, else a detected legacy encoding (with a
+    warning naming the file). NUL bytes in text survive here and are removed
+    by cleaning."""
     if not data.strip():
         raise InputError(name, "empty file")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as e:
-            raise InputError(name, "invalid UTF-16 text") from e
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as e:
+                raise InputError(name, f"invalid {codec.upper()} text") from e
     for magic, what in MAGIC.items():
         if data.startswith(magic):
             raise InputError(name, f"binary file ({what}), not a text article")
@@ -115,6 +164,14 @@ def decode(name: str, data: bytes) -> str:
         pass
     if data.count(b"\x00") > len(data) // 100:
         raise InputError(name, "binary file (contains NUL bytes), not a text article")
+    text = _utf8_with_cp1252(data) if UTF8_SEQUENCE.search(data) else None
+    if text is not None:
+        warnings.warn(f"{name}: mixed encodings, decoded as UTF-8 with cp1252", DecodeWarning, stacklevel=2)
+        return text
+    text = _western(data)
+    if text is not None:
+        warnings.warn(f"{name}: not UTF-8, decoded as cp1252", DecodeWarning, stacklevel=2)
+        return text
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -122,3 +179,43 @@ def decode(name: str, data: bytes) -> str:
         raise InputError(name, "binary or undecodable file, not a text article")
     warnings.warn(f"{name}: not UTF-8, decoded as {best.encoding}", DecodeWarning, stacklevel=2)
     return str(best)
+
+
+# A well-formed multi-byte UTF-8 character.
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+# What cp1252 bytes 0x80-0xFF decode to in Western-European news text:
+# accented letters and typographic punctuation. Anything else (superscripts,
+# fractions, odd symbols) means the bytes are some other encoding.
+WESTERN = set("ŒœŠšŽžŸƒ‚„…†‡‰‹›‘’“”•–—™€\u00a0\u00ad¡¢£¥§¨©«®°±´·»¿ªº") | {chr(c) for c in range(0xC0, 0x100)}
+STRAY_BYTES = re.compile("[\udc80-\udcff]+")
+
+
+def _western(data: bytes) -> str | None:
+    """data as cp1252 (a superset of latin-1 for printable text, and the most
+    common legacy encoding on the web) if it reads as Western text."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    return text if _is_western([ch for ch in text if ord(ch) >= 0x80], text) else None
+
+
+def _utf8_with_cp1252(data: bytes) -> str | None:
+    """UTF-8 whose stray non-UTF-8 bytes are cp1252 (text pasted together from
+    two sources); None if those bytes do not read as Western text."""
+    text = data.decode("utf-8-sig", errors="surrogateescape")  # stray byte b -> U+DC00+b
+    strays = [bytes(ord(ch) - 0xDC00 for ch in m.group()).decode("cp1252", errors="replace")
+              for m in STRAY_BYTES.finditer(text)]
+    if not _is_western([ch for piece in strays for ch in piece], text):
+        return None
+    pieces = iter(strays)
+    return STRAY_BYTES.sub(lambda m: next(pieces), text)
+
+
+def _is_western(decoded: list[str], text: str) -> bool:
+    """The characters decoded from bytes >= 0x80 are all Western, and accented
+    letters are a minority of the letters in text (Cyrillic or Greek bytes
+    read as cp1252 come out as nothing but accented letters)."""
+    if not all(ch in WESTERN for ch in decoded):
+        return False
+    return sum(ch.isalpha() for ch in decoded) <= 0.3 * sum(ch.isalpha() for ch in text)

@@ -1,18 +1,38 @@
-"""HTML pages: main text, title, date, author and site name via trafilatura."""
+"""HTML pages: main text, title, date, author and site name via trafilatura.
+
+Scripts, styles, iframes and comments never reach the text (trafilatura
+drops them); oversized pages are refused before parsing so that one hostile
+page cannot hold the batch for minutes."""
 from __future__ import annotations
+
+from functools import lru_cache
 
 from ..errors import InputError
 from .dates import parse_published
+from .files import check_article_size
 from .raw import RawArticle
+
+# Pages are mostly markup; a real article page is well under a few MB.
+MAX_HTML_CHARS = 10_000_000
+# Tags in a page: extraction time grows with them (~0.5 ms each here), and
+# real article pages have a few thousand.
+MAX_HTML_TAGS = 50_000
+# Elements in the extracted main text: beyond this it is a listing or a dump.
+MAX_TREE_SIZE = 20_000
 
 
 def read_html(name: str, html: str, url: str | None = None) -> list[RawArticle]:
     import trafilatura
 
+    if len(html) > MAX_HTML_CHARS:
+        raise InputError(name, f"HTML page too large ({len(html):,} characters, limit {MAX_HTML_CHARS:,})")
+    tags = html.count("<")
+    if tags > MAX_HTML_TAGS:
+        raise InputError(name, f"HTML page too large ({tags:,} tags, limit {MAX_HTML_TAGS:,})")
     try:
         doc = trafilatura.bare_extraction(
             html, url=url, with_metadata=True, include_comments=False, include_tables=False,
-            favor_precision=True, as_dict=True,
+            favor_precision=True, as_dict=True, config=_config(),
             # The publication date must come from the page, never from "today".
             date_extraction_params={"extensive_search": False, "original_date": True},
         )
@@ -20,8 +40,9 @@ def read_html(name: str, html: str, url: str | None = None) -> list[RawArticle]:
         raise InputError(name, f"cannot parse HTML ({type(e).__name__}: {e})") from e
     if not doc or not (doc.get("text") or "").strip():
         raise InputError(name, "no article text found in HTML page")
+    check_article_size(name, doc["text"])
     raw = RawArticle(
-        source=name, text=doc["text"], title=(doc.get("title") or "").strip(),
+        source=name, text=doc["text"], title=_string(doc.get("title")).strip(),
         url=doc.get("url") or url, outlet=doc.get("sitename") or None, author=doc.get("author") or None,
         language=doc.get("language") or None,
     )
@@ -29,8 +50,21 @@ def read_html(name: str, html: str, url: str | None = None) -> list[RawArticle]:
         try:
             raw.published = parse_published(doc["date"], name)
         except InputError:
-            pass  # an unreadable page date leaves the article undated
+            raw.metadata["warnings"] = [f"{name}: unreadable page date {str(doc['date'])[:40]!r} ignored"]
     for key in ("description", "categories", "tags", "hostname"):
         if doc.get(key):
             raw.metadata[key] = doc[key]
     return [raw]
+
+
+@lru_cache(maxsize=1)
+def _config():
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "MAX_TREE_SIZE", str(MAX_TREE_SIZE))
+    return config
+
+
+def _string(value) -> str:
+    return value if isinstance(value, str) else ""

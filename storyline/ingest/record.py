@@ -1,11 +1,17 @@
 """JSON / JSON Lines articles: fields url, title, text, published, outlet,
-author; any other field is kept as metadata."""
+author; any other field is kept as metadata.
+
+Each record stands alone: a broken line, a record of the wrong shape or a
+field of the wrong type is one InputError naming file:line, and the other
+records are still read. An unreadable date leaves the article undated with
+a warning rather than losing the article."""
 from __future__ import annotations
 
 import json
 
 from ..errors import InputError
 from .dates import parse_published
+from .files import check_article_size
 from .raw import RawArticle
 
 KNOWN = {"url", "title", "text", "published", "outlet", "author", "language"}
@@ -19,8 +25,8 @@ def read_json(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]
     if stripped.startswith("["):
         try:
             records = [(f"{name}[{i}]", r) for i, r in enumerate(json.loads(stripped))]
-        except ValueError as e:
-            raise InputError(name, f"invalid JSON ({e})") from e
+        except (ValueError, RecursionError) as e:
+            raise InputError(name, f"invalid JSON ({_reason(e)})") from e
     else:
         records = []
         for lineno, line in enumerate(text.splitlines(), 1):
@@ -29,14 +35,14 @@ def read_json(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]
             where = f"{name}:{lineno}"
             try:
                 records.append((where, json.loads(line)))
-            except ValueError as e:
+            except (ValueError, RecursionError) as e:
                 if lineno == 1 and stripped.startswith("{") and len(text.splitlines()) > 1:
                     try:  # a single pretty-printed JSON object
                         records = [(name, json.loads(text))]
                         break
-                    except ValueError:
+                    except (ValueError, RecursionError):
                         pass
-                errors.append(InputError(where, f"invalid JSON ({e.msg})"))
+                errors.append(InputError(where, f"invalid JSON ({_reason(e)})"))
     for where, record in records:
         try:
             articles.append(record_to_raw(where, record))
@@ -45,12 +51,17 @@ def read_json(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]
     return articles, errors
 
 
+def _reason(e: Exception) -> str:
+    return "nested too deeply" if isinstance(e, RecursionError) else getattr(e, "msg", str(e))
+
+
 def record_to_raw(where: str, record) -> RawArticle:
     if not isinstance(record, dict):
         raise InputError(where, "record is not a JSON object")
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InputError(where, "record has no 'text'")
+    check_article_size(where, text)
     raw = RawArticle(source=where, text=text)
     apply_fields(raw, record, where)
     return raw
@@ -65,7 +76,10 @@ def apply_fields(raw: RawArticle, record: dict, where: str, keep_text: bool = Fa
         if value:
             setattr(raw, key, value.strip())
     if record.get("published"):
-        raw.published = parse_published(str(record["published"]), where)
+        try:
+            raw.published = parse_published(str(record["published"]), where)
+        except InputError as e:
+            raw.metadata.setdefault("warnings", []).append(f"{e}; left undated")
     if raw.url and raw.source == where and not keep_text:
         raw.metadata["record"] = where
     raw.metadata.update({k: v for k, v in record.items() if k not in KNOWN})

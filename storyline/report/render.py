@@ -83,7 +83,7 @@ def render_markdown(brief: Brief) -> str:
             out.append(f"| {_cell(e['name'])} | {_cell(role)} | {e.get('mentions', '')} | {_marks(brief, e.get('citations', []))} |")
     if brief.quotes:
         out += ["", "## Who said what", ""]
-        for speaker, quotes in _by_speaker(brief.quotes):
+        for speaker, quotes in quotes_by_speaker(brief.quotes):
             out.append(f"**{_md(speaker)}**")
             for q in quotes:
                 text = f"“{q['text']}”" if q.get("kind", "direct") == "direct" else q["text"]
@@ -142,7 +142,7 @@ def date_label(iso: str | None) -> str:
     return PartialDate.parse(iso).label() if iso else "undated"
 
 
-def _by_speaker(quotes: list[dict]) -> list[tuple[str, list[dict]]]:
+def quotes_by_speaker(quotes: list[dict]) -> list[tuple[str, list[dict]]]:
     groups: dict[str, list[dict]] = {}
     for q in quotes:
         groups.setdefault(q.get("speaker") or "Unattributed", []).append(q)
@@ -175,5 +175,5 @@ def _env():
 
 def render_html(*briefs: Brief) -> str:
     return _env().get_template("brief.html").render(
-        briefs=briefs, marks=source_numbers, by_speaker=_by_speaker, source_line=_source_line,
+        briefs=briefs, marks=source_numbers, by_speaker=quotes_by_speaker, source_line=_source_line,
         date_label=date_label)

@@ -104,10 +104,8 @@ class StoryStream:
             if aid not in vectors:  # its original is gone or barred: cluster it on its own
                 vectors[aid] = embed_leads([raw.lead])[0]
             f = weigh(raw, vectors[aid], self.stats, self.config.max_terms)
-            before = len(self.clusterer.stories)
-            sid = self.clusterer.assign(f, forced.get(aid), apart.get(aid, set()))
-            placements.append(Placement(aid, sid, len(self.clusterer.stories) > before,
-                                        copy_of.get(aid), f))
+            sid, created = self.clusterer.assign(f, forced.get(aid), apart.get(aid, set()))
+            placements.append(Placement(aid, sid, created, copy_of.get(aid), f))
         for closed in self.clusterer.closed:
             for aid in closed:
                 self.copies.remove(aid)

@@ -9,7 +9,9 @@ nothing from a CDN. The JSON of a story's brief is brief_to_json, the schema
 of `storyline brief --format json`.
 
 Each request opens its own Store: sqlite3 connections stay in one thread, and
-a short-lived connection sees what other processes (the CLI) wrote.
+a short-lived connection sees what other processes (the CLI) wrote. Story,
+brief and NLP modules are imported on first use: scikit-learn, torch and
+spaCy take seconds to import, which `storyline serve --help` need not wait for.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -46,7 +49,11 @@ PER_PAGE = 20
 MAX_FILES = 200
 
 
-def create_app(db_path: str | Path | None = None, max_upload_bytes: int = 20_000_000) -> FastAPI:
+def create_app(db_path: str | Path | None = None, max_upload_bytes: int = 20_000_000,
+               allowed_hosts: list[str] | None = None) -> FastAPI:
+    """allowed_hosts: Host header values served (None: any); serve() limits a
+    loopback server to loopback names, so a web page on another site cannot
+    reach it through DNS rebinding."""
     app = FastAPI(title="storyline", summary="Cited briefs of news stories, over a local store.",
                   version=_version())
     app.state.db_path = db_path
@@ -57,6 +64,21 @@ def create_app(db_path: str | Path | None = None, max_upload_bytes: int = 20_000
     templates.env.globals.update(cite_links=cite_links, citation_href=citation_href)
     templates.env.filters["date"] = date_text
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    hosts = None if allowed_hosts is None else {h.lower().strip("[]") for h in allowed_hosts}
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        """Only the expected Host names, and no writes from other sites: a page
+        elsewhere may make the browser POST a form here (forms get no CORS
+        preflight), so a write's Origin, when sent, must be this server."""
+        host = request.headers.get("host", "")
+        if hosts is not None and (urlsplit("//" + host).hostname or "") not in hosts:
+            return JSONResponse({"detail": "unexpected Host header"}, status_code=400)
+        origin = request.headers.get("origin")
+        if request.method not in ("GET", "HEAD", "OPTIONS") and origin is not None \
+                and urlsplit(origin).netloc != host:
+            return JSONResponse({"detail": "cross-site request refused"}, status_code=403)
+        return await call_next(request)
 
     @contextmanager
     def open_store():
@@ -90,7 +112,9 @@ def create_app(db_path: str | Path | None = None, max_upload_bytes: int = 20_000
             full_id = resolve_story(store, story_id)
         except StorylineError:
             raise HTTPException(404, "no such story") from None
-        meta = next(s for s in list_stories(store) if s["id"] == full_id)
+        meta = next((s for s in list_stories(store) if s["id"] == full_id), None)
+        if meta is None:  # a story left without articles
+            raise HTTPException(404, "no such story")
         return meta, story_articles(store, full_id)
 
     def article_or_404(store: Store, article_id: str) -> Article:
@@ -145,10 +169,10 @@ def create_app(db_path: str | Path | None = None, max_upload_bytes: int = 20_000
                 cites = entry.get("citations") or []
                 return citation_href(cites[0]) if cites else None
 
-            from ..report.render import _by_speaker
+            from ..report.render import quotes_by_speaker
 
             return page(request, "story.html", story=meta, brief=brief, articles=by_article,
-                        quotes_by_speaker=_by_speaker(brief.quotes),
+                        quotes_by_speaker=quotes_by_speaker(brief.quotes),
                         chart=timeline_chart(brief.timeline, first_link),
                         matrix_columns=columns, matrix_rows=rows,
                         outlets=queries.story_outlets(store, meta["id"]))
@@ -317,10 +341,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db: str | Path | None = Non
     """Run the app with uvicorn; warns when it is reachable from other machines."""
     import uvicorn
 
-    if not _is_loopback(host):
+    local = _is_loopback(host)
+    if not local:
         print(f"storyline: warning: serving on {host}, reachable from other machines; the app has no "
               "login and anyone who can reach it can read and add articles", file=sys.stderr)
-    app = create_app(db, max_upload_bytes=int(max_upload_mb * 1_000_000))
+    app = create_app(db, max_upload_bytes=int(max_upload_mb * 1_000_000),
+                     allowed_hosts=["127.0.0.1", "localhost", "::1"] if local else None)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -71,11 +71,13 @@ def ingest_uploads(store: Store, uploads: list[Upload], published=None) -> list[
                     r.errors.append(f"{r.name}: metadata sidecar without its text file ({stem}.txt) in this upload")
 
         def owner(source: str) -> tuple[Path, FileResult] | None:
-            # A source is the saved path, or the path plus ':LINE' for a JSON Lines record.
+            # A source is the saved path, or the path plus ':LINE' (JSON Lines) or '#N' (feeds).
             for p, r in saved:
-                if source == str(p) or source.startswith(str(p) + ":"):
+                if source == str(p) or source.startswith(str(p)) and source[len(str(p))] in ":#":
                     return p, r
             return None
+
+        from_file: dict[int, FileResult] = {}  # id(article) -> the file it came from
 
         def relabel(item: Article | InputError) -> None:
             # Runs before the article is stored: record its upload name, not the temp path.
@@ -83,6 +85,7 @@ def ingest_uploads(store: Store, uploads: list[Upload], published=None) -> list[
                 found = owner(item.source)
                 if found:
                     item.source = "upload:" + found[1].name + item.source[len(str(found[0])):]
+                    from_file[id(item)] = found[1]
 
         report = ingest([str(p) for p, _ in readable], store, published=published, on_article=relabel) \
             if readable else None
@@ -91,10 +94,9 @@ def ingest_uploads(store: Store, uploads: list[Upload], published=None) -> list[
         return [r for _, r in saved]
     # Known articles keep their story; ones stored before stories existed get one now.
     stories = assign_stories(store, report.articles) if report.articles else {}
-    by_name = {r.name: r for _, r in saved}
     for bucket, articles in (("added", report.added), ("known", report.known)):
         for a in articles:
-            result = by_name.get(a.source.removeprefix("upload:").split(":")[0])
+            result = from_file.get(id(a))
             if result is not None:
                 getattr(result, bucket).append({"id": a.id, "title": a.title, "story_id": stories.get(a.id)})
     for e in report.errors:

@@ -1,0 +1,289 @@
+"""Stories: streaming clustering, time decay, corrections, recluster,
+B-cubed maths and near-duplicate detection.
+
+Fixtures are invented texts under tests/data/dedup/ (four unrelated events,
+each a wire story plus two independently written reports); reprints,
+partial reprints and lightly edited copies are derived from the wire
+stories below.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from storyline.evaluate.clusters import bcubed, evaluate_file, pairwise
+from storyline.ingest import RawArticle, build_article
+from storyline.model import PartialDate
+from storyline.stories.cluster import (ClusterConfig, assign_stories, cluster_articles, list_stories,
+                                       merge_stories, recluster, split_story, story_articles)
+from storyline.stories.dedup import find_copies
+from storyline.stories.online import Story, decay
+
+DATA = Path(__file__).parent / "data" / "dedup"
+EVENTS = ("bridge", "recall", "vote", "fire")
+DAY0 = date(2024, 3, 4)
+
+
+def text_of(name: str) -> str:
+    return (DATA / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def make(text: str, day: int = 0, outlet: str | None = None, source: str = "x"):
+    """An article from a text whose first line is the headline."""
+    return build_article(RawArticle(source=source, text=text, outlet=outlet, headline_in_text=True,
+                                    published=PartialDate.from_date(DAY0 + timedelta(days=day))))
+
+
+# -- derived copies ------------------------------------------------------------
+
+def reprint(text: str, outlet: str) -> str:
+    """The whole wire story under the outlet's own header and footer."""
+    headline, body = text.split("\n", 1)
+    return (f"{headline}\n\n{outlet} staff and wire reports\n{body}\n"
+            f"Copyright {outlet}. All rights reserved. Share this story with your friends.\n")
+
+
+def partial_reprint(text: str) -> str:
+    """The headline and the first half of the paragraphs."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    return "\n\n".join(paragraphs[:max(2, (len(paragraphs) + 1) // 2)])
+
+
+def light_edit(text: str) -> str:
+    """New headline, a few words swapped, last paragraph cut, a local line added."""
+    headline, body = text.split("\n", 1)
+    paragraphs = [p for p in body.split("\n\n") if p.strip()][:-1]
+    swaps = {" said": " stated", " about ": " around ", " early ": " ", " after ": " following "}
+    edited = []
+    for p in paragraphs:
+        for old, new in swaps.items():
+            p = p.replace(old, new, 1)
+        edited.append(p)
+    edited.append("Check back for updates from our newsroom as this story develops.")
+    return f"UPDATED: {headline.lower()}\n\n" + "\n\n".join(edited)
+
+
+def dedup_fixture() -> tuple[list, dict[str, str]]:
+    """Articles plus {article id: origin}: copies share their wire story's
+    origin, every independent report is its own origin."""
+    articles, origin = [], {}
+    for i, event in enumerate(EVENTS):
+        wire = text_of(f"{event}_wire")
+        variants = [(wire, "Wire"), (reprint(wire, "Daily Ledger"), "Daily Ledger"),
+                    (partial_reprint(wire), "Morning Post"), (light_edit(wire), "Coast Herald")]
+        for j, (text, outlet) in enumerate(variants):
+            a = make(text, day=i, outlet=outlet, source=f"{event}-copy{j}")
+            articles.append(a)
+            origin[a.id] = f"{event}_wire"
+        for r in ("report1", "report2"):
+            a = make(text_of(f"{event}_{r}"), day=i, outlet=r, source=f"{event}-{r}")
+            articles.append(a)
+            origin[a.id] = f"{event}_{r}"
+    return articles, origin
+
+
+def pair_scores(groups: dict[str, str], gold: dict[str, str]) -> tuple[float, float]:
+    ids = sorted(gold)
+    pred_pairs = {(a, b) for a, b in itertools.combinations(ids, 2) if groups[a] == groups[b]}
+    gold_pairs = {(a, b) for a, b in itertools.combinations(ids, 2) if gold[a] == gold[b]}
+    hit = len(pred_pairs & gold_pairs)
+    return (hit / len(pred_pairs) if pred_pairs else 1.0), hit / len(gold_pairs)
+
+
+def test_near_duplicates_precision_recall():
+    articles, origin = dedup_fixture()
+    copies = find_copies(articles)
+    groups = {a.id: copies.get(a.id, a.id) for a in articles}
+    precision, recall = pair_scores(groups, origin)
+    print(f"near-duplicate pairs: precision {precision:.3f} recall {recall:.3f}")
+    # Independent reports of one event share names, numbers and a quote but are never copies.
+    assert precision == 1.0
+    assert recall >= 0.9
+    for event in EVENTS:  # each wire group has one original, the others point at it
+        group = [a.id for a in articles if origin[a.id] == f"{event}_wire"]
+        originals = [i for i in group if i not in copies]
+        assert len(originals) == 1
+        assert {copies[i] for i in group if i in copies} == set(originals)
+
+
+# -- B-cubed and pairwise maths ----------------------------------------------
+
+def test_bcubed_hand_computed():
+    gold = {"a": 1, "b": 1, "c": 1, "d": 2, "e": 2}
+    pred = {"a": "x", "b": "x", "c": "y", "d": "y", "e": "y"}
+    b = bcubed(pred, gold)
+    # precision per item: a 1, b 1, c 1/3, d 2/3, e 2/3 -> 11/3 / 5
+    assert b["precision"] == pytest.approx(11 / 15)
+    # recall per item: a 2/3, b 2/3, c 1/3, d 1, e 1 -> 11/3 / 5
+    assert b["recall"] == pytest.approx(11 / 15)
+    p = pairwise(pred, gold)
+    # predicted pairs: ab, cd, ce, de (4); gold pairs: ab, ac, bc, de (4); shared: ab, de
+    assert (p["precision"], p["recall"]) == (pytest.approx(0.5), pytest.approx(0.5))
+    perfect = bcubed(gold, gold)
+    assert perfect == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
+    singletons = bcubed({k: k for k in gold}, gold)
+    assert singletons["precision"] == 1.0 and singletons["recall"] == pytest.approx((1 / 3 * 3 + 1 / 2 * 2) / 5)
+
+
+# -- streaming -----------------------------------------------------------------
+
+def event_articles(days_apart: int = 1):
+    """Wire + two reports for each event; events a few days apart, articles of
+    one event over two days, interleaved in publication order."""
+    out = []
+    for i, event in enumerate(EVENTS):
+        for j, name in enumerate(("wire", "report1", "report2")):
+            out.append((event, make(text_of(f"{event}_{name}"), day=i * days_apart + j % 2,
+                                    outlet=f"{name} desk", source=f"{event}-{name}")))
+    return out
+
+
+def test_streaming_groups_events_into_stories(store):
+    labelled = event_articles()
+    articles = [a for _, a in labelled]
+    store.add_articles(articles)
+    # Two ingest batches, as storyline ingest would call it.
+    story_of = assign_stories(store, articles[:5])
+    story_of.update(assign_stories(store, articles[5:]))
+    gold = {a.id: event for event, a in labelled}
+    score = bcubed(story_of, gold)
+    assert score["precision"] == 1.0
+    assert score["recall"] == 1.0
+    listed = list_stories(store)
+    assert len(listed) == 4
+    top = listed[0]
+    assert set(top) >= {"id", "headline", "first_date", "last_date", "articles", "outlets",
+                        "independent_sources"}
+    assert top["articles"] == 3 and top["outlets"] == 3 and top["independent_sources"] == 3
+    assert top["first_date"] <= top["last_date"]
+    members = story_articles(store, top["id"][:6])  # prefix ids work
+    assert len(members) == 3
+    # Re-assigning known articles changes nothing.
+    assert assign_stories(store, articles) == story_of
+
+
+def test_copies_join_their_original_and_are_not_independent(store):
+    wire = text_of("recall_wire")
+    original = make(wire, day=0, outlet="Wire")
+    copies = [make(reprint(wire, "Daily Ledger"), day=0, outlet="Daily Ledger"),
+              make(partial_reprint(wire), day=1, outlet="Morning Post")]
+    report = make(text_of("recall_report1"), day=1, outlet="Metro")
+    batch = [original, *copies, report]
+    store.add_articles(batch)
+    story_of = assign_stories(store, batch)
+    assert len(set(story_of.values())) == 1
+    (story,) = list_stories(store)
+    assert story["articles"] == 4
+    assert story["independent_sources"] == 2  # the wire story and the Metro report
+    linked = dict(store.db.execute("SELECT article_id, original_id FROM story_copies").fetchall())
+    assert linked == {c.id: original.id for c in copies}
+
+
+def test_cluster_articles_without_store_largest_first():
+    labelled = event_articles()
+    extra = make(reprint(text_of("fire_wire"), "Daily Ledger"), day=4, outlet="Daily Ledger")
+    groups = cluster_articles([a for _, a in labelled] + [extra])
+    assert [len(g) for g in groups] == [4, 3, 3, 3]
+    assert extra in groups[0]
+    event_of = {a.id: e for e, a in labelled}
+    for g in groups:
+        assert len({event_of.get(a.id, "fire") for a in g}) == 1
+
+
+FOLLOW_UP = """Fuel pump failure blamed for Kessel Bridge crash
+
+Investigators said a failed fuel pump left the grain ship Marlow Trader without power before it struck
+the Kessel Bridge in Port Alden, as divers and Fire Chief Amara Quist's crews kept searching the harbor.
+
+Halvard Shipping said it would inspect the pumps on its other vessels. Mayor Dorian Pell said the
+harbor channel could reopen to small boats within days, but the bridge would stay closed.
+"""
+
+
+@pytest.mark.parametrize("gap_days, joins", [(3, True), (90, False)])
+def test_time_decay_keeps_old_stories_closed(store, gap_days, joins):
+    bridge = [make(text_of(f"bridge_{n}"), day=0, outlet=n) for n in ("wire", "report1")]
+    store.add_articles(bridge)
+    first = assign_stories(store, bridge)
+    later = make(FOLLOW_UP, day=gap_days, outlet="Harbor Times")
+    store.add_articles([later])
+    story = assign_stories(store, [later])[later.id]
+    assert (story in first.values()) is joins
+
+
+def test_decay_function():
+    config = ClusterConfig()
+    story = Story("s", dense=None, first=100.0, last=110.0)
+    assert decay(config, 105.0, story) == 1.0
+    assert decay(config, 110.0 + config.grace_days, story) == 1.0
+    assert decay(config, 110.0 + config.grace_days + config.half_life_days, story) == pytest.approx(0.5)
+    assert decay(config, 200.0, story) < 1e-3  # three months on: cannot reach any threshold
+    assert decay(config, None, story) == 1.0
+
+
+# -- corrections and rebuild ---------------------------------------------------
+
+def partition(store) -> dict[str, str]:
+    return dict(store.db.execute("SELECT article_id, story_id FROM story_articles").fetchall())
+
+
+def same_partition(a: dict[str, str], b: dict[str, str]) -> bool:
+    return bcubed(a, b)["f1"] == 1.0
+
+
+def test_recluster_matches_streaming(store):
+    articles = [a for _, a in event_articles()]
+    store.add_articles(articles)
+    for i in range(0, len(articles), 4):
+        assign_stories(store, articles[i:i + 4])
+    streamed = partition(store)
+    assert recluster(store) == 4
+    rebuilt = partition(store)
+    assert same_partition(rebuilt, streamed)
+    assert set(rebuilt.values()) == set(streamed.values())  # story ids kept
+
+
+def test_merge_and_split_survive_ingest_and_recluster(store):
+    labelled = event_articles(days_apart=1)
+    first, second = labelled[:6], labelled[6:]  # bridge + recall, then vote + fire
+    store.add_articles([a for _, a in labelled])
+    story_of = assign_stories(store, [a for _, a in first])
+    bridge_story = story_of[first[0][1].id]
+    recall_story = story_of[first[3][1].id]
+    merged = merge_stories(store, [bridge_story, recall_story[:8]])
+    assert merged == bridge_story
+    # The user splits the bridge analysis piece off the merged story.
+    analysis = next(a for e, a in first if a.source == "bridge-report2")
+    split_off = split_story(store, merged, [analysis.id[:10]])
+
+    def check() -> None:
+        part = partition(store)
+        merged_ids = {a.id for _, a in first} - {analysis.id}
+        assert len({part[i] for i in merged_ids}) == 1
+        assert part[analysis.id] != part[next(iter(merged_ids))]
+
+    check()
+    later = assign_stories(store, [a for _, a in second])
+    check()
+    assert len(set(later.values())) == 2  # the new events open their own stories
+    recluster(store)
+    check()
+    stories = {s["id"]: s for s in list_stories(store)}
+    assert stories[merged]["articles"] == 5 and stories[split_off]["articles"] == 1
+
+
+# -- evaluation over a labelled file ------------------------------------------
+
+def test_evaluate_file_on_flat_labelled_jsonl(tmp_path):
+    path = tmp_path / "labelled.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for event, a in event_articles():
+            fh.write(json.dumps({"id": a.source, "title": a.title, "text": a.text, "story": event}) + "\n")
+    result = evaluate_file(path, span_days=6, story_days=2, batch_size=5)
+    assert result["articles"] == 12 and result["gold_stories"] == 4
+    assert result["bcubed"]["f1"] == 1.0 and result["pairwise"]["f1"] == 1.0
+    assert result["stories"] == 4
