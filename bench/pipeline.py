@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/pipeline.py [--articles 1000] [--processes 2]
 
-Input: the real Multi-News articles of ../shared/corpus/multinews (dev and
-test), repeated until there are at least --articles of them. Each repeat
+Input: --articles real Multi-News articles of ../shared/corpus/multinews (dev
+and test, 570 articles), the corpus repeated as often as needed. Each repeat
 gets a distinct last line, so the store keeps every copy as its own article
 (and the near-duplicate index sees them as copies, as it would real
 syndication).
@@ -40,8 +40,8 @@ MULTINEWS = REPO.parent / "shared" / "corpus" / "multinews"
 BATCH = 32
 
 
-def load_texts(minimum: int) -> list[tuple[str, str]]:
-    """(source name, text) of the multinews articles, repeated to at least `minimum`."""
+def load_texts(count: int) -> list[tuple[str, str]]:
+    """(source name, text) of `count` multinews articles, the corpus repeated as often as needed."""
     originals = []
     for split in ("dev", "test"):
         with open(MULTINEWS / f"{split}.jsonl", encoding="utf-8") as f:
@@ -50,11 +50,11 @@ def load_texts(minimum: int) -> list[tuple[str, str]]:
                 originals += [(a["id"], a["text"]) for a in record["articles"]]
     texts = []
     copy = 0
-    while len(texts) < minimum:
+    while len(texts) < count:
         suffix = f"\n(Benchmark copy {copy}.)" if copy else ""
         texts += [(f"{name}#{copy}", text + suffix) for name, text in originals]
         copy += 1
-    return texts
+    return texts[:count]
 
 
 def has_module(name: str) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import sys
@@ -82,6 +83,7 @@ def main() -> None:
 
     items = stream(args.articles)
     embed_leads(["warm up the model"])  # model load is not per-article cost
+    cpu_start = time.process_time()
     t_build = t_store = t_assign = 0.0
     gold, pred = {}, {}
     block_times: list[float] = []
@@ -114,10 +116,13 @@ def main() -> None:
 
     n = len(items)
     total = t_build + t_store + t_assign
+    cpu = time.process_time() - cpu_start
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     b, p = bcubed(pred, gold), pairwise(pred, gold)
     print(f"stream: {n} articles, {len(set(gold.values()))} labelled stories, batches of {args.batch}")
-    print(f"ingest+cluster: {n / total:.1f} articles/s overall ({total:.0f} s)")
+    print(f"ingest+cluster: {n / total:.1f} articles/s overall ({total:.0f} s wall; {cpu:.0f} s CPU on all"
+          f" threads = {n / cpu:.1f} articles per CPU-second; the wall figure suffers when other"
+          f" processes share the cores: load average {os.getloadavg()[0]:.1f})")
     print(f"  read/clean/split (build_article): {n / t_build:.1f} articles/s ({t_build:.0f} s)")
     print(f"  store (add_articles):             {n / t_store:.1f} articles/s ({t_store:.0f} s)")
     print(f"  cluster (assign_stories):         {n / t_assign:.1f} articles/s ({t_assign:.0f} s)")

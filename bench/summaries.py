@@ -26,13 +26,17 @@ def main() -> None:
     parser.add_argument("--split", choices=["dev", "test", "both"], default="both")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--json", type=Path, help="also write the full results here")
+    parser.add_argument("--store", type=Path, help="SQLite file that caches sentence embeddings between runs")
     args = parser.parse_args()
+
+    from storyline.store import Store
 
     splits = ["dev", "test"] if args.split == "both" else [args.split]
     results = {}
+    store = Store(args.store) if args.store else None
     for split in splits:
         start = time.perf_counter()
-        results[split] = evaluate_file(MULTINEWS / f"{split}.jsonl", limit=args.limit)
+        results[split] = evaluate_file(MULTINEWS / f"{split}.jsonl", limit=args.limit, store=store)
         print(format_summary_report(results[split]))
         print(f"({time.perf_counter() - start:.0f} s)\n")
     print("Averages (ROUGE F1 %, R-1 / R-2 / R-L)")
@@ -45,6 +49,8 @@ def main() -> None:
         print(f"{name:<10}" + "".join(cells))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
+    if store:
+        store.close()
 
 
 if __name__ == "__main__":

@@ -149,6 +149,18 @@ def test_one_million_character_line(tmp_path, line):
     assert len(a.text) >= len(line.strip()) - 10
 
 
+def test_one_million_characters_in_many_paragraphs(tmp_path):
+    """Cleaning compares paragraphs with each other: it must stay linear."""
+    paragraphs = [f"Update {i}: the ferry from pier {i % 40} ran {i % 17} minutes late on Monday." for i in range(16_000)]
+    paragraphs += paragraphs[:100]  # repeats are dropped, the first copy kept
+    p = tmp_path / "many.txt"
+    p.write_text(HEADLINE + "\n\n" + "\n".join(paragraphs) + "\n")
+    assert p.stat().st_size > 1_000_000
+    [a] = split(read_file(p))[0]
+    check_offsets(a)
+    assert a.text.split("\n\n") == paragraphs[:16_000]
+
+
 def test_article_over_the_limit_in_a_jsonl_does_not_sink_the_others(tmp_path):
     p = tmp_path / "mixed.jsonl"
     big = {"title": "Too big", "text": "x " * (MAX_ARTICLE_CHARS // 2 + 1)}
@@ -328,6 +340,44 @@ def test_unreadable_file_and_directory_are_named(tmp_path):
                         "locked.txt": "cannot read file (Permission denied)"}
 
 
+def test_permission_errors_are_named_even_as_root(tmp_path, monkeypatch):
+    """The same as above where the OS would refuse (simulated: root may read anything)."""
+    import storyline.ingest.files as files
+
+    (tmp_path / "ok.txt").write_text(article_text(1))
+    (tmp_path / "locked.txt").write_text(article_text(2))
+    (tmp_path / "closed").mkdir()
+    (tmp_path / "closed" / "inside.txt").write_text(article_text(3))
+    real_open, real_iterdir, real_listdir = open, Path.iterdir, os.listdir
+
+    def refuse(path):
+        return PermissionError(13, "Permission denied", str(path))
+
+    def fake_open(path, *args, **kwargs):
+        if Path(path).name == "locked.txt":
+            raise refuse(path)
+        return real_open(path, *args, **kwargs)
+
+    def fake_iterdir(self):
+        if self.name == "closed":
+            raise refuse(self)
+        return real_iterdir(self)
+
+    def fake_listdir(path):
+        if Path(path).name == "closed":
+            raise refuse(path)
+        return real_listdir(path)
+
+    monkeypatch.setattr(files, "open", fake_open, raising=False)
+    monkeypatch.setattr(Path, "iterdir", fake_iterdir)
+    monkeypatch.setattr(files.os, "listdir", fake_listdir)
+    articles, errors = split(read_paths([str(tmp_path)]))
+    assert [a.title for a in articles] == [f"{HEADLINE} 1"]
+    problems = {Path(e.source).name: e.problem for e in errors}
+    assert problems == {"closed": "cannot list directory (Permission denied)",
+                        "locked.txt": "cannot read file (Permission denied)"}
+
+
 # -- a whole hostile batch through the store and the CLI ----------------------------------
 def hostile_folder(root: Path) -> list[str]:
     """A folder of good and bad inputs; returns the names that must fail."""
@@ -368,3 +418,15 @@ def test_cli_names_each_bad_input_on_one_line(tmp_path):
     for name in bad + ["absent.txt"]:
         assert sum(f"/{name}: " in line for line in lines) == 1
     assert run.stdout.strip() == "5 added, 0 already stored, 4 errors"
+
+
+# -- inputs the fuzzers found (bench/fuzz_readers.py) -------------------------------------
+FUZZ = Path(__file__).parent / "data" / "fuzz"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FUZZ.iterdir() if p.suffix != ".md"))
+def test_fuzzer_findings_are_clean_errors_or_articles(name):
+    articles, errors = split(read_file(FUZZ / name))
+    for a in articles:
+        check_offsets(a)
+    assert all(str(FUZZ / name) in str(e) and "\n" not in str(e) for e in errors)

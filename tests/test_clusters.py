@@ -20,6 +20,7 @@ from storyline.ingest import RawArticle, build_article
 from storyline.model import PartialDate
 from storyline.stories.cluster import (ClusterConfig, assign_stories, cluster_articles, list_stories,
                                        merge_stories, recluster, split_story, story_articles)
+from storyline.stories import cluster as cluster_module
 from storyline.stories.dedup import find_copies
 from storyline.stories.online import Story, decay
 
@@ -142,12 +143,17 @@ def event_articles(days_apart: int = 1):
     return out
 
 
-def test_streaming_groups_events_into_stories(store):
+@pytest.mark.parametrize("new_process", [False, True])
+def test_streaming_groups_events_into_stories(store, new_process):
     labelled = event_articles()
     articles = [a for _, a in labelled]
     store.add_articles(articles)
-    # Two ingest batches, as storyline ingest would call it.
+    # Two ingest batches, as storyline ingest would call it; with new_process
+    # the second batch finds no live stream and rebuilds the open stories
+    # from the store.
     story_of = assign_stories(store, articles[:5])
+    if new_process:
+        cluster_module._STREAMS.clear()
     story_of.update(assign_stories(store, articles[5:]))
     gold = {a.id: event for event, a in labelled}
     score = bcubed(story_of, gold)

@@ -115,3 +115,21 @@ def test_output_is_json_serialisable(seed_analysis):
         json.dumps(getattr(seed_analysis, section), default=default)
     for q in seed_analysis.quotes:
         assert set(q) >= {"speaker", "verb", "text", "kind", "article_ids", "citations"}
+
+
+def test_rewritten_wire_copy_is_one_source():
+    # every sentence lightly edited: shingles miss it, sentence-level alignment does not
+    an = analyze_story(example("rewrite"))
+    assert an.copies == {"rewrite": "orig"}
+    assert an.independent_sources == 2
+    assert all(f["independent_sources"] == 1 for f in an.single_source)
+    assert not [f for f in an.agree if "sixty" in f["text"] or "60" in f["text"]]
+
+
+def test_counts_of_different_years_are_not_in_tension():
+    a = article(["The agency confirmed 121 cases of the illness across the country in 2014, its report said."], "a")
+    b = article(["The agency confirmed 21 cases of the illness across the country in 2015, its report said."], "b")
+    assert [d for d in analyze_story([a, b]).differ if d["kind"] == "figures"] == []
+    c = article(["In 2015 the agency confirmed 30 cases of the illness, officials in the capital told reporters."], "c")
+    figs = [d for d in analyze_story([b, c]).differ if d["kind"] == "figures"]
+    assert len(figs) == 1 and figs[0]["compatible"] is False

@@ -64,8 +64,8 @@ def test_sumy_ranks_the_sentence_all_sources_share_above_an_aside(invented):
     # With a budget of one sentence, the bridge closure (in every source)
     # beats the ferry timetable (in one).
     summary = ev.sumy_summary(invented, 12, "lexrank")
-    assert "bridge" in summary.lower()
-    assert "ferry" not in summary.lower()
+    (first,) = [s.text for a in invented for s in a.sentences if s.text.startswith(summary)]
+    assert "bridge" in first and "ferry" not in first
 
 
 def test_rouge_is_stemmed_f1_in_percent():
@@ -95,11 +95,13 @@ def test_citation_check_accepts_extracted_and_restating_citations_only(invented)
 
 
 def test_redundancy_is_high_for_restatements_and_low_otherwise(invented):
+    from storyline.analyze.nlp import embed
+
     first, second, third = invented
-    same = ev.redundancy([first.sentences[0].text, second.sentences[0].text])
-    different = ev.redundancy([third.sentences[1].text, second.sentences[2].text])
+    same = ev.redundancy(embed([first.sentences[0].text, second.sentences[0].text]))
+    different = ev.redundancy(embed([third.sentences[1].text, second.sentences[2].text]))
     assert same > different
-    assert ev.redundancy([first.sentences[0].text]) == 0.0
+    assert ev.redundancy(embed([first.sentences[0].text])) == 0.0
 
 
 def test_evaluate_file_on_invented_jsonl_uses_the_words_option(tmp_path):
@@ -119,7 +121,7 @@ def test_evaluate_file_on_invented_jsonl_uses_the_words_option(tmp_path):
 
 @pytest.mark.slow
 def test_evaluation_on_two_real_multinews_dev_clusters():
-    from conftest import CORPUS
+    from .conftest import CORPUS
 
     dev = CORPUS / "multinews" / "dev.jsonl"
     if not dev.exists():
@@ -130,7 +132,10 @@ def test_evaluation_on_two_real_multinews_dev_clusters():
         assert story["words"] > 50  # the reference's length is the budget
         for name in ev.SYSTEMS:
             assert 0 < story["summary_words"][name] <= story["words"]
-            assert story["rouge"][name]["rouge1"] > 10  # real sentences about the story overlap the reference
+            assert story["rouge"][name]["rouge1"] > 0
+        # storyline's sentences are about the story (the lead of a cluster may be
+        # a web-archive notice, so the baselines get no such bound).
+        assert story["rouge"]["storyline"]["rouge1"] > 20
         assert story["citations"]["sentences"] > 0
     mean = result["mean"]
     assert mean["citation_correct_sentences"] > 0.5

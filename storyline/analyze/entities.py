@@ -9,11 +9,13 @@ with a `stands_for` attribute.
 """
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..model import Article, Citation
 
@@ -47,6 +49,7 @@ OF_PLACE_AFTER = re.compile(r"^\s+of\s+(?P<place>(?:the\s+)?[A-Z][\w.-]*(?:\s+[A
 NOT_QUALIFIERS = {"The", "A", "An", "But", "And", "Yet", "So", "Then", "When", "After", "Before", "While",
                   "As", "In", "On", "At", "Former", "Also", "If", "Of", "For", "With", "By", "To", "Under"}
 
+MAX_NAME_CHARS = 120  # no name is longer: bounds the look-up of the mention at an offset
 PARTICLES = ("al-", "el-", " al ", "el ")
 
 # Spelling variants of well-known places and bodies -> (key, display name). Data, not special cases.
@@ -123,13 +126,23 @@ class StoryEntities:
 
     entities: list[Entity]
     by_article: dict[str, list[tuple[Mention, Entity]]]
+    _start_index: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     def at(self, article_id: str, start: int, end: int) -> Entity | None:
         """The entity whose mention overlaps the char span [start, end)."""
-        for m, e in self.by_article.get(article_id, []):
+        mentions = self.by_article.get(article_id, [])
+        k = bisect.bisect_left(self._starts(article_id), end) - 1
+        while k >= 0 and mentions[k][0].start > start - MAX_NAME_CHARS:
+            m, e = mentions[k]
             if m.start < end and start < m.end:
                 return e
+            k -= 1
         return None
+
+    def _starts(self, article_id: str) -> list[int]:
+        if article_id not in self._start_index:
+            self._start_index[article_id] = [m.start for m, _ in self.by_article.get(article_id, [])]
+        return self._start_index[article_id]
 
     def before(self, article_id: str, pos: int, lo: int = 0) -> list[tuple[Mention, Entity]]:
         """Mentions in [lo, pos), nearest first."""
@@ -146,6 +159,8 @@ class StoryEntities:
 def fold(text: str) -> str:
     """Lower-case ASCII with curly quotes and accents folded."""
     text = text.replace("’", "'").replace("‘", "'")
+    if text.isascii():
+        return text.lower()
     text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
@@ -246,12 +261,10 @@ def find_mentions(article: Article, doc) -> list[Mention]:
 
 
 def _sentence_of(starts: list[int], pos: int) -> int:
-    import bisect
-
     return max(0, bisect.bisect_right(starts, pos) - 1)
 
 
-def canonicalise(mentions: list[Mention], texts: list[str] = ()) -> StoryEntities:
+def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = ()) -> StoryEntities:
     """Group the mentions of a story into entities. texts (the articles' texts) let a bare
     surname check that no other first name goes with it anywhere in the story, named
     entity or not ("Eden Sassoon" missed by the tagger, "Vidal Sassoon" found)."""
@@ -300,19 +313,21 @@ def canonicalise(mentions: list[Mention], texts: list[str] = ()) -> StoryEntitie
     return StoryEntities(entities, by_article)
 
 
-def _other_first_names(surname: str, first: str, texts: list[str]) -> bool:
-    """Whether the texts pair the surname with a capitalised word other than `first`
-    that is not a title, honorific or clause opener."""
-    not_names = {fold(w) for w in NOT_QUALIFIERS} | {fold(w) for r in ROLE_WORDS for w in r.split()} \
-        | set(HONORIFICS)
+NOT_FIRST_NAMES = {fold(w) for w in NOT_QUALIFIERS} | {fold(w) for r in ROLE_WORDS for w in r.split()} \
+    | set(HONORIFICS)
+
+
+@lru_cache(maxsize=4096)
+def _words_before(surname: str, texts: tuple[str, ...]) -> frozenset[str]:
     pattern = re.compile(rf"\b([A-Z][a-z]+)\s+(?i:{re.escape(surname)})\b")
-    for text in texts:
-        for m in pattern.finditer(text):
-            word = fold(m.group(1))
-            # "Mohammed" for "Mohamed" is a spelling, not another person
-            if word not in not_names and difflib.SequenceMatcher(None, word, first).ratio() < 0.8:
-                return True
-    return False
+    return frozenset(fold(m.group(1)) for text in texts for m in pattern.finditer(text)) - NOT_FIRST_NAMES
+
+
+def _other_first_names(surname: str, first: str, texts: tuple[str, ...]) -> bool:
+    """Whether the texts pair the surname with a capitalised word other than `first`
+    that is not a title, honorific or clause opener ("Mohammed" for "Mohamed" is a
+    spelling, not another person)."""
+    return any(difflib.SequenceMatcher(None, w, first).ratio() < 0.8 for w in _words_before(surname, texts))
 
 
 def _gender(ms: list[Mention]) -> str | None:
@@ -359,7 +374,7 @@ def _make_entity(key: str, ms: list[Mention]) -> Entity:
 def story_entities(articles: list[Article], docs: list) -> StoryEntities:
     """Canonical entities over the articles of one story (docs[i] parses articles[i].text)."""
     mentions = [m for a, d in zip(articles, docs) for m in find_mentions(a, d)]
-    return canonicalise(mentions, [a.text for a in articles])
+    return canonicalise(mentions, tuple(a.text for a in articles))
 
 
 def parse_articles(articles: list[Article], nlp=None) -> list:

@@ -36,6 +36,8 @@ SIM_COPY = 0.92  # near-verbatim: same sentence, edited lightly
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
 MAX_SINGLE = 8
 FIGURE_SIM = 0.6  # two counts with the same word and verb compare when their sentences are this close
+QUOTE_CHARS = re.compile(r"[“”\"]")
+TIME_MARK = re.compile(r"\b(?:1[89]\d\d|20\d\d|(?:this|last|next) year)\b", re.IGNORECASE)
 # Counted nouns too generic to compare ("the two sides", "two men").
 GENERIC_UNITS = {"side", "man", "woman", "time", "one", "thing", "way", "part", "day", "week", "month", "year",
                  "hour", "minute", "of", "and", "or", "to", "in", "the", "a"}
@@ -77,6 +79,7 @@ class Figure:
     low: float
     high: float
     context: set[str]
+    when: frozenset[str]  # years named in the sentence: counts of different years don't compare
 
 
 def statements(articles: list[Article], docs: list, ents: StoryEntities, copies: dict[str, str]) -> list[Statement]:
@@ -147,6 +150,42 @@ def align(stmts: list[Statement], vectors: np.ndarray, quote_links: set[tuple[in
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
     return list(groups.values())
+
+
+REWRITE_SIM = 0.85  # a lightly edited sentence of the same copy
+REWRITE_SHARE = 0.5  # share of an article's own-words sentences found so in another
+REWRITE_MIN = 3
+
+
+def rewritten_copies(stmts: list[Statement], vectors: np.ndarray, copies: dict[str, str],
+                     order: list[str]) -> dict[str, str]:
+    """Copies the shingle index misses because every sentence was lightly edited: most of
+    an article's narrative sentences (quoted speech aside, since independent reporters
+    quote the same words) match sentences of another article near-verbatim. Returns the
+    copies map extended; the article earlier in `order` is the original."""
+    out = dict(copies)
+    narrative = [k for k, s in enumerate(stmts) if not QUOTE_CHARS.search(s.text)]
+    rank = {a: i for i, a in enumerate(order)}
+    narrative.sort(key=lambda k: (rank.get(stmts[k].article_id, len(rank)), k))
+    if not narrative:
+        return out
+    ids = list(dict.fromkeys(stmts[k].article_id for k in narrative))
+    first = [next(i for i, k in enumerate(narrative) if stmts[k].article_id == a) for a in ids]
+    sizes = np.diff(first + [len(narrative)])
+    v = vectors[narrative]
+    # best similarity of each narrative sentence to each article, then per article pair the
+    # number of sentences of one that have a near-verbatim twin in the other
+    best = np.maximum.reduceat(v @ v.T, first, axis=1)
+    shared = np.add.reduceat((best >= REWRITE_SIM).astype(np.int32), first, axis=0)
+    for i, a in enumerate(ids):
+        for j in range(i + 1, len(ids)):
+            b = ids[j]
+            if out.get(a, a) == out.get(b, b):
+                continue
+            n = int(shared[j, i])
+            if n >= REWRITE_MIN and n >= REWRITE_SHARE * min(sizes[i], sizes[j]):
+                out[b] = out.get(a, a)
+    return out
 
 
 def quote_statement_links(stmts: list[Statement], merged_quotes: list[list[Quote]]) -> set[tuple[int, int]]:
@@ -287,12 +326,13 @@ def parse_figure(phrase: str) -> tuple[float, float] | None:
 def figures(stmts: list[Statement], docs: dict[str, object]) -> list[Figure]:
     """Counts with the word they count and the verb they hang on ("left ... dead")."""
     out = []
+    doc_ents = {aid: list(doc.ents) for aid, doc in docs.items()}
     for st in stmts:
         doc = docs[st.article_id]
         span = doc.char_span(st.start, st.end, alignment_mode="expand")
         if span is None:
             continue
-        for ent in span.ents:
+        for ent in (e for e in doc_ents[st.article_id] if st.start <= e.start_char < st.end):
             if ent.label_ not in ("CARDINAL", "QUANTITY"):
                 continue
             rng = parse_figure(ent.text)
@@ -301,10 +341,11 @@ def figures(stmts: list[Statement], docs: dict[str, object]) -> list[Figure]:
             governor = _governor(ent.root)
             if rng is None or not unit or unit in GENERIC_UNITS or governor is None:
                 continue
+            when = frozenset(m.group(0).lower() for m in TIME_MARK.finditer(st.text))
             window = doc[max(span.start, ent.start - 8):min(span.end, ent.end + 4)]
             context = {t.lemma_.lower() for t in window if t.is_alpha and t.lower_ not in STOP
                        and not (ent.start <= t.i <= ent.end)}
-            out.append(Figure(st, ent.text, unit, nxt.text, governor, rng[0], rng[1], context))
+            out.append(Figure(st, ent.text, unit, nxt.text, governor, rng[0], rng[1], context, when))
     return out
 
 
@@ -330,6 +371,7 @@ def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity) -> l
         for f in fs:
             # only figures whose surroundings match a figure given elsewhere
             if any(g.statement.origin != f.statement.origin and fold(g.phrase) != fold(f.phrase)
+                   and g.when == f.when
                    and (len(f.context & g.context) >= 2 or similarity(f.statement, g.statement) >= FIGURE_SIM)
                    for g in fs):
                 phrases.setdefault(fold(f.phrase), []).append(f)

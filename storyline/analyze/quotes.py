@@ -60,6 +60,7 @@ class Quote:
     speaker_text: str | None = None
     inherited: bool = False  # speaker taken from the quote before (no attribution of its own)
     frag_sentences: list[int] = field(default_factory=list)  # sentence of each fragment
+    norm_pieces: list[list[str]] | None = field(default=None, repr=False)
 
     @property
     def text(self) -> str:
@@ -472,7 +473,12 @@ def _content(verb):
 
 
 def _clause_before(verb, clause):
-    """"A cease-fire is the main priority, Mr. Putin said." -> the clause before the comma."""
+    """"A cease-fire is the main priority, Mr. Putin said." -> the clause before the comma;
+    only when the attribution closes the sentence (otherwise the parse hung the clause the
+    wrong way round: "so sensitive, that X says the device can ...")."""
+    after = [t for t in verb.sent if t.i > verb.i and not t.is_punct]
+    if len(after) > 5:
+        return None
     toks = [t for t in clause.subtree if t.i < verb.i]
     while toks and toks[-1].is_punct:
         toks.pop()
@@ -488,14 +494,12 @@ def norm_words(text: str) -> list[str]:
 
 
 def _pieces(q: Quote) -> list[list[str]]:
-    """Word lists of the quote's fragments, split again at ellipses."""
-    out = []
-    for f in q.fragments:
-        for piece in re.split(r"\.\.\.|…", f):
-            w = norm_words(piece)
-            if w:
-                out.append(w)
-    return out
+    """Word lists of the quote's fragments, split again at ellipses (computed once per quote:
+    merging compares every pair)."""
+    if q.norm_pieces is None:
+        q.norm_pieces = [w for f in q.fragments for piece in re.split(r"\.\.\.|…", f)
+                         if (w := norm_words(piece))]
+    return q.norm_pieces
 
 
 def same_quote(a: Quote, b: Quote) -> bool:
@@ -517,8 +521,13 @@ def same_quote(a: Quote, b: Quote) -> bool:
     if matched >= 4 and all(f" {' '.join(p)} " in long_text for p in short):
         # a lone short partial quote needs the same speaker to count
         return matched >= 6 or (a.speaker is not None and b.speaker is not None)
+    if min(wa, wb) < 6 or min(wa, wb) < 0.7 * max(wa, wb):
+        return False
+    va, vb = {w for p in pa for w in p}, {w for p in pb for w in p}
+    if len(va & vb) < 0.7 * len(va | vb):  # cheap bound before the alignment
+        return False
     sa, sb = " ".join(" ".join(p) for p in pa), " ".join(" ".join(p) for p in pb)
-    return min(wa, wb) >= 6 and difflib.SequenceMatcher(None, sa, sb).ratio() >= 0.85
+    return difflib.SequenceMatcher(None, sa, sb).ratio() >= 0.85
 
 
 def merge_quotes(quotes: list[Quote], articles: dict[str, Article]) -> list[dict]:

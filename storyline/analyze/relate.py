@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..model import Article, Citation
+from ..model import Article
 from ..stories.dedup import find_copies
 from .entities import parse_articles, story_entities
-from .facts import align, fact_dicts, figure_tensions, figures, omissions, quote_statement_links, statements
+from .facts import (align, fact_dicts, figure_tensions, figures, omissions, quote_statement_links,
+                    rewritten_copies, statements)
 from .quotes import extract_quotes, merge_quotes
 
 
@@ -35,9 +36,16 @@ def analyze_story(articles: list[Article], docs: list | None = None,
     if docs is None:
         docs = parse_articles(articles)
     by_id = {a.id: a for a in articles}
-    copies = find_copies(articles)
-    origins = {copies.get(a.id, a.id) for a in articles}
     ents = story_entities(articles, docs)
+    # Copies: the shingle index first, then lightly edited rewrites it misses.
+    copies = find_copies(articles)
+    stmts = statements(articles, docs, ents, copies)
+    vecs = _statement_vectors(stmts, vectors)
+    published_order = [a.id for a in sorted(articles, key=lambda a: (a.published.sort_key(), a.id))]
+    copies = rewritten_copies(stmts, vecs, copies, published_order)
+    for st in stmts:
+        st.origin = copies.get(st.article_id, st.article_id)
+    origins = {copies.get(a.id, a.id) for a in articles}
 
     quotes = [q for a, d in zip(articles, docs) for q in extract_quotes(a, d, ents)]
     merged = merge_quotes(quotes, by_id)
@@ -51,8 +59,6 @@ def analyze_story(articles: list[Article], docs: list | None = None,
     merged = [m for m, _ in ranked]
     members = [ms for _, ms in ranked]
 
-    stmts = statements(articles, docs, ents, copies)
-    vecs = _statement_vectors(stmts, vectors)
     groups = align(stmts, vecs, quote_statement_links(stmts, members))
     labels = {a.id: a.label for a in articles}
     row = {(s.article_id, s.sentence): k for k, s in enumerate(stmts)}
@@ -77,8 +83,3 @@ def _statement_vectors(stmts, vectors: dict[str, np.ndarray] | None) -> np.ndarr
     from .nlp import embed
 
     return embed([s.text for s in stmts])
-
-
-def citations_of(items: list[dict]) -> list[Citation]:
-    """Every citation of a section, in order (for renderers that number sources)."""
-    return [c for item in items for c in item.get("citations", [])]

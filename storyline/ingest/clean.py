@@ -184,24 +184,47 @@ def _looks_like_sentence_start(place: str) -> bool:
     return len(place.strip()) < 3
 
 
+# A tagline repeat: another paragraph of at least TAGLINE_MIN key characters
+# inside this one, with fewer than TAGLINE_EXTRA characters around it.
+TAGLINE_MIN = 40
+TAGLINE_EXTRA = 120
+
+
 def _drop_repeats(paragraphs: list[str], dropped: list[str]) -> list[str]:
     """Drop exact repeats, and a paragraph that is another one plus a short
-    prefix (a blog's tagline glued in front of a quote it repeats later)."""
+    prefix (a blog's tagline glued in front of a quote it repeats later).
+
+    Linear in the number of paragraphs (a dump of thousands of paragraphs
+    must not take minutes): candidates are found by the first TAGLINE_MIN
+    characters they must share with a window of the longer paragraph."""
     keys = [_key(p) for p in paragraphs]
+    by_head: dict[str, set[str]] = {}
+    for key in set(keys):
+        if len(key) >= TAGLINE_MIN:
+            by_head.setdefault(key[:TAGLINE_MIN], set()).add(key)
+    seen: set[str] = set()
     keep: list[str] = []
-    for i, (para, key) in enumerate(zip(paragraphs, keys)):
-        if key in keys[:i]:
+    for para, key in zip(paragraphs, keys):
+        if key in seen:
             dropped.append(f"repeated paragraph: {para}")
             continue
-        container = any(
-            j != i and len(other) >= 40 and other in key and len(key) - len(other) < 120
-            for j, other in enumerate(keys)
-        )
-        if container:
+        seen.add(key)
+        if _contains_another(key, by_head):
             dropped.append(f"tagline repeating a paragraph: {para}")
             continue
         keep.append(para)
     return keep
+
+
+def _contains_another(key: str, by_head: dict[str, set[str]]) -> bool:
+    """Some other paragraph key occurs in key with < TAGLINE_EXTRA characters to spare.
+    Such a key starts at an offset below TAGLINE_EXTRA, so it is among the keys
+    whose head equals key's window at one of those offsets."""
+    for at in range(min(TAGLINE_EXTRA, len(key) - TAGLINE_MIN + 1)):
+        for other in by_head.get(key[at:at + TAGLINE_MIN], ()):
+            if other != key and len(key) - len(other) < TAGLINE_EXTRA and key.startswith(other, at):
+                return True
+    return False
 
 
 def _key(text: str) -> str:

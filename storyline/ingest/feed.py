@@ -23,7 +23,10 @@ def read_feed(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]
 
     # No sanitising here: html_fragment_to_text drops scripts, styles and
     # iframes with their content, where the sanitiser keeps the inner text.
-    parsed = feedparser.parse(text, sanitize_html=False, resolve_relative_uris=False)
+    try:
+        parsed = feedparser.parse(text, sanitize_html=False, resolve_relative_uris=False)
+    except Exception as e:  # its loose parser raises e.g. KeyError on some broken markup (found by fuzzing)
+        raise InputError(name, f"cannot parse feed ({type(e).__name__}: {e})") from e
     if not parsed.entries:
         problem = f"not a feed or no entries ({parsed.get('bozo_exception', 'no items')})"
         raise InputError(name, problem)
@@ -33,8 +36,8 @@ def read_feed(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]
         where = f"{name}#{i + 1}"
         body = ""
         if entry.get("content"):
-            body = max((c.get("value", "") for c in entry.content), key=len)
-        body = body or entry.get("summary", "") or entry.get("description", "")
+            body = max((c.get("value") or "" for c in entry.content), key=len)
+        body = body or entry.get("summary") or entry.get("description") or ""
         text_body = html_fragment_to_text(body)
         if not text_body.strip():
             errors.append(InputError(where, "feed entry has no text"))
@@ -57,6 +60,8 @@ def read_feed(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]
     return articles, errors
 
 
+# Characters XML cannot hold (controls other than tab/newline, NUL, lone surrogates).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 # Elements whose content is never article text.
 HIDDEN = re.compile(r"<(script|style|iframe|noscript)\b.*?(?:</\1\s*>|$)", re.I | re.S)
 
@@ -67,6 +72,7 @@ def html_fragment_to_text(fragment: str) -> str:
         return fragment
     import lxml.html
 
+    fragment = NOT_XML.sub(" ", fragment)  # lxml refuses these outright
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except Exception:  # lxml gives up on some broken fragments: strip tags crudely

@@ -34,16 +34,17 @@ from ..model import Article, Citation, CitedText, Sentence
 SAME_FACT = 0.66  # cosine at which two sentences state the same thing (MiniLM)
 REDUNDANT = 0.60  # a candidate this close to a chosen sentence adds nothing
 MIN_WORDS, MAX_WORDS = 7, 55
+KEY_POINT_MAX_WORDS = 40  # a key point is read at a glance
 POSITION_HALF_LIFE = 6.0  # sentences: the lead prior halves every this many sentences
 LENGTH_FULL = 18  # words from which a sentence gets the full length score
 
 
 @dataclass(frozen=True)
 class Weights:
-    centrality: float = 0.30
-    lexical: float = 0.20
+    centrality: float = 0.20
+    lexical: float = 0.10
     support: float = 0.20
-    position: float = 0.25
+    position: float = 0.40
     length: float = 0.05
 
 
@@ -114,7 +115,7 @@ def summarize(articles: list[Article], words: int = 100, key_points: int = 5,
     others = max(1, len(articles) - 1)
     rest = sorted((c for c in candidates if c not in summary), key=lambda c: -(c.score + 0.2 * c.support / others))
     points = _select(rest, budget=10_000, chosen=list(summary), limit=key_points,
-                     max_words=min(40, max(60, words // 2)), ranked=True)
+                     max_words=KEY_POINT_MAX_WORDS, ranked=True)
     if len(points) < 3:  # short stories: key points may restate the summary's sentences
         points = summary[: max(3, len(points))] if not points else points
     order = {a.id: i for i, a in enumerate(articles)}
@@ -165,6 +166,8 @@ def _unbalanced_quotes(text: str) -> bool:
 
 def _score(candidates: list[Candidate], everything, vectors: np.ndarray, weights: Weights = WEIGHTS) -> None:
     rows = np.array([c.row for c in candidates])
+    index = np.array([c.sentence.index for c in candidates], dtype=float)
+    position = 0.5 ** (index / POSITION_HALF_LIFE)
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     centrality = vectors[rows] @ centroid
@@ -182,8 +185,6 @@ def _score(candidates: list[Candidate], everything, vectors: np.ndarray, weights
         support = np.nanmean(best, axis=1)
         counts = (np.nan_to_num(best, nan=-1.0) >= SAME_FACT).sum(axis=1)
 
-    index = np.array([c.sentence.index for c in candidates], dtype=float)
-    position = 0.5 ** (index / POSITION_HALF_LIFE)
     length = np.minimum(1.0, np.array([len(c.text.split()) for c in candidates]) / LENGTH_FULL)
 
     score = (weights.centrality * _rescale(centrality) + weights.lexical * _rescale(lexical)

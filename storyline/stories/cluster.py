@@ -23,8 +23,8 @@ import uuid
 import weakref
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import numpy as np
 
@@ -116,16 +116,14 @@ class StoryStream:
 def cluster_articles(articles: list[Article], config: ClusterConfig | None = None) -> list[list[Article]]:
     """Group articles into stories without a store; largest story first.
     Dated articles stream in date order, undated ones after them, in input order."""
-    order = sorted(range(len(articles)),
-                   key=lambda i: (article_days(articles[i].published) is None,
-                                  article_days(articles[i].published) or 0.0, i))
-    ordered = [articles[i] for i in order]
+    times = [article_days(a.published) for a in articles]
+    order = sorted(range(len(articles)), key=lambda i: (times[i] is None, times[i] or 0.0, i))
     stream = StoryStream(config)
-    placements = stream.place(ordered, [article_days(a.published) for a in ordered])
-    groups: dict[str, list[Article]] = {}
-    for a, p in zip(ordered, placements):
-        groups.setdefault(p.story_id, []).append(a)
-    return sorted(groups.values(), key=lambda g: (-len(g), order.index(articles.index(g[0]))))
+    placements = stream.place([articles[i] for i in order], [times[i] for i in order])
+    groups: dict[str, list[Article]] = {}  # insertion order = order of each story's first article
+    for i, p in zip(order, placements):
+        groups.setdefault(p.story_id, []).append(articles[i])
+    return sorted(groups.values(), key=len, reverse=True)  # stable: ties keep stream order
 
 
 # -- the store -----------------------------------------------------------------
@@ -203,7 +201,7 @@ def _article_times(store, articles: list[Article]) -> dict[str, float]:
         marks = ",".join("?" * len(chunk))
         stored.update(store.db.execute(
             f"SELECT id, ingested_at FROM articles WHERE id IN ({marks})", chunk).fetchall())
-    now = _days(datetime.utcnow())
+    now = _days(datetime.now(timezone.utc).replace(tzinfo=None))
     for a in articles:
         t = article_days(a.published)
         if t is None:
