@@ -353,7 +353,7 @@ def _governor(tok) -> str | None:
     for _ in range(4):
         if tok.pos_ == "VERB":
             return tok.lemma_.lower()
-        if tok.head is tok:
+        if tok.head.i == tok.i:
             return None
         tok = tok.head
     return None

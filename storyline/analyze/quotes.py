@@ -272,7 +272,7 @@ def _subjects(verb):
                         yield g, depth
         # "to say" / "saying" / "and said" share the subject of the clause they hang on;
         # "as reported in X" (a participle) does not
-        if tok.head is not tok and (tok.dep_ == "conj" or tok.dep_ in ("xcomp", "advcl", "acl")
+        if tok.head.i != tok.i and (tok.dep_ == "conj" or tok.dep_ in ("xcomp", "advcl", "acl")
                                     and tok.tag_ in ("VB", "VBG")):
             tok, depth = tok.head, depth + 1
         else:
@@ -476,7 +476,8 @@ def _clause_before(verb, clause):
     """"A cease-fire is the main priority, Mr. Putin said." -> the clause before the comma;
     only when the attribution closes the sentence (otherwise the parse hung the clause the
     wrong way round: "so sensitive, that X says the device can ...")."""
-    after = [t for t in verb.sent if t.i > verb.i and not t.is_punct]
+    speaker = {t.i for c in verb.children if c.dep_ in SPEAKER_DEPS for t in c.subtree}
+    after = [t for t in verb.sent if t.i > verb.i and not t.is_punct and t.i not in speaker]
     if len(after) > 5:
         return None
     toks = [t for t in clause.subtree if t.i < verb.i]

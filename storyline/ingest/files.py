@@ -92,7 +92,7 @@ def _walk_dir(root: Path, seen: set[str]) -> Iterator[Path]:
             continue
         try:
             is_dir, is_file = entry.is_dir(), entry.is_file()
-        except OSError:  # e.g. a symlink loop pointing at itself
+        except OSError:  # e.g. no permission to look at it: let read_bytes say so
             is_dir, is_file = False, kind_of(entry) is not None
         if is_dir:
             yield from _walk_dir(entry, seen)
