@@ -99,3 +99,16 @@ def test_markdown_lists_sources_and_citations():
     wire = next(s for s in brief.sources if s.outlet == "Alder Press")
     assert herald.copy_of == wire.number
     assert "4 sources (3 independent)" in md
+
+
+def test_cached_brief_round_trips_through_json(store, seed_articles):
+    from dataclasses import asdict
+
+    from storyline.report.build import cached_brief
+
+    first = cached_brief(store, seed_articles, story_id="s1")
+    blob = store.cache_get("brief", next(iter(r[0] for r in store.db.execute("SELECT key FROM cache WHERE kind='brief'"))))
+    assert blob.startswith(b"{")  # JSON, not pickle
+    again = cached_brief(store, seed_articles, story_id="s1")
+    assert asdict(again) == asdict(first)
+    assert render(again, "json") == render(first, "json")

@@ -69,6 +69,7 @@ def check_consistent(db: Path) -> list[str]:
     return titles
 
 
+@pytest.mark.slow  # two CLI processes
 def test_sigkill_mid_ingest_then_rerun_completes(tmp_path):
     total = 400  # two batches of 200: the kill lands after the first commit
     write_articles(tmp_path / "in", range(total))
@@ -96,6 +97,7 @@ def test_sigkill_mid_ingest_then_rerun_completes(tmp_path):
     assert sorted(final) == sorted(f"Harbour ferry timetable changes, notice {n}" for n in range(total))
 
 
+@pytest.mark.slow  # two CLI processes
 def test_two_ingests_into_one_database_at_once(tmp_path):
     write_articles(tmp_path / "a", range(0, 150))
     write_articles(tmp_path / "b", range(100, 250))  # 50 articles in both

@@ -50,7 +50,7 @@ def read_file(source: Path | str, published: PartialDate | None = None) -> Itera
             yield InputError(raw.source, f"too little text to be an article ({words} words after cleaning)")
             continue
         if notes:
-            article.metadata["warnings"] = notes
+            article.metadata["warnings"] = notes + article.metadata.get("warnings", [])
         yield article
 
 
@@ -111,7 +111,7 @@ def ingest(paths: list[str], store, published: PartialDate | None = None, batch_
         if after_batch and stored:
             after_batch(stored)
         added = {a.id for a in stored}
-        for a in batch:
+        for a in {a.id: a for a in batch}.values():  # an article twice in one batch counts once
             (report.added if a.id in added else report.known).append(a)
         batch.clear()
 

@@ -32,12 +32,13 @@ def read_html(name: str, html: str, url: str | None = None) -> list[RawArticle]:
     try:
         doc = trafilatura.bare_extraction(
             html, url=url, with_metadata=True, include_comments=False, include_tables=False,
-            favor_precision=True, as_dict=True, config=_config(),
+            favor_precision=True, config=_config(),
             # The publication date must come from the page, never from "today".
             date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception as e:  # trafilatura raises many types on malformed markup
         raise InputError(name, f"cannot parse HTML ({type(e).__name__}: {e})") from e
+    doc = doc.as_dict() if doc is not None else None
     if not doc or not (doc.get("text") or "").strip():
         raise InputError(name, "no article text found in HTML page")
     check_article_size(name, doc["text"])

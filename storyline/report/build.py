@@ -1,7 +1,9 @@
 """Articles of one story -> Brief (summary, key points, sources, analysis)."""
 from __future__ import annotations
 
-from dataclasses import fields, replace
+import hashlib
+import json
+from dataclasses import asdict, fields, replace
 
 from ..model import Article, Brief, Citation, CitedText, SourceRef
 from ..analyze.embedcache import article_vectors
@@ -97,22 +99,40 @@ def _headline(articles: list[Article], summary) -> str:
     return summary[0].text if summary else articles[0].sentences[0].text
 
 
-BRIEF_CACHE_VERSION = "1"
+BRIEF_CACHE_VERSION = "2"
 
 
 def cached_brief(store, articles: list[Article], words: int = 100, story_id: str | None = None) -> Brief:
-    """make_brief, cached in the store under the exact set of articles (and
-    words), so a story's brief is computed once until its articles change."""
-    import hashlib
-    import pickle
-
+    """make_brief, cached in the store (as JSON, never pickle: a database may
+    come from elsewhere) under the exact set of articles and words, so a
+    story's brief is computed once until its articles change."""
     key = hashlib.sha256(
         "|".join([BRIEF_CACHE_VERSION, str(words), str(story_id)] + sorted(a.id for a in articles)).encode()
     ).hexdigest()
     blob = store.cache_get("brief", key)
     if blob is not None:
-        return pickle.loads(blob)
+        return brief_from_dict(json.loads(blob))
     brief = make_brief(articles, words=words, story_id=story_id, store=store)
     with store.transaction():
-        store.cache_put("brief", key, pickle.dumps(brief))
+        store.cache_put("brief", key, json.dumps(asdict(brief), ensure_ascii=False).encode("utf-8"))
     return brief
+
+
+def brief_from_dict(data: dict) -> Brief:
+    """Inverse of dataclasses.asdict(brief)."""
+    citation_keys = {f.name for f in fields(Citation)}
+
+    def revive(value):
+        if isinstance(value, dict):
+            if set(value) == citation_keys:
+                return Citation(**value)
+            return {k: revive(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [revive(v) for v in value]
+        return value
+
+    data = revive(data)
+    for section in ("summary", "key_points"):
+        data[section] = [CitedText(**item) for item in data[section]]
+    data["sources"] = [SourceRef(**s) for s in data["sources"]]
+    return Brief(**data)

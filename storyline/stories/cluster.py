@@ -95,6 +95,9 @@ class StoryStream:
         placements: list[Placement] = []
         for raw in raws:
             aid = raw.article_id
+            if aid in self.clusterer.story_of and aid not in forced:  # the same text given twice
+                placements.append(Placement(aid, self.clusterer.story_of[aid], False))
+                continue
             original_story = self.clusterer.story_of.get(copy_of.get(aid, ""))
             if (original_story is not None and aid not in forced
                     and original_story not in apart.get(aid, ())):
