@@ -45,8 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("brief", help="the cited brief of the story in the given files/folders, or of a stored story")
     p.add_argument("sources", nargs="+", metavar="PATH|STORY")
-    p.add_argument("--format", "-f", choices=["md", "json", "html"], default="md")
-    p.add_argument("--words", type=int, default=100, help="summary length in words (default 100)")
+    _brief_options(p)
     p.add_argument("--no-store", action="store_true", help="read the files without storing them")
     p.add_argument("-o", "--output", help="write to this file instead of stdout")
     _db_option(p)
@@ -60,8 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="print the brief of a stored story")
     p.add_argument("story", metavar="STORY")
-    p.add_argument("--format", "-f", choices=["md", "json", "html"], default="md")
-    p.add_argument("--words", type=int, default=100)
+    _brief_options(p)
     _db_option(p)
     p.set_defaults(run=cmd_show)
 
@@ -108,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(p)
     p.set_defaults(run=cmd_serve)
     return parser
+
+
+def _brief_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", "-f", choices=["md", "json", "html"], default="md")
+    p.add_argument("--words", type=int, default=100, help="summary length in words (default 100)")
 
 
 def _db_option(p: argparse.ArgumentParser) -> None:

@@ -92,6 +92,21 @@ class PartialDate:
         return self.iso() or "undated"
 
 
+def nearest_year(month: int, day: int | None, anchor: date) -> int | None:
+    """The year that puts a yearless day/month closest to anchor (ties go to
+    the past); a missing day counts as mid-month."""
+    best = None
+    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+        try:
+            candidate = date(year, month, day or 15)
+        except ValueError:
+            continue
+        key = (abs((candidate - anchor).days), candidate > anchor)
+        if best is None or key < best[0]:
+            best = (key, year)
+    return best[1] if best else None
+
+
 @dataclass
 class Sentence:
     """A sentence of an article's clean text: text == article.text[start:end]."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from ..ingest.clean import MONTHS
-from ..model import Article, PartialDate
+from ..model import Article, PartialDate, nearest_year
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAY_NO = {w: i for i, w in enumerate(WEEKDAYS)}
@@ -553,17 +553,7 @@ def _choose_year(spec: Spec, verb_tense: str | None, ref: Reference) -> int | No
     if direction == "future":
         return r.year if here >= now else r.year + 1
     # no tense: the nearest occurrence, ties to the past
-    anchor = date(r.year, r.month, r.day or 15)
-    best = None
-    for y in (r.year - 1, r.year, r.year + 1):
-        try:
-            d = date(y, spec.month, spec.day or 15)
-        except ValueError:
-            continue
-        key = (abs((d - anchor).days), d > anchor)
-        if best is None or key < best[0]:
-            best = (key, y)
-    return best[1] if best else None
+    return nearest_year(spec.month, spec.day, date(r.year, r.month, r.day or 15))
 
 
 def _resolve_weekday(spec: Spec, verb_tense: str | None, ref: Reference) -> TimeValue:

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from ..errors import InputError
-from ..model import PartialDate
+from ..model import PartialDate, nearest_year
 from .clean import parse_day_month
 
 
@@ -38,12 +38,5 @@ def complete_year(written: PartialDate, evidence: PartialDate) -> PartialDate:
     if written.year is not None or written.month is None or evidence.year is None:
         return written
     anchor = evidence.to_date() or date(evidence.year, evidence.month or 7, 1)
-    best = None
-    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
-        try:
-            candidate = date(year, written.month, written.day or 1)
-        except ValueError:
-            continue
-        if best is None or abs((candidate - anchor).days) < abs((best - anchor).days):
-            best = candidate
-    return PartialDate(best.year, written.month, written.day) if best else written
+    year = nearest_year(written.month, written.day, anchor)
+    return PartialDate(year, written.month, written.day) if year else written
