@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 
@@ -150,30 +151,25 @@ def rouge(candidate: str, references: list[str]) -> dict[str, float]:
     return {m: 100.0 * scores[m].fmeasure for m in METRICS}
 
 
-_SCORER = None
-
-
+@lru_cache(maxsize=1)
 def _scorer():
-    global _SCORER
-    if _SCORER is None:
-        from rouge_score import rouge_scorer
+    from rouge_score import rouge_scorer
 
-        _SCORER = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
-    return _SCORER
+    return rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
 
 
 def content_words(text: str) -> set[str]:
     """Stemmed words that carry content (sumy's English stop words out)."""
+    stem, stop = _stemmer_and_stop_words()
+    return {stem(w) for w in (t.lower() for t in WORD.findall(text)) if w not in stop}
+
+
+@lru_cache(maxsize=1)
+def _stemmer_and_stop_words():
     from nltk.stem.porter import PorterStemmer
     from sumy.utils import get_stop_words
 
-    global _STEM, _STOP
-    if _STEM is None:
-        _STEM, _STOP = PorterStemmer(), frozenset(get_stop_words("english"))
-    return {_STEM.stem(w) for w in (t.lower() for t in WORD.findall(text)) if w not in _STOP}
-
-
-_STEM = _STOP = None
+    return PorterStemmer().stem, frozenset(get_stop_words("english"))
 
 
 def citation_check(summary: list[CitedText], articles: list[Article], store=None) -> tuple[int, int, int, int]:
@@ -233,7 +229,8 @@ def _supports(cited: str, claim: str, cosine: float) -> bool:
 
 
 def _core(text: str) -> str:
-    """Text compared without case and without a leading connective the summarizer may have dropped."""
+    """Lower-cased words only: a summary sentence whose leading connective the
+    summarizer dropped is still found inside its source sentence."""
     return " ".join(WORD.findall(text.lower()))
 
 
