@@ -78,3 +78,11 @@ def test_partial_date_round_trip():
     for text in ["2017-05-03", "2017-05", "2017", "--05-03"]:
         assert PartialDate.parse(text).iso() == text
     assert PartialDate().iso() is None and PartialDate.parse(None).precision == "unknown"
+
+
+def test_repeat_within_a_batch_is_added_once(store, tmp_path):
+    text = "Dam opens\n\nThe new dam opened on Monday after ten years of building work in the valley.\n"
+    (tmp_path / "a.txt").write_text(text)
+    (tmp_path / "b.txt").write_text(text)
+    report = ingest([str(tmp_path)], store)
+    assert len(report.added) == 1 and len(report.known) == 1 and store.count_articles() == 1

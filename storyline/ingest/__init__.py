@@ -111,8 +111,9 @@ def ingest(paths: list[str], store, published: PartialDate | None = None, batch_
         if after_batch and stored:
             after_batch(stored)
         added = {a.id for a in stored}
-        for a in {a.id: a for a in batch}.values():  # an article twice in one batch counts once
+        for a in batch:  # a repeat within the batch is "already stored" the second time
             (report.added if a.id in added else report.known).append(a)
+            added.discard(a.id)
         batch.clear()
 
     for item in read_paths(paths, published):

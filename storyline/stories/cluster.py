@@ -163,7 +163,7 @@ def assign_stories(store, articles: list[Article], config: ClusterConfig | None 
     Articles that already have a story keep it. Returns {article id: story id}."""
     config = config or ClusterConfig()
     result: dict[str, str] = {}
-    existing = _stories_of(store, [a.id for a in articles])
+    existing = store.stories_of([a.id for a in articles])
     fresh = [a for a in articles if a.id not in existing and a.id not in result]
     result.update({a.id: existing[a.id] for a in articles if a.id in existing})
     unique = list({a.id: a for a in fresh}.values())
@@ -183,16 +183,6 @@ def assign_stories(store, articles: list[Article], config: ClusterConfig | None 
     _STREAMS[store] = cached
     result.update({p.article_id: p.story_id for p in placements})
     return result
-
-
-def _stories_of(store, ids: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for chunk in _chunks(ids, 500):
-        marks = ",".join("?" * len(chunk))
-        for row in store.db.execute(
-                f"SELECT article_id, story_id FROM story_articles WHERE article_id IN ({marks})", chunk):
-            found[row[0]] = row[1]
-    return found
 
 
 def _article_times(store, articles: list[Article]) -> dict[str, float]:
