@@ -133,3 +133,17 @@ def test_counts_of_different_years_are_not_in_tension():
     c = article(["In 2015 the agency confirmed 30 cases of the illness, officials in the capital told reporters."], "c")
     figs = [d for d in analyze_story([b, c]).differ if d["kind"] == "figures"]
     assert len(figs) == 1 and figs[0]["compatible"] is False
+
+
+def test_story_without_statements_is_analysed(tmp_path):
+    """A story whose sentences yield no statements must not crash the analysis."""
+    import storyline
+    from storyline.analyze.relate import analyze_story
+
+    # every sentence is shorter than a statement needs to be
+    (tmp_path / "a.txt").write_text("Weather\n\nSunny spells ahead. Light winds. Warm nights too. Rain later, maybe.\n")
+    from storyline.analyze.embedcache import article_vectors
+
+    articles = storyline.read(str(tmp_path))
+    analysis = analyze_story(articles, vectors=article_vectors(articles))  # as the brief calls it
+    assert analysis.agree == [] and analysis.differ == [] and analysis.independent_sources == 1

@@ -78,6 +78,8 @@ def analyze_story(articles: list[Article], docs: list | None = None,
 
 
 def _statement_vectors(stmts, vectors: dict[str, np.ndarray] | None) -> np.ndarray:
+    if not stmts:
+        return np.zeros((0, 384), dtype=np.float32)
     if vectors is not None and all(s.article_id in vectors for s in stmts):
         return np.array([vectors[s.article_id][s.sentence] for s in stmts], dtype=np.float32).reshape(len(stmts), -1)
     from .nlp import embed
