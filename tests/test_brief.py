@@ -112,3 +112,12 @@ def test_cached_brief_round_trips_through_json(store, seed_articles):
     again = cached_brief(store, seed_articles, story_id="s1")
     assert asdict(again) == asdict(first)
     assert render(again, "json") == render(first, "json")
+
+
+def test_quote_attributed_only_to_a_pronoun_is_not_a_summary_sentence():
+    from storyline.report.summarize import _standalone
+
+    assert _standalone('"Every week this bridge is shut costs our town," she said.') is None
+    assert _standalone("“They were very lucky,” he told the local radio station on Monday.") is None
+    kept = "“We will not take chances with people's lives,” Okafor told reporters at City Hall."
+    assert _standalone(kept) == kept

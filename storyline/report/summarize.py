@@ -76,6 +76,10 @@ CAPTION = re.compile(r"^(?:in this\b.{0,60}\b(?:photo|image|picture)|pictured\b|
 # so second person outside quotation marks disqualifies a sentence.
 READER = re.compile(r"\b(?:you|your|yours)\b", re.IGNORECASE)
 QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+# A quote whose only speaker is a pronoun ('"...," she said.') leans on the sentence before.
+PRONOUN_SPEAKER = re.compile(
+    r"[”\"],?\s+(?:he|she|they)\s+(?:\w+\s+)?(?:said|says|added|adds|told|wrote|explained|noted|argued|warned)\b",
+    re.IGNORECASE)
 CONNECTIVE = re.compile(r"^(?:But|And|Yet|So|Still|However|Meanwhile|Also),?\s+(?=\w)")
 ENDS_SENTENCE = re.compile(r"[.!][\"'”’)]*$")
 
@@ -150,7 +154,8 @@ def _standalone(text: str) -> str | None:
     if not text[:1].isupper() and not text.startswith(("“", '"')):
         return None
     stripped = CONNECTIVE.sub("", text)
-    if DANGLING.match(stripped) or _unattributed_quote(stripped) or _unbalanced_quotes(stripped):
+    if DANGLING.match(stripped) or _unattributed_quote(stripped) or _unbalanced_quotes(stripped) \
+            or PRONOUN_SPEAKER.search(stripped):
         return None
     if stripped != text:
         stripped = stripped[0].upper() + stripped[1:]
