@@ -34,10 +34,6 @@ class PartialDate:
             return "year"
         return "unknown"
 
-    @property
-    def year_known(self) -> bool:
-        return self.year is not None
-
     def iso(self) -> str | None:
         """ISO 8601 text; '--05-03' is the standard form for a day without a year."""
         if self.precision == "unknown":
@@ -143,9 +139,6 @@ class Article:
     def label(self) -> str:
         """Short human name: the outlet, else the file or URL."""
         return self.outlet or self.source.rsplit("/", 1)[-1] or self.id[:8]
-
-    def sentence_at(self, index: int) -> Sentence:
-        return self.sentences[index]
 
 
 def content_id(title: str, text: str) -> str:

@@ -99,16 +99,6 @@ def find_copies(articles: list[Article]) -> dict[str, str]:
     return dict(index.original_of)
 
 
-def independent_groups(articles: list[Article]) -> list[list[Article]]:
-    """Articles grouped by independent origin: each group is one original
-    and its copies, so len(result) counts independent sources."""
-    copies = find_copies(articles)
-    groups: dict[str, list[Article]] = {}
-    for a in articles:
-        groups.setdefault(copies.get(a.id, a.id), []).append(a)
-    return list(groups.values())
-
-
 def _minhash(sh: set[str]):
     from datasketch import MinHash
 
