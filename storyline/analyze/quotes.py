@@ -16,6 +16,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from scipy.cluster.hierarchy import DisjointSet
+
 from ..model import Article, Citation
 from .entities import Entity, StoryEntities, fold
 
@@ -533,23 +535,14 @@ def same_quote(a: Quote, b: Quote) -> bool:
 
 def merge_quotes(quotes: list[Quote], articles: dict[str, Article]) -> list[dict]:
     """One dict per distinct quote, with every article that carries it."""
-    parent = list(range(len(quotes)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    same = DisjointSet(range(len(quotes)))
     for i in range(len(quotes)):
         for j in range(i + 1, len(quotes)):
-            if find(i) != find(j) and same_quote(quotes[i], quotes[j]):
-                parent[find(j)] = find(i)
-    groups: dict[int, list[Quote]] = {}
-    for i, q in enumerate(quotes):
-        groups.setdefault(find(i), []).append(q)
+            if not same.connected(i, j) and same_quote(quotes[i], quotes[j]):
+                same.merge(i, j)
     out = []
-    for members in groups.values():
+    for group in sorted(same.subsets(), key=min):
+        members = [quotes[k] for k in sorted(group)]
         best = max(members, key=lambda q: (sum(len(f) for f in q.fragments), q.speaker is not None))
         speakers = Counter(q.speaker.key for q in members if q.speaker is not None)
         speaker = next((q.speaker for q in members if speakers and q.speaker is not None

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from scipy.cluster.hierarchy import DisjointSet
+
 from ..ingest.dates import complete_year
 from ..model import Article, Citation, PartialDate
 from .temporal import (WEEKDAYS, Reference, TimeExpression, date_label, find_expressions, resolve_expressions,
@@ -272,13 +274,7 @@ def _merge(entries: list[dict]) -> list[dict]:
         for a in {_actor_key(n) for n in e["actors"]}:
             mentions[a] = mentions.get(a, 0) + 1
     common = max(2, len(entries) // 3)
-    parent = list(range(len(entries)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    same = DisjointSet(range(len(entries)))
 
     for idx in candidates:
         for x, i in enumerate(idx):
@@ -290,11 +286,8 @@ def _merge(entries: list[dict]) -> list[dict]:
                 shared = {_actor_key(n) for n in a["actors"]} & {_actor_key(n) for n in b["actors"]}
                 rare = {n for n in shared if mentions[n] <= common}
                 if sim >= SAME_EVENT or (rare and sim >= SAME_EVENT_WITH_ACTOR):
-                    parent[find(j)] = find(i)
-    groups: dict[int, list[dict]] = {}
-    for i, e in enumerate(entries):
-        groups.setdefault(find(i), []).append(e)
-    return [_public(group) for group in groups.values()]
+                    same.merge(i, j)
+    return [_public([entries[k] for k in sorted(group)]) for group in sorted(same.subsets(), key=min)]
 
 
 def _public(group: list[dict]) -> dict:
