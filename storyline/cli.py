@@ -300,7 +300,6 @@ def cmd_timeline(args) -> int:
 
     paths = [s for s in args.sources if s == "-" or Path(s).exists()]
     if paths:
-        args.words = 100
         articles, errors = _articles_for(args)
         for e in errors:
             _report_error(e)

@@ -80,7 +80,7 @@ def render_markdown(brief: Brief) -> str:
         out += ["", "## People and organisations", "", "| Name | Role | Mentions | Sources |", "|---|---|---|---|"]
         for e in brief.entities:
             role = e.get("role") or e.get("stands_for") or e.get("type", "")
-            out.append(f"| {_cell(e['name'])} | {_cell(role)} | {e.get('mentions', '')} | {_marks(brief, e.get('citations', []))} |")
+            out.append(f"| {_md(e['name'])} | {_md(role)} | {e.get('mentions', '')} | {_marks(brief, e.get('citations', []))} |")
     if brief.quotes:
         out += ["", "## Who said what", ""]
         for speaker, quotes in quotes_by_speaker(brief.quotes):
@@ -155,10 +155,6 @@ def _md(text) -> str:
     for ch in "\\`*_[]<>|#":
         text = text.replace(ch, "\\" + ch)
     return text
-
-
-def _cell(text) -> str:
-    return _md(text)
 
 
 # -- HTML --------------------------------------------------------------------
