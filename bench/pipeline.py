@@ -10,11 +10,13 @@ syndication).
 
 storyline, timed as a whole and per phase, models already loaded:
   ingest    clean + segment + store, in batches of 200, with streaming story
-            assignment (storyline.stories.cluster) when it exists;
-  embed     MiniLM sentence embeddings of each stored batch, one encoder
-            batch, cached in the store (storyline.analyze.embedcache);
-  brief     storyline.report.build.cached_brief per story: the spaCy parse,
-            cross-source analysis, timeline and cited summary.
+            assignment (storyline.stories.cluster);
+  parse     the spaCy parse of every article, --processes workers
+            (storyline.analyze.entities.parse_articles);
+  analyse   per story: cross-source analysis, timeline and cited summary,
+            MiniLM embedding the sentences each step needs (cached in the
+            store by sentence text), briefs cached in the store
+            (storyline.report.build.cached_briefs does parse + analyse).
 bare spaCy: nlp.pipe with the same model, --processes workers, over the
 same texts.
 
@@ -24,7 +26,6 @@ peak RSS of this process and of its worker processes.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import resource
 import sys
@@ -55,13 +56,6 @@ def load_texts(count: int) -> list[tuple[str, str]]:
     return texts[:count]
 
 
-def has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 def bare_spacy(texts: list[str], processes: int) -> float:
     from storyline.analyze.nlp import load_spacy
 
@@ -72,46 +66,39 @@ def bare_spacy(texts: list[str], processes: int) -> float:
     return time.perf_counter() - start
 
 
-def storyline_pipeline(texts: list[tuple[str, str]]) -> tuple[float, dict[str, float], int]:
+def storyline_pipeline(texts: list[tuple[str, str]], processes: int) -> tuple[float, dict[str, float], int]:
     """Seconds in all, seconds per phase, number of stories."""
-    from storyline.analyze.embedcache import article_vectors
+    from storyline.analyze.entities import parse_articles
     from storyline.ingest import RawArticle, build_article
-    from storyline.report.build import cached_brief
+    from storyline.report import build
+    from storyline.stories.cluster import assign_stories, list_stories, story_articles
     from storyline.store import Store
 
-    clustering = has_module("storyline.stories.cluster")
-    phases = dict.fromkeys(["ingest", "embed", "brief"], 0.0)
+    phases = dict.fromkeys(["ingest", "parse", "analyse"], 0.0)
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.db") as store:
         start = time.perf_counter()
         for i in range(0, len(texts), 200):
             t = time.perf_counter()
             batch = [build_article(RawArticle(source=name, text=text)) for name, text in texts[i:i + 200]]
-            added = store.add_articles(batch)
-            if clustering:
-                from storyline.stories.cluster import assign_stories
-
-                assign_stories(store, added)
+            assign_stories(store, store.add_articles(batch))
             phases["ingest"] += time.perf_counter() - t
-            # Per-article work done once, at ingest, in one batch, kept in the store.
+        stories = [story_articles(store, s["id"]) for s in list_stories(store)]
+        # cached_briefs as it is, with its parse timed apart
+        parse = build.parse_articles
+
+        def timed_parse(*args, **kwargs):
             t = time.perf_counter()
-            article_vectors(added, store)
-            phases["embed"] += time.perf_counter() - t
+            docs = parse(*args, **kwargs)
+            phases["parse"] += time.perf_counter() - t
+            return docs
+
+        build.parse_articles = timed_parse
         t = time.perf_counter()
-        stories = _stories(store, clustering)
-        for k, story in enumerate(stories):
-            cached_brief(store, story, story_id=str(k))
-        phases["brief"] = time.perf_counter() - t
+        build.cached_briefs(store, stories, story_ids=[str(k) for k in range(len(stories))], processes=processes)
+        phases["analyse"] = time.perf_counter() - t - phases["parse"]
+        build.parse_articles = parse
         total = time.perf_counter() - start
     return total, phases, len(stories)
-
-
-def _stories(store, clustering: bool):
-    """Stories as lists of articles: the clusterer's, or one per article without it."""
-    if not clustering:
-        return [[a] for a in store.articles()]
-    from storyline.stories.cluster import list_stories, story_articles
-
-    return [story_articles(store, s["id"]) for s in list_stories(store)]
 
 
 def peak_rss_mib() -> tuple[float, float]:
@@ -135,7 +122,9 @@ def main() -> None:
     words = sum(len(text.split()) for _, text in texts)
     n = len(texts)
 
-    total, phases, n_stories = storyline_pipeline(texts)
+    from storyline.analyze import embedcache
+
+    total, phases, n_stories = storyline_pipeline(texts, args.processes)
     bare = bare_spacy([text for _, text in texts], args.processes)
 
     print(f"{n} articles ({words} words, {n_stories} stories), spaCy en_core_web_sm, "
@@ -146,6 +135,8 @@ def main() -> None:
         print(f"  {name:<10}{seconds:9.1f}")
     print(f"{'bare spaCy':<12}{bare:9.1f}{n / bare:12.2f}{words / bare:10.0f}")
     print(f"ratio storyline / bare spaCy (time): {total / bare:.2f}")
+    print(f"MiniLM: {embedcache.counts['embedded']} sentences embedded ({embedcache.counts['embedded'] / n:.1f} "
+          f"per article), {embedcache.counts['reused']} lookups served by a cache")
     own, children = peak_rss_mib()
     print(f"peak RSS: {own:.0f} MiB (this process), {children:.0f} MiB (largest worker)")
 

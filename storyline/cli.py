@@ -196,7 +196,7 @@ class _progress:
 
 # -- brief -------------------------------------------------------------------
 def cmd_brief(args) -> int:
-    from .report.build import make_brief
+    from .report.build import make_briefs
     from .report.render import render_many
 
     articles, errors = _articles_for(args)
@@ -204,7 +204,8 @@ def cmd_brief(args) -> int:
         _report_error(e)
     if not articles:
         raise StorylineError("no readable articles in " + ", ".join(args.sources))
-    briefs = [make_brief(group, words=args.words, story_id=story_id) for story_id, group in _stories_of(args, articles)]
+    stories = _stories_of(args, articles)
+    briefs = make_briefs([group for _, group in stories], words=args.words, story_ids=[sid for sid, _ in stories])
     text = render_many(briefs, args.format)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")

@@ -142,8 +142,8 @@ def test_story_without_statements_is_analysed(tmp_path):
 
     # every sentence is shorter than a statement needs to be
     (tmp_path / "a.txt").write_text("Weather\n\nSunny spells ahead. Light winds. Warm nights too. Rain later, maybe.\n")
-    from storyline.analyze.embedcache import article_vectors
+    from storyline.analyze.embedcache import SentenceVectors
 
     articles = storyline.read(str(tmp_path))
-    analysis = analyze_story(articles, vectors=article_vectors(articles))  # as the brief calls it
+    analysis = analyze_story(articles, vectors=SentenceVectors(articles))  # as the brief calls it
     assert analysis.agree == [] and analysis.differ == [] and analysis.independent_sources == 1

@@ -1,78 +1,86 @@
-"""Sentence embeddings of articles, computed once per article.
+"""MiniLM sentence vectors, embedded on demand and never twice.
 
-Articles are content-addressed (their id hashes title and text), so an
-article's sentence vectors never change: they are kept in a bounded
-in-process memo and, when a store is given, in its `cache` table (kind
-EMBED_KIND, key = article id, value = float16 matrix, one row per sentence)
-so later processes reuse them. Embedding is the most expensive per-article
-step of the brief (MiniLM on CPU), hence the care.
+Embedding a sentence costs more than parsing it (MiniLM runs at ~0.5 ms per
+word piece on a laptop CPU, ~30 word pieces a sentence), so nothing embeds a
+whole story up front: each step first narrows the sentences down with a
+cheap test (position, shared content words) and asks `SentenceVectors` for
+just those. Vectors are keyed by the sentence's text, so a syndicated copy
+reuses its original's, and are kept in a bounded in-process memo and, when a
+store is given, in its `cache` table (kind EMBED_KIND, key = hash of the
+text, value = float16 vector) for later processes.
 """
 from __future__ import annotations
 
-import io
+import hashlib
 from collections import OrderedDict
+from collections.abc import Iterable
 
 import numpy as np
 
 from ..model import Article
 
-EMBED_KIND = "embed:all-MiniLM-L6-v2"
-MEMO_ARTICLES = 4096
+EMBED_KIND = "sentence:all-MiniLM-L6-v2"
+DIM = 384
+MEMO_SENTENCES = 200_000
 
 _memo: OrderedDict[str, np.ndarray] = OrderedDict()
+counts = {"embedded": 0, "reused": 0}  # sentences run through MiniLM vs found in a cache (for benchmarks)
 
 
-def article_vectors(articles: list[Article], store=None) -> dict[str, np.ndarray]:
-    """{article id: unit vectors of its sentences}, embedding only what no cache holds."""
+class SentenceVectors:
+    """Unit vectors of the sentences of some articles, looked up by (article id, sentence index)."""
+
+    def __init__(self, articles: Iterable[Article], store=None):
+        self.articles = {a.id: a for a in articles}
+        self.store = store
+
+    def __call__(self, keys: Iterable[tuple[str, int]]) -> np.ndarray:
+        """One row per key, in order; whatever no cache holds is embedded in one batch."""
+        texts = [self.articles[aid].sentences[i].text for aid, i in keys]
+        return text_vectors(texts, self.store)
+
+    def article(self, article_id: str, limit: int | None = None) -> np.ndarray:
+        """Rows of an article's first `limit` sentences (all without a limit)."""
+        count = len(self.articles[article_id].sentences)
+        return self([(article_id, i) for i in range(min(count, limit or count))])
+
+
+def text_vectors(texts: list[str], store=None) -> np.ndarray:
+    """Unit vectors of texts, one row each, embedding only what no cache holds."""
     from .nlp import embed
 
+    keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
     found: dict[str, np.ndarray] = {}
-    missing: list[Article] = []
-    for a in articles:
-        if a.id in found:
-            continue
-        vectors = _memo.get(a.id)
-        if vectors is None and store is not None:
-            blob = store.cache_get(EMBED_KIND, a.id)
-            vectors = _decode(blob) if blob is not None else None
-        if vectors is not None and len(vectors) == len(a.sentences):
-            found[a.id] = vectors
-            _remember(a.id, vectors)
-        elif all(m.id != a.id for m in missing):
-            missing.append(a)
+    for key in keys:
+        vector = _memo.get(key)
+        if vector is None and store is not None:
+            blob = store.cache_get(EMBED_KIND, key)
+            vector = _decode(blob) if blob is not None else None
+        if vector is not None:
+            found[key] = vector
+    missing = list(dict.fromkeys(k for k in keys if k not in found))
+    counts["embedded"] += len(missing)
+    counts["reused"] += len(keys) - len(missing)
     if missing:
-        # One batch over all missing articles: the encoder sorts by length and pads less.
-        flat = embed([s.text for a in missing for s in a.sentences])
-        row = 0
-        fresh = {}
-        for a in missing:
-            fresh[a.id] = flat[row: row + len(a.sentences)]
-            row += len(a.sentences)
+        text_of = dict(zip(keys, texts))
+        fresh = dict(zip(missing, embed([text_of[k] for k in missing])))
         if store is not None:
             with store.transaction():
-                for aid, vectors in fresh.items():
-                    store.cache_put(EMBED_KIND, aid, _encode(vectors))
-        for aid, vectors in fresh.items():
-            _remember(aid, vectors)
+                for key, vector in fresh.items():
+                    store.cache_put(EMBED_KIND, key, vector.astype(np.float16).tobytes())
         found.update(fresh)
-    return found
-
-
-def _remember(article_id: str, vectors: np.ndarray) -> None:
-    _memo[article_id] = vectors
-    _memo.move_to_end(article_id)
-    while len(_memo) > MEMO_ARTICLES:
+    for key, vector in found.items():
+        _memo[key] = vector
+        _memo.move_to_end(key)
+    while len(_memo) > MEMO_SENTENCES:
         _memo.popitem(last=False)
-
-
-def _encode(vectors: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, vectors.astype(np.float16), allow_pickle=False)
-    return buf.getvalue()
+    if not keys:
+        return np.zeros((0, DIM), dtype=np.float32)
+    return np.vstack([found[k] for k in keys]).astype(np.float32)
 
 
 def _decode(blob: bytes) -> np.ndarray:
-    vectors = np.load(io.BytesIO(blob), allow_pickle=False).astype(np.float32)
+    vector = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
     # float16 storage loses a little norm; renormalise so dot products stay cosines.
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1.0, norms)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector

@@ -1,8 +1,9 @@
 """Facts across sources: what several independent sources state, what only one
 states, and where they are in tension.
 
-Sentences of different articles are aligned when their embeddings are close
-and they name the same entities (or carry the same quote); a group of aligned
+Sentences of different articles are aligned when they share distinctive words
+and their embeddings are close (or they carry the same quote); only sentences
+that share such words with another source are embedded. A group of aligned
 sentences is one fact. Copies of one wire story (storyline.stories.dedup)
 count as one independent source, so a fact carried only by a wire story and
 its reprints is single-source. Tension is reported only on explicit evidence,
@@ -14,12 +15,11 @@ because a false "sources differ" misleads more than a missed one:
 """
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.cluster.hierarchy import DisjointSet
 
 from ..model import Article, Citation
 from .entities import StoryEntities, fold
@@ -32,7 +32,7 @@ MIN_WORDS = 6
 # are the story's everyday vocabulary, so an IDF-weighted overlap tells them apart.
 SIM_MIN = 0.65
 OVERLAP_MIN = 0.40
-SIM_COPY = 0.92  # near-verbatim: same sentence, edited lightly
+COSINE_MIN = 0.20  # below it, no pair in multinews dev reached SIM_MIN: not worth embedding
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
 MAX_SINGLE = 8
 FIGURE_SIM = 0.6  # two counts with the same word and verb compare when their sentences are this close
@@ -96,60 +96,68 @@ def statements(articles: list[Article], docs: list, ents: StoryEntities, copies:
     return out
 
 
-def overlap_scorer(stmts: list[Statement]):
-    """IDF-weighted overlap coefficient of two statements' content words, IDF over the story."""
-    df = Counter(w for s in stmts for w in s.lemmas)
+def overlap_matrix(stmts: list[Statement]) -> tuple[np.ndarray, np.ndarray]:
+    """(overlap, cosine) of every two statements' content words, IDF over the story:
+    the IDF-weighted overlap coefficient (shared weight / the smaller statement's
+    weight) and the cosine of IDF-weighted word vectors. One sparse product each, so
+    this stays cheap for stories of hundreds of articles."""
+    from scipy.sparse import csr_matrix
+
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for i, s in enumerate(stmts):
+        for w in s.lemmas:
+            rows.append(i)
+            cols.append(vocab.setdefault(w, len(vocab)))
     n = len(stmts)
-    idf = {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
+    if not vocab:
+        return np.zeros((n, n), dtype=np.float32), np.zeros((n, n), dtype=np.float32)
+    words = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, len(vocab)))
+    df = np.asarray(words.sum(axis=0)).ravel()
+    idf = np.log((n + 1) / (df + 0.5)).astype(np.float32)
+    weighted = words.multiply(idf).tocsr()
+    own = np.asarray(weighted.sum(axis=1)).ravel()
+    smaller = np.minimum(own[:, None], own[None, :])
+    shared = (weighted @ words.T).toarray()
+    overlap = np.divide(shared, smaller, out=np.zeros_like(shared), where=smaller > 0)
+    dots = (weighted @ weighted.T).toarray()
+    norms = np.sqrt(np.diag(dots))
+    scale = norms[:, None] * norms[None, :]
+    return overlap, np.divide(dots, scale, out=np.zeros_like(dots), where=scale > 0)
 
-    def score(a: Statement, b: Statement) -> float:
-        wa, wb = sum(idf[w] for w in a.lemmas), sum(idf[w] for w in b.lemmas)
-        if not wa or not wb:
-            return 0.0
-        return sum(idf[w] for w in a.lemmas & b.lemmas) / min(wa, wb)
 
-    return score
+def candidate_pairs(stmts: list[Statement], overlap: np.ndarray, cosine: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j, of statements of different articles that may state the same
+    thing: each is the other's best lexical match in the other's article, sharing enough
+    distinctive words. Only these are compared in meaning (and so embedded)."""
+    n = len(stmts)
+    if not n:
+        return []
+    arts = np.array([s.article_id for s in stmts])
+    best: dict[tuple[int, str], int] = {}
+    for a in dict.fromkeys(arts):
+        idx = np.where(arts == a)[0]
+        for i, j in enumerate(idx[np.argmax(overlap[:, idx], axis=1)]):
+            if arts[i] != a:
+                best[(i, a)] = int(j)
+    return sorted((i, j) for (i, a), j in best.items()
+                  if i < j and best.get((j, arts[i])) == i
+                  and overlap[i, j] >= OVERLAP_MIN and cosine[i, j] >= COSINE_MIN)
 
 
-def align(stmts: list[Statement], vectors: np.ndarray, quote_links: set[tuple[int, int]]) -> list[list[int]]:
-    """Groups of statement indices that state the same thing in different articles.
-
-    Each statement links to its best match in every other article when that match is
-    mutual and close enough, so a chain of loose resemblances cannot glue unrelated
+def align(stmts: list[Statement], vectors: np.ndarray, pairs: list[tuple[int, int]],
+          quote_links: set[tuple[int, int]]) -> list[list[int]]:
+    """Groups of statement indices that state the same thing in different articles:
+    candidate pairs close in meaning, and sentences carrying the same quote. Linking
+    only mutual best matches keeps a chain of loose resemblances from gluing unrelated
     sentences together."""
-    n = len(stmts)
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(i: int, j: int) -> None:
-        parent[find(j)] = find(i)
-
-    if n:
-        overlap = overlap_scorer(stmts)
-        sims = vectors @ vectors.T
-        arts = np.array([s.article_id for s in stmts])
-        by_article = {a: np.where(arts == a)[0] for a in dict.fromkeys(arts)}
-        best: dict[tuple[int, str], int] = {}
-        for i in range(n):
-            for a, idx in by_article.items():
-                if a != stmts[i].article_id:
-                    best[(i, a)] = int(idx[np.argmax(sims[i, idx])])
-        for (i, a), j in best.items():
-            if best.get((j, stmts[i].article_id)) != i or i > j:
-                continue
-            if sims[i, j] >= SIM_COPY or sims[i, j] >= SIM_MIN and overlap(stmts[i], stmts[j]) >= OVERLAP_MIN:
-                union(i, j)
+    same = DisjointSet(range(len(stmts)))
+    for i, j in pairs:
+        if float(vectors[i] @ vectors[j]) >= SIM_MIN:
+            same.merge(i, j)
     for i, j in quote_links:
-        union(i, j)
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    return list(groups.values())
+        same.merge(i, j)
+    return [sorted(g) for g in sorted(same.subsets(), key=min)]
 
 
 REWRITE_SIM = 0.85  # a lightly edited sentence of the same copy
@@ -203,8 +211,9 @@ def quote_statement_links(stmts: list[Statement], merged_quotes: list[list[Quote
 def fact_dicts(stmts: list[Statement], groups: list[list[int]], vectors: np.ndarray,
                exclude: set[int]) -> tuple[list[dict], list[dict]]:
     """(agree, single_source) dicts: a group stated by two or more independent sources
-    agrees; notable single-origin groups are listed as single-source."""
-    centroid = vectors.mean(axis=0) if len(vectors) else None
+    agrees; notable single-origin groups are listed as single-source. vectors must hold
+    the rows of every statement in a group of two or more."""
+    centrality = lexical_centrality(stmts)
     agree, single = [], []
     for g in groups:
         if any(i in exclude for i in g):
@@ -212,10 +221,10 @@ def fact_dicts(stmts: list[Statement], groups: list[list[int]], vectors: np.ndar
         origins = {stmts[i].origin for i in g}
         articles = list(dict.fromkeys(stmts[i].article_id for i in g))
         centre = vectors[g].mean(axis=0)
-        rep = max(g, key=lambda i: float(vectors[i] @ centre))
+        rep = max(g, key=lambda i: (float(vectors[i] @ centre), centrality[i]))
         item = {"text": stmts[rep].text, "article_ids": articles, "independent_sources": len(origins),
                 "outlets": len(articles), "citations": [stmts[i].citation() for i in g],
-                "centrality": round(float(vectors[rep] @ centroid), 4)}
+                "centrality": round(float(centrality[rep]), 4)}
         if len(origins) >= 2:
             agree.append(item)
         elif stmts[rep].entities:
@@ -223,6 +232,22 @@ def fact_dicts(stmts: list[Statement], groups: list[list[int]], vectors: np.ndar
     agree.sort(key=lambda f: (-f["independent_sources"], -f["outlets"], -f["centrality"]))
     single.sort(key=lambda f: -f["centrality"])
     return agree, single[:MAX_SINGLE]
+
+
+def lexical_centrality(stmts: list[Statement]) -> np.ndarray:
+    """Cosine of each statement's TF-IDF content-word vector with the story's mean one:
+    how much of the story's common vocabulary a statement carries."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if not stmts:
+        return np.zeros(0)
+    try:
+        matrix = TfidfVectorizer(analyzer=lambda lemmas: lemmas).fit_transform([sorted(s.lemmas) for s in stmts])
+    except ValueError:  # no content words at all
+        return np.zeros(len(stmts))
+    centroid = np.asarray(matrix.mean(axis=0)).ravel()
+    norm = np.linalg.norm(centroid)
+    return np.asarray(matrix @ (centroid / norm if norm else centroid)).ravel()
 
 
 # ---- tension: explicit omissions ----

@@ -45,3 +45,13 @@ def embed(texts: list[str], batch_size: int = 64):
     model = load_embedder()
     return model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                         convert_to_numpy=True, show_progress_bar=False)
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words of a text that are not English stop words: a cheap test of
+    whether two sentences can be about the same thing, before embedding them."""
+    import re
+
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return {w for w in re.findall(r"\w\w+", text.lower()) if w not in ENGLISH_STOP_WORDS}

@@ -9,8 +9,9 @@ import numpy as np
 from ..model import Article
 from ..stories.dedup import find_copies
 from .entities import parse_articles, story_entities
-from .facts import (align, fact_dicts, figure_tensions, figures, omissions, quote_statement_links,
-                    rewritten_copies, statements)
+from .embedcache import DIM, SentenceVectors
+from .facts import (align, candidate_pairs, fact_dicts, figure_tensions, figures, omissions, overlap_matrix,
+                    quote_statement_links, rewritten_copies, statements)
 from .quotes import extract_quotes, merge_quotes
 
 
@@ -26,21 +27,25 @@ class StoryAnalysis:
 
 
 def analyze_story(articles: list[Article], docs: list | None = None,
-                  vectors: dict[str, np.ndarray] | None = None) -> StoryAnalysis:
+                  vectors: SentenceVectors | None = None) -> StoryAnalysis:
     """Analyse the articles of one story. docs (entities.parse_articles(articles)) and
-    vectors ({article id: embeddings of its sentences, one row per sentence}) may be passed
-    in when the caller already has them; otherwise each article is parsed once here and each
-    sentence embedded once."""
+    vectors (a SentenceVectors over the articles, shared with the other steps of the
+    brief) may be passed in; otherwise each article is parsed here and sentences are
+    embedded as needed."""
     if not articles:
         return StoryAnalysis()
     if docs is None:
         docs = parse_articles(articles)
+    if vectors is None:
+        vectors = SentenceVectors(articles)
     by_id = {a.id: a for a in articles}
     ents = story_entities(articles, docs)
     # Copies: the shingle index first, then lightly edited rewrites it misses.
     copies = find_copies(articles)
     stmts = statements(articles, docs, ents, copies)
-    vecs = _statement_vectors(stmts, vectors)
+    pairs = candidate_pairs(stmts, *overlap_matrix(stmts))
+    vecs = np.zeros((len(stmts), DIM), dtype=np.float32)  # rows of statements never embedded stay zero
+    _fill(vecs, sorted({k for pair in pairs for k in pair}), stmts, vectors)
     published_order = [a.id for a in sorted(articles, key=lambda a: (a.published.sort_key(), a.id))]
     copies = rewritten_copies(stmts, vecs, copies, published_order)
     for st in stmts:
@@ -59,12 +64,15 @@ def analyze_story(articles: list[Article], docs: list | None = None,
     merged = [m for m, _ in ranked]
     members = [ms for _, ms in ranked]
 
-    groups = align(stmts, vecs, quote_statement_links(stmts, members))
+    groups = align(stmts, vecs, pairs, quote_statement_links(stmts, members))
+    _fill(vecs, [i for g in groups if len(g) > 1 for i in g if not vecs[i].any()], stmts, vectors)
     labels = {a.id: a.label for a in articles}
     row = {(s.article_id, s.sentence): k for k, s in enumerate(stmts)}
 
     def similarity(a, b) -> float:
-        return float(vecs[row[(a.article_id, a.sentence)]] @ vecs[row[(b.article_id, b.sentence)]])
+        i, j = row[(a.article_id, a.sentence)], row[(b.article_id, b.sentence)]
+        _fill(vecs, [k for k in (i, j) if not vecs[k].any()], stmts, vectors)
+        return float(vecs[i] @ vecs[j])
 
     differ = omissions(articles, docs, ents, quotes) + figure_tensions(
         figures(stmts, {a.id: d for a, d in zip(articles, docs)}), labels, similarity)
@@ -77,11 +85,7 @@ def analyze_story(articles: list[Article], docs: list | None = None,
         independent_sources=len(origins), copies=copies)
 
 
-def _statement_vectors(stmts, vectors: dict[str, np.ndarray] | None) -> np.ndarray:
-    if not stmts:
-        return np.zeros((0, 384), dtype=np.float32)
-    if vectors is not None and all(s.article_id in vectors for s in stmts):
-        return np.array([vectors[s.article_id][s.sentence] for s in stmts], dtype=np.float32).reshape(len(stmts), -1)
-    from .nlp import embed
-
-    return embed([s.text for s in stmts])
+def _fill(vecs: np.ndarray, rows: list[int], stmts, vectors: SentenceVectors) -> None:
+    """Embed the statements at rows (one batch) into vecs."""
+    if rows:
+        vecs[rows] = vectors([(stmts[k].article_id, stmts[k].sentence) for k in rows])

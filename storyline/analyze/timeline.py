@@ -27,6 +27,7 @@ TITLE_WORDS = re.compile(r"^(?:Mr|Mrs|Ms|Dr|President|Chancellor|Secretary|Prime
 # a shared actor that few of the story's dated sentences name lowers the bar.
 SAME_EVENT = 0.55
 SAME_EVENT_WITH_ACTOR = 0.45
+MERGE_MIN_WORDS = 2  # content words two sentences share before their meaning is compared
 DESCRIPTION_TOKENS = 30
 REPOST_DAYS = 2
 
@@ -258,35 +259,37 @@ def _actor_key(name: str) -> str:
 
 def _merge(entries: list[dict]) -> list[dict]:
     """One entry per event: entries with the same date whose sentences are
-    alike (or alike enough and naming the same uncommon actor) are merged."""
+    alike (or alike enough and naming the same uncommon actor) are merged.
+    Only sentences that share MERGE_MIN_WORDS content words are compared in
+    meaning (and so embedded)."""
+    from .nlp import content_words
+
     by_date: dict[str, list[int]] = {}
     for i, e in enumerate(entries):
         by_date.setdefault(e["date"] or e["label"], []).append(i)
-    candidates = [idx for idx in by_date.values() if len(idx) > 1]
-    if not candidates:
+    words = {i: content_words(e["_sentence"]) for i, e in enumerate(entries)}
+    pairs = [(i, j) for idx in by_date.values() for x, i in enumerate(idx) for j in idx[x + 1:]
+             if entries[i]["citations"][0] != entries[j]["citations"][0]  # two dates of one sentence: two events
+             and len(words[i] & words[j]) >= MERGE_MIN_WORDS]
+    if not pairs:
         return [_public([e]) for e in entries]
-    from .nlp import embed
+    from .embedcache import text_vectors  # the facts step has often embedded these sentences already
 
-    flat = sorted({i for idx in candidates for i in idx})
-    vectors = dict(zip(flat, embed([entries[i]["_sentence"] for i in flat])))
+    flat = sorted({i for pair in pairs for i in pair})
+    vectors = dict(zip(flat, text_vectors([entries[i]["_sentence"] for i in flat])))
     mentions: dict[str, int] = {}
     for e in entries:
         for a in {_actor_key(n) for n in e["actors"]}:
             mentions[a] = mentions.get(a, 0) + 1
     common = max(2, len(entries) // 3)
     same = DisjointSet(range(len(entries)))
-
-    for idx in candidates:
-        for x, i in enumerate(idx):
-            for j in idx[x + 1:]:
-                a, b = entries[i], entries[j]
-                if a["citations"][0] == b["citations"][0]:
-                    continue  # two dates of one sentence are two events
-                sim = float(vectors[i] @ vectors[j])
-                shared = {_actor_key(n) for n in a["actors"]} & {_actor_key(n) for n in b["actors"]}
-                rare = {n for n in shared if mentions[n] <= common}
-                if sim >= SAME_EVENT or (rare and sim >= SAME_EVENT_WITH_ACTOR):
-                    same.merge(i, j)
+    for i, j in pairs:
+        a, b = entries[i], entries[j]
+        sim = float(vectors[i] @ vectors[j])
+        shared = {_actor_key(n) for n in a["actors"]} & {_actor_key(n) for n in b["actors"]}
+        rare = {n for n in shared if mentions[n] <= common}
+        if sim >= SAME_EVENT or (rare and sim >= SAME_EVENT_WITH_ACTOR):
+            same.merge(i, j)
     return [_public([entries[k] for k in sorted(group)]) for group in sorted(same.subsets(), key=min)]
 
 

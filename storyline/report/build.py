@@ -6,30 +6,43 @@ import json
 from dataclasses import asdict, fields, replace
 
 from ..model import Article, Brief, Citation, CitedText, SourceRef
-from ..analyze.embedcache import article_vectors
+from ..analyze.embedcache import SentenceVectors
 from ..analyze.entities import parse_articles
 from ..analyze.relate import analyze_story
 from ..analyze.temporal import TEMPORAL_CUE
 from ..analyze.timeline import build_timeline
+from ..stories.dedup import find_copies
 from .summarize import summarize
 
 
-def make_brief(articles: list[Article], words: int = 100, story_id: str | None = None, store=None) -> Brief:
-    """The brief of one story. store (optional) caches per-article sentence embeddings."""
+PARSE_PROCESSES = 2  # worker processes for parsing many stories at once
+
+
+def make_brief(articles: list[Article], words: int = 100, story_id: str | None = None, store=None,
+               docs: dict | None = None) -> Brief:
+    """The brief of one story. store (optional) caches sentence embeddings; docs (optional):
+    {article id: spaCy Doc} already parsed by entities.parse_articles."""
     english = [a for a in articles if a.language == "en"]
     notes = [f"{a.label}: language '{a.language}', left out of the English-only analysis"
              for a in articles if a.language != "en"]
     ordered = sorted(english, key=lambda a: (a.published.sort_key(), a.label, a.id))
-    vectors = article_vectors(ordered, store)
-    docs = parse_articles(ordered)  # one spaCy parse per article, shared by every step
-    analysis = analyze_story(ordered, docs=docs, vectors=vectors)
-    timeline = build_timeline(ordered, docs=_sentence_docs(ordered, docs))
-    summary, key_points = summarize(ordered, words=words, store=store)
+    # Near-verbatim copies (wire reprints) say nothing their original does not: they are
+    # analysed once, as the original, and credited with the original's sentences after.
+    copies = find_copies(ordered)
+    analysed = [a for a in ordered if a.id not in copies]
+    # One parse per article and one vector per sentence (embedded only when a step needs it),
+    # shared by every step.
+    vectors = SentenceVectors(analysed, store)
+    parsed = [docs[a.id] for a in analysed] if docs and all(a.id in docs for a in analysed) \
+        else parse_articles(analysed)
+    analysis = analyze_story(analysed, docs=parsed, vectors=vectors)
+    timeline = build_timeline(analysed, docs=_sentence_docs(analysed, parsed))
+    summary, key_points = summarize(analysed, words=words, store=store, vectors=vectors)
     brief = Brief(
         headline=_headline(ordered, summary),
         summary=summary,
         key_points=key_points,
-        sources=_sources(ordered, analysis.copies),
+        sources=_sources(ordered, {**copies, **analysis.copies}),
         story_id=story_id,
         entities=analysis.entities,
         quotes=analysis.quotes,
@@ -40,8 +53,53 @@ def make_brief(articles: list[Article], words: int = 100, story_id: str | None =
         development=timeline.development,
         notes=notes + timeline.notes,
     )
+    _credit_copies(brief, copies, ordered)
     _fill_citation_text(brief, articles)
     return brief
+
+
+def _credit_copies(brief: Brief, copies: dict[str, str], articles: list[Article]) -> None:
+    """Wherever an original is cited, cite its copies' identical sentences too, and list
+    the copies beside it (article_ids, outlet counts): they carry the same words."""
+    if not copies:
+        return
+    by_id = {a.id: a for a in articles}
+    copies_of: dict[str, list[Article]] = {}
+    for copy, original in copies.items():
+        copies_of.setdefault(original, []).append(by_id[copy])
+    where = {c.id: {s.text: s for s in c.sentences} for cs in copies_of.values() for c in cs}
+
+    def credited(citations: list) -> list:
+        out = list(citations)
+        for cite in citations:
+            if isinstance(cite, Citation) and cite.article_id in copies_of:
+                text = by_id[cite.article_id].sentences[cite.sentence].text
+                for c in copies_of[cite.article_id]:
+                    s = where[c.id].get(text)
+                    if s is not None:
+                        out.append(Citation(c.id, s.index, s.start, s.end))
+        return out
+
+    def visit(value):
+        if isinstance(value, CitedText):
+            value.citations = credited(value.citations)
+        elif isinstance(value, dict):
+            if isinstance(value.get("citations"), list):
+                value["citations"] = credited(value["citations"])
+            if isinstance(value.get("article_ids"), list):
+                value["article_ids"] = list(dict.fromkeys(
+                    x for aid in value["article_ids"] for x in [aid] + [c.id for c in copies_of.get(aid, [])]))
+                if isinstance(value.get("outlets"), int):
+                    value["outlets"] = len(value["article_ids"])
+            for v in value.values():
+                if isinstance(v, (list, dict)):
+                    visit(v)
+        elif isinstance(value, list):
+            for v in value:
+                visit(v)
+
+    for f in fields(brief):
+        visit(getattr(brief, f.name))
 
 
 def _fill_citation_text(brief: Brief, articles: list[Article]) -> None:
@@ -99,23 +157,44 @@ def _headline(articles: list[Article], summary) -> str:
     return summary[0].text if summary else articles[0].sentences[0].text
 
 
-BRIEF_CACHE_VERSION = "2"
+BRIEF_CACHE_VERSION = "3"
+
+
+def make_briefs(stories: list[list[Article]], words: int = 100, story_ids: list[str | None] | None = None,
+                store=None, processes: int = PARSE_PROCESSES) -> list[Brief]:
+    """Briefs of several stories, their articles parsed in one pass over `processes` workers."""
+    ids = story_ids or [None] * len(stories)
+    copies = [find_copies(group) for group in stories]  # make_brief does not analyse copies
+    unique = list({a.id: a for group, cs in zip(stories, copies) for a in group
+                   if a.language == "en" and a.id not in cs}.values())
+    docs = dict(zip((a.id for a in unique), parse_articles(unique, processes=processes)))
+    return [make_brief(group, words=words, story_id=sid, store=store, docs=docs) for group, sid in zip(stories, ids)]
+
+
+def cached_briefs(store, stories: list[list[Article]], words: int = 100,
+                  story_ids: list[str | None] | None = None, processes: int = PARSE_PROCESSES) -> list[Brief]:
+    """make_briefs, each brief cached in the store (as JSON, never pickle: a database may
+    come from elsewhere) under the exact set of its articles and words, so a story's brief
+    is computed once until its articles change."""
+    ids = story_ids or [None] * len(stories)
+    keys = [hashlib.sha256("|".join([BRIEF_CACHE_VERSION, str(words), str(sid)] + sorted(a.id for a in group))
+                           .encode()).hexdigest() for group, sid in zip(stories, ids)]
+    briefs: list[Brief | None] = []
+    for key in keys:
+        blob = store.cache_get("brief", key)
+        briefs.append(brief_from_dict(json.loads(blob)) if blob is not None else None)
+    todo = [k for k, b in enumerate(briefs) if b is None]
+    made = make_briefs([stories[k] for k in todo], words, [ids[k] for k in todo], store, processes)
+    with store.transaction():
+        for k, brief in zip(todo, made):
+            briefs[k] = brief
+            store.cache_put("brief", keys[k], json.dumps(asdict(brief), ensure_ascii=False).encode("utf-8"))
+    return briefs
 
 
 def cached_brief(store, articles: list[Article], words: int = 100, story_id: str | None = None) -> Brief:
-    """make_brief, cached in the store (as JSON, never pickle: a database may
-    come from elsewhere) under the exact set of articles and words, so a
-    story's brief is computed once until its articles change."""
-    key = hashlib.sha256(
-        "|".join([BRIEF_CACHE_VERSION, str(words), str(story_id)] + sorted(a.id for a in articles)).encode()
-    ).hexdigest()
-    blob = store.cache_get("brief", key)
-    if blob is not None:
-        return brief_from_dict(json.loads(blob))
-    brief = make_brief(articles, words=words, story_id=story_id, store=store)
-    with store.transaction():
-        store.cache_put("brief", key, json.dumps(asdict(brief), ensure_ascii=False).encode("utf-8"))
-    return brief
+    """The brief of one story, cached (see cached_briefs)."""
+    return cached_briefs(store, [articles], words, [story_id], processes=1)[0]
 
 
 def brief_from_dict(data: dict) -> Brief:

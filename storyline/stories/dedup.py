@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -65,7 +66,7 @@ class CopyIndex:
     def __post_init__(self) -> None:
         from datasketch import MinHashLSH
 
-        self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+        self._lsh = MinHashLSH(num_perm=NUM_PERM, params=_lsh_params())
 
     def add(self, article_id: str, text: str) -> str | None:
         """Index the article; return the id of the original it copies, if any."""
@@ -97,6 +98,16 @@ def find_copies(articles: list[Article]) -> dict[str, str]:
     for a in sorted(articles, key=lambda a: (a.published.sort_key(), a.id)):
         index.add(a.id, a.text)
     return dict(index.original_of)
+
+
+@lru_cache(maxsize=1)
+def _lsh_params() -> tuple[int, int]:
+    """(bands, rows) for LSH_THRESHOLD: datasketch finds them by numeric integration,
+    ~0.1 s, too slow to repeat for every story's index."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    return lsh.b, lsh.r
 
 
 def _minhash(sh: set[str]):
