@@ -27,11 +27,11 @@ class StoryAnalysis:
 
 
 def analyze_story(articles: list[Article], docs: list | None = None,
-                  vectors: SentenceVectors | None = None) -> StoryAnalysis:
-    """Analyse the articles of one story. docs (entities.parse_articles(articles)) and
+                  vectors: SentenceVectors | None = None, copies: dict[str, str] | None = None) -> StoryAnalysis:
+    """Analyse the articles of one story. docs (entities.parse_articles(articles)),
     vectors (a SentenceVectors over the articles, shared with the other steps of the
-    brief) may be passed in; otherwise each article is parsed here and sentences are
-    embedded as needed."""
+    brief) and copies (dedup.find_copies(articles)) may be passed in; otherwise each
+    article is parsed here and sentences are embedded as needed."""
     if not articles:
         return StoryAnalysis()
     if docs is None:
@@ -41,7 +41,7 @@ def analyze_story(articles: list[Article], docs: list | None = None,
     by_id = {a.id: a for a in articles}
     ents = story_entities(articles, docs)
     # Copies: the shingle index first, then lightly edited rewrites it misses.
-    copies = find_copies(articles)
+    copies = find_copies(articles) if copies is None else copies
     stmts = statements(articles, docs, ents, copies)
     pairs = candidate_pairs(stmts, *overlap_matrix(stmts))
     vecs = np.zeros((len(stmts), DIM), dtype=np.float32)  # rows of statements never embedded stay zero

@@ -19,23 +19,24 @@ PARSE_PROCESSES = 2  # worker processes for parsing many stories at once
 
 
 def make_brief(articles: list[Article], words: int = 100, story_id: str | None = None, store=None,
-               docs: dict | None = None) -> Brief:
+               docs: dict | None = None, copies: dict[str, str] | None = None) -> Brief:
     """The brief of one story. store (optional) caches sentence embeddings; docs (optional):
-    {article id: spaCy Doc} already parsed by entities.parse_articles."""
+    {article id: spaCy Doc} already parsed by entities.parse_articles; copies (optional):
+    dedup.find_copies of the English articles."""
     english = [a for a in articles if a.language == "en"]
     notes = [f"{a.label}: language '{a.language}', left out of the English-only analysis"
              for a in articles if a.language != "en"]
     ordered = sorted(english, key=lambda a: (a.published.sort_key(), a.label, a.id))
     # Near-verbatim copies (wire reprints) say nothing their original does not: they are
     # analysed once, as the original, and credited with the original's sentences after.
-    copies = find_copies(ordered)
+    copies = find_copies(ordered) if copies is None else copies
     analysed = [a for a in ordered if a.id not in copies]
     # One parse per article and one vector per sentence (embedded only when a step needs it),
     # shared by every step.
     vectors = SentenceVectors(analysed, store)
     parsed = [docs[a.id] for a in analysed] if docs and all(a.id in docs for a in analysed) \
         else parse_articles(analysed)
-    analysis = analyze_story(analysed, docs=parsed, vectors=vectors)
+    analysis = analyze_story(analysed, docs=parsed, vectors=vectors, copies={})
     timeline = build_timeline(analysed, docs=_sentence_docs(analysed, parsed))
     summary, key_points = summarize(analysed, words=words, store=store, vectors=vectors)
     brief = Brief(
@@ -128,7 +129,10 @@ def _sentence_docs(articles: list[Article], docs: list) -> dict[str, list]:
     None for sentences with no temporal cue, as temporal.sentence_docs gives."""
     out: dict[str, list] = {}
     for a, doc in zip(articles, docs):
-        out[a.id] = [doc.char_span(s.start, s.end, alignment_mode="expand").as_doc()
+        # as_doc() would convert the whole article to an array once per sentence
+        head = doc._get_array_attrs()
+        array = doc.to_array(head)
+        out[a.id] = [doc.char_span(s.start, s.end, alignment_mode="expand").as_doc(array_head=head, array=array)
                      if TEMPORAL_CUE.search(s.text) else None for s in a.sentences]
     return out
 
@@ -164,11 +168,13 @@ def make_briefs(stories: list[list[Article]], words: int = 100, story_ids: list[
                 store=None, processes: int = PARSE_PROCESSES) -> list[Brief]:
     """Briefs of several stories, their articles parsed in one pass over `processes` workers."""
     ids = story_ids or [None] * len(stories)
-    copies = [find_copies(group) for group in stories]  # make_brief does not analyse copies
+    # make_brief analyses no copy, so none is parsed
+    copies = [find_copies([a for a in group if a.language == "en"]) for group in stories]
     unique = list({a.id: a for group, cs in zip(stories, copies) for a in group
                    if a.language == "en" and a.id not in cs}.values())
     docs = dict(zip((a.id for a in unique), parse_articles(unique, processes=processes)))
-    return [make_brief(group, words=words, story_id=sid, store=store, docs=docs) for group, sid in zip(stories, ids)]
+    return [make_brief(group, words=words, story_id=sid, store=store, docs=docs, copies=cs)
+            for group, sid, cs in zip(stories, ids, copies)]
 
 
 def cached_briefs(store, stories: list[list[Article]], words: int = 100,
