@@ -121,3 +121,50 @@ def test_quote_attributed_only_to_a_pronoun_is_not_a_summary_sentence():
     assert _standalone("“They were very lucky,” he told the local radio station on Monday.") is None
     kept = "“We will not take chances with people's lives,” Okafor told reporters at City Hall."
     assert _standalone(kept) == kept
+
+
+def test_a_copy_is_not_analysed_but_carries_its_originals_citations():
+    """The reprint is left out of the analysis (same words as the wire story) yet every
+    summary sentence citing a wire sentence the reprint prints verbatim cites the reprint too."""
+    from storyline.report.build import make_briefs
+
+    articles = storyline.read([str(EXAMPLES / "bridge")])
+    wire = next(a for a in articles if a.outlet == "Alder Press")
+    herald = next(a for a in articles if a.outlet == "Valley Herald")
+    parsed = []
+    import storyline.report.build as build
+
+    original_parse = build.parse_articles
+
+    def recording_parse(arts, *args, **kwargs):
+        parsed.extend(a.id for a in arts)
+        return original_parse(arts, *args, **kwargs)
+
+    build.parse_articles = recording_parse
+    try:
+        [brief] = make_briefs([articles], processes=1)
+    finally:
+        build.parse_articles = original_parse
+    assert herald.id not in parsed and wire.id in parsed
+    herald_texts = {s.text for s in herald.sentences}
+    checked = 0
+    for item in brief.summary + brief.key_points:
+        for c in item.citations:
+            if c.article_id == wire.id and wire.sentences[c.sentence].text in herald_texts:
+                copy_cites = [x for x in item.citations if x.article_id == herald.id]
+                assert copy_cites and all(herald.sentences[x.sentence].text == wire.sentences[c.sentence].text
+                                          for x in copy_cites)
+                checked += 1
+    assert checked >= 1
+
+
+def test_briefs_of_several_stories_match_one_by_one():
+    """make_briefs (one parse for all stories) gives each story the brief make_brief gives it."""
+    from dataclasses import asdict
+
+    from storyline.report.build import make_brief, make_briefs
+
+    stories = [storyline.read([str(EXAMPLES / name)], published="2024-03-01") for name in ("bridge", "storm")]
+    together = make_briefs(stories, processes=2)
+    for story, brief in zip(stories, together):
+        assert asdict(brief) == asdict(make_brief(story))

@@ -147,3 +147,34 @@ def test_story_without_statements_is_analysed(tmp_path):
     articles = storyline.read(str(tmp_path))
     analysis = analyze_story(articles, vectors=SentenceVectors(articles))  # as the brief calls it
     assert analysis.agree == [] and analysis.differ == [] and analysis.independent_sources == 1
+
+
+def test_only_mutual_best_lexical_matches_are_compared_in_meaning():
+    """Each statement is paired with its best lexical match in each other article, when
+    that match picks it back and they share enough distinctive words; nothing else is
+    embedded."""
+    from storyline.analyze.facts import Statement, candidate_pairs, overlap_matrix
+
+    def st(article, k, words):
+        return Statement(article, k, " ".join(words), 0, 1, article, set(), set(words))
+
+    stmts = [
+        st("a", 0, ["ferry", "resume", "monday", "repair"]),
+        st("a", 1, ["engine", "pass", "trial"]),
+        st("a", 2, ["ticket", "refund", "crossing"]),
+        st("b", 0, ["ferry", "resume", "monday", "engine"]),  # best match of a0, and a0 is its best
+        st("b", 1, ["ticket", "refund", "passenger"]),
+        st("b", 2, ["weather", "harbour", "storm"]),  # shares nothing
+        st("c", 0, ["ferry", "monday"]),  # a third article: each statement pairs per article
+    ]
+    overlap, cosine = overlap_matrix(stmts)
+    assert overlap[0, 3] > overlap[0, 4] and overlap[5, :5].max() == 0
+    pairs = candidate_pairs(stmts, overlap, cosine)
+    assert (0, 3) in pairs and (2, 4) in pairs
+    assert not any(5 in p for p in pairs)
+    assert all(stmts[i].article_id != stmts[j].article_id for i, j in pairs)
+    # every pair is mutual: i is j's best in i's article and j is i's best in j's article
+    for i, j in pairs:
+        for x, y in ((i, j), (j, i)):
+            same_article = [k for k, s in enumerate(stmts) if s.article_id == stmts[y].article_id]
+            assert max(same_article, key=lambda k: overlap[x, k]) == y
