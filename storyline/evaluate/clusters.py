@@ -121,12 +121,13 @@ def evaluate_file(path: str | Path, config=None, span_days: float = 14.0, story_
     read_seconds = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    story_of: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "eval.db") as store:
         for i in range(0, len(articles), batch_size):
             batch = articles[i:i + batch_size]
             store.add_articles(batch)
-            story_of.update(assign_stories(store, batch, config))
+            assign_stories(store, batch, config)
+        # Read the stories back at the end: a later batch can merge an earlier story into another.
+        story_of = dict(store.db.execute("SELECT article_id, story_id FROM story_articles").fetchall())
     cluster_seconds = time.perf_counter() - t0
 
     # Byte-identical texts get one article id, hence one story. When the gold

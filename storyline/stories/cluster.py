@@ -13,7 +13,9 @@ original's story and are recorded as copies, not as independent reporting.
 
 User corrections are kept as constraints: a merge or a split pins each
 resulting part's articles together (a "group") and a split keeps its two
-parts apart. Streaming never moves an assigned article, so corrections
+parts apart. Streaming moves an assigned article only when its whole story
+merges into another (online.py: a one-article story that a later story has
+come close to), never into a story it was split from, so corrections
 survive later ingests; recluster() obeys the same constraints.
 """
 from __future__ import annotations
@@ -92,6 +94,8 @@ class StoryStream:
         vectors = dict(zip((r.article_id for r in to_embed), embed_leads([r.lead for r in to_embed])))
         vectors.update(known)
 
+        open_before = set(self.clusterer.stories)
+        merges_before = len(self.clusterer.merged)
         placements: list[Placement] = []
         for raw in raws:
             aid = raw.article_id
@@ -113,7 +117,31 @@ class StoryStream:
             for aid in closed:
                 self.copies.remove(aid)
         self.clusterer.closed.clear()
+        _follow_merges(placements, self.clusterer.merged[merges_before:], open_before)
         return placements
+
+
+def _follow_merges(placements: list[Placement], merges: list[tuple[str, str]], open_before: set[str]) -> None:
+    """Give placements the story their story merged into; a story is new
+    for the first placement of a story that was not open before."""
+    into = merge_map(merges)
+    seen: set[str] = set()
+    for p in placements:
+        p.story_id = into.get(p.story_id, p.story_id)
+        p.new_story = p.story_id not in open_before and p.story_id not in seen
+        seen.add(p.story_id)
+
+
+def merge_map(merges: list[tuple[str, str]]) -> dict[str, str]:
+    """{absorbed story: the story it ended up in} from (absorbed, into) in merge order."""
+    step = dict(merges)  # an absorbed story is gone, so each id is absorbed at most once
+
+    def final(story: str) -> str:
+        while story in step:
+            story = step[story]
+        return story
+
+    return {absorbed: final(absorbed) for absorbed in step}
 
 
 def cluster_articles(articles: list[Article], config: ClusterConfig | None = None) -> list[list[Article]]:
@@ -160,7 +188,10 @@ def _bump_generation(store) -> str:
 
 def assign_stories(store, articles: list[Article], config: ClusterConfig | None = None) -> dict[str, str]:
     """Put newly stored articles into stories, in publication order.
-    Articles that already have a story keep it. Returns {article id: story id}."""
+    Articles that already have a story keep it, except that a small story
+    can merge into a story that the new articles made close to it (see
+    online.py); stories a user split stay apart. Returns {article id: story
+    id} for the given articles."""
     config = config or ClusterConfig()
     result: dict[str, str] = {}
     existing = store.stories_of([a.id for a in articles])
@@ -176,13 +207,24 @@ def assign_stories(store, articles: list[Article], config: ClusterConfig | None 
         cached = _Cached("", _load_stream(store, config, max(times.values())))
     stream = cached.stream
     placements = stream.place(unique, [times[a.id] for a in unique])
+    merged_into = merge_map(stream.clusterer.merged)
+    stream.clusterer.merged.clear()
     by_id = {a.id: a for a in unique}
     with store.transaction():
         _save_placements(store, placements, by_id, times)
+        _save_merges(store, merged_into)
         cached.generation = _bump_generation(store)
     _STREAMS[store] = cached
     result.update({p.article_id: p.story_id for p in placements})
+    result.update({aid: merged_into.get(sid, sid) for aid, sid in result.items()})
     return result
+
+
+def _save_merges(store, merged_into: dict[str, str]) -> None:
+    """Move the articles of stored stories that merged into another story."""
+    for absorbed, target in merged_into.items():
+        store.db.execute("UPDATE story_articles SET story_id = ? WHERE story_id = ?", (target, absorbed))
+        store.db.execute("DELETE FROM stories WHERE id = ?", (absorbed,))
 
 
 def _article_times(store, articles: list[Article]) -> dict[str, float]:
@@ -234,12 +276,25 @@ def _load_stream(store, config: ClusterConfig, newest: float) -> StoryStream:
             clusterer.add_member(r["story_id"], r["article_id"], r["time"])
         else:
             clusterer.add(_features_from_row(r), r["story_id"])
+    for a, b in _apart_stories(store):
+        if a in clusterer.stories and b in clusterer.stories:
+            clusterer.keep_apart(a, b)
     clusterer.advance(now)
     for closed in clusterer.closed:
         for aid in closed:
             stream.copies.remove(aid)
     clusterer.closed.clear()
     return stream
+
+
+def _apart_stories(store) -> set[tuple[str, str]]:
+    """Pairs of stories that hold groups a user split apart."""
+    return {(r[0], r[1]) for r in store.db.execute(
+        """SELECT DISTINCT sa.story_id, sb.story_id FROM story_apart ap
+           JOIN story_groups ga ON ga.group_id = ap.group_a
+           JOIN story_groups gb ON gb.group_id = ap.group_b
+           JOIN story_articles sa ON sa.article_id = ga.article_id
+           JOIN story_articles sb ON sb.article_id = gb.article_id""")}
 
 
 def _features_from_row(r) -> ArticleFeatures:
@@ -439,15 +494,24 @@ def recluster(store, config: ClusterConfig | None = None) -> int:
     stream = StoryStream(config)
     story_of_group: dict[str, str] = {}
     placements: list[Placement] = []
+    merges: list[tuple[str, str]] = []
     for a in articles:  # one at a time: constraints depend on where earlier groups went
         g = group_of.get(a.id)
         forced = {a.id: story_of_group[g]} if g in story_of_group else None
         apart = {a.id: {story_of_group[o] for o in apart_groups.get(g, ()) if o in story_of_group}} if g else None
         known = {a.id: embeddings[a.id]} if a.id in embeddings else None
         p = stream.place([a], [times[a.id]], forced, apart, known)[0]
+        if stream.clusterer.merged:  # groups placed earlier may have moved with their story
+            merges += stream.clusterer.merged
+            step = merge_map(stream.clusterer.merged)
+            story_of_group = {grp: step.get(sid, sid) for grp, sid in story_of_group.items()}
+            stream.clusterer.merged.clear()
         if g is not None:
             story_of_group.setdefault(g, p.story_id)
         placements.append(p)
+    merged_into = merge_map(merges)
+    for p in placements:
+        p.story_id = merged_into.get(p.story_id, p.story_id)
 
     renamed = _stable_ids(placements, old_story)
     for p in placements:
