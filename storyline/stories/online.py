@@ -51,8 +51,10 @@ class ClusterConfig:
     old keeps under 1e-3 of its similarity, so a loosely similar article cannot reopen it."""
     window_days: float = 30.0
     """Stories with no article within this many days of the newest one close (leave the index)."""
-    lead_chars: int = 200
-    """Characters of headline + lead that are embedded (MiniLM cost grows with length)."""
+    lead_chars: int = 120
+    """Characters of headline + lead that are embedded (MiniLM cost grows with length). With
+    the dense weight at 0.10, 120 scores as well as 200 on dev (B-cubed F1 0.925 vs 0.923,
+    mean of two stream seeds) and embeds 1.45x faster."""
     max_terms: int = 200
     """Heaviest TF-IDF terms kept per article (bounds vector size and comparison cost; on
     multinews dev 200-250 beat 100-150, and more let common words blur stories together)."""
