@@ -1,6 +1,7 @@
 """Summary quality on the Multi-News clusters: storyline against the lead,
 LexRank and TextRank baselines (ROUGE-1/2/L F1, same word budget), plus
-storyline's citation correctness and redundancy.
+storyline's citation correctness, redundancy and embedding cost (source
+sentences it asked MiniLM vectors for, per article).
 
     .venv/bin/python bench/summaries.py [--split dev|test|both] [--limit N] [--json OUT]
 
@@ -47,6 +48,10 @@ def main() -> None:
             r = results[split]["mean"]["rouge"][name]
             cells.append(f"{r['rouge1']:.1f} / {r['rouge2']:.1f} / {r['rougeL']:.1f}".rjust(22))
         print(f"{name:<10}" + "".join(cells))
+    for label, key, scale in [("cite ok %", "citation_correct_sentences", 100), ("redundancy", "redundancy_mean", 1),
+                              ("embed/art", "embedded_per_article", 1)]:
+        cells = [f"{results[split]['mean'][key] * scale:.2f}".rjust(22) for split in splits]
+        print(f"{label:<10}" + "".join(cells))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     if store:

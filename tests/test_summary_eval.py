@@ -115,8 +115,10 @@ def test_evaluate_file_on_invented_jsonl_uses_the_words_option(tmp_path):
     assert all(n <= 25 for n in story["summary_words"].values())
     assert set(story["rouge"]) == set(ev.SYSTEMS)
     assert result["mean"]["rouge"]["storyline"]["rouge1"] > 0
+    # the summarizer asked for vectors of some sentences, never more than the sources hold
+    assert 0 < story["embedded"] <= len(FIRST.splitlines()) + len(SECOND.splitlines())
     report = ev.format_summary_report(result)
-    assert "bridge" in report and "mean" in report and "citations" in report
+    assert "bridge" in report and "mean" in report and "citations" in report and "embedded" in report
 
 
 @pytest.mark.slow
@@ -140,4 +142,8 @@ def test_evaluation_on_two_real_multinews_dev_clusters():
     mean = result["mean"]
     assert mean["citation_correct_sentences"] > 0.5
     assert 0 < mean["redundancy_max"] < 1.0
+    # the summarizer embeds a shortlist, not every sentence (issue 6: ~10 per article)
+    sentences = sum(len(a.sentences) for s in ev.read_stories(dev, limit=2) for a in s.articles)
+    assert sum(s["embedded"] for s in result["stories"]) < sentences / 2
+    assert 0 < mean["embedded_per_article"] <= 12
     json.dumps(result)  # --json must be able to print it

@@ -32,7 +32,9 @@ For storyline's summary two more figures:
 - redundancy: the largest cosine between two summary sentences (MiniLM,
   the vectors of the source sentences they were extracted from);
   a story counts as redundant when it reaches REDUNDANT_COSINE (two
-  sentences stating the same fact).
+  sentences stating the same fact);
+- embedded: how many source sentences the summarizer asked MiniLM vectors
+  for (its embedding cost on a cold cache), per article on average.
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..analyze.embedcache import SentenceVectors, text_vectors
 from ..model import Article, CitedText
 
 METRICS = ("rouge1", "rouge2", "rougeL")
@@ -138,11 +141,27 @@ def sumy_summary(articles: list[Article], words: int, method: str) -> str:
     return cut_words(" ".join(str(s) for s in chosen), words)
 
 
-def storyline_summary(articles: list[Article], words: int, store=None) -> list[CitedText]:
+def storyline_summary(articles: list[Article], words: int, store=None) -> tuple[list[CitedText], int]:
+    """storyline's cited summary, and how many source sentences it had embedded."""
     from ..report.summarize import summarize
 
-    summary, _ = summarize(articles, words=words, store=store)
-    return summary
+    vectors = _CountingVectors(articles, store)
+    summary, _ = summarize(articles, words=words, store=store, vectors=vectors)
+    return summary, len(vectors.asked)
+
+
+class _CountingVectors(SentenceVectors):
+    """SentenceVectors that remembers which sentences were asked for: what a
+    run costs in embeddings on a cold cache."""
+
+    def __init__(self, articles: list[Article], store=None):
+        super().__init__(articles, store)
+        self.asked: set[tuple[str, int]] = set()
+
+    def __call__(self, keys):
+        keys = list(keys)
+        self.asked.update(keys)
+        return super().__call__(keys)
 
 
 def rouge(candidate: str, references: list[str]) -> dict[str, float]:
@@ -175,49 +194,43 @@ def _stemmer_and_stop_words():
 def citation_check(summary: list[CitedText], articles: list[Article], store=None) -> tuple[int, int, int, int]:
     """(supported sentences, sentences, supported citations, citations) of a cited summary."""
     by_id = {a.id: a for a in articles}
-    vectors = _source_vectors(articles, store)
     own = summary_vectors(summary, articles, store)
+    # one batch for the vectors of every sentence the summary cites
+    keys = list(dict.fromkeys((c.article_id, c.sentence) for item in summary for c in item.citations
+                              if _real(c, by_id)))
+    cited = dict(zip(keys, SentenceVectors(articles, store)(keys)))
     good_sentences = good_citations = n_citations = 0
     for item, vector in zip(summary, own):
         all_good = bool(item.citations)
         for c in item.citations:
             n_citations += 1
-            article = by_id.get(c.article_id)
-            real = (article is not None and 0 <= c.sentence < len(article.sentences)
-                    and article.text[c.start:c.end] == article.sentences[c.sentence].text)
-            supported = real and _supports(article.text[c.start:c.end], item.text,
-                                           float(vector @ vectors[c.article_id][c.sentence]))
+            supported = _real(c, by_id) and _supports(by_id[c.article_id].text[c.start:c.end], item.text,
+                                                      float(vector @ cited[(c.article_id, c.sentence)]))
             good_citations += supported
             all_good = all_good and supported
         good_sentences += all_good
     return good_sentences, len(summary), good_citations, n_citations
 
 
-def summary_vectors(summary: list[CitedText], articles: list[Article], store=None) -> np.ndarray:
-    """MiniLM vectors of the summary sentences: the stored vector of the source
-    sentence a summary sentence was extracted from, else a fresh embedding."""
-    from ..analyze.nlp import embed
+def _real(c, by_id: dict[str, Article]) -> bool:
+    """The citation points at a sentence of an article at that sentence's offsets."""
+    article = by_id.get(c.article_id)
+    return (article is not None and 0 <= c.sentence < len(article.sentences)
+            and article.text[c.start:c.end] == article.sentences[c.sentence].text)
 
+
+def summary_vectors(summary: list[CitedText], articles: list[Article], store=None) -> np.ndarray:
+    """MiniLM vectors of the summary sentences: the vector of the source
+    sentence a summary sentence was extracted from, else of its own text."""
     by_id = {a.id: a for a in articles}
-    vectors = _source_vectors(articles, store)
-    rows: list[np.ndarray | None] = []
+    texts = []
     for item in summary:
         first = item.citations[0] if item.citations else None
         article = by_id.get(first.article_id) if first else None
         extracted = (article is not None and 0 <= first.sentence < len(article.sentences)
                      and _core(item.text) in _core(article.sentences[first.sentence].text))
-        rows.append(vectors[article.id][first.sentence] if extracted else None)
-    missing = [i for i, r in enumerate(rows) if r is None]
-    if missing:
-        for i, v in zip(missing, embed([summary[i].text for i in missing])):
-            rows[i] = v
-    return np.array(rows, dtype=np.float32).reshape(len(summary), -1)
-
-
-def _source_vectors(articles: list[Article], store=None) -> dict[str, np.ndarray]:
-    from ..analyze.embedcache import article_vectors
-
-    return article_vectors(articles, store)
+        texts.append(article.sentences[first.sentence].text if extracted else item.text)
+    return text_vectors(texts, store)
 
 
 def _supports(cited: str, claim: str, cosine: float) -> bool:
@@ -244,7 +257,7 @@ def redundancy(vectors: np.ndarray) -> float:
 
 def evaluate_story(story: Story, words: int | None = None, store=None) -> dict:
     budget = words or round(np.mean([len(r.split()) for r in story.references]))
-    cited = storyline_summary(story.articles, budget, store)
+    cited, embedded = storyline_summary(story.articles, budget, store)
     texts = {
         "storyline": cut_words(" ".join(item.text for item in cited), budget),
         "lead": lead_summary(story.articles, budget),
@@ -261,6 +274,7 @@ def evaluate_story(story: Story, words: int | None = None, store=None) -> dict:
         "citations": {"sentences_supported": good, "sentences": n,
                       "citations_supported": good_citations, "citations": n_citations},
         "redundancy": redundancy(summary_vectors(cited, story.articles, store)),
+        "embedded": embedded,
     }
 
 
@@ -285,6 +299,7 @@ def _means(stories: list[dict]) -> dict:
     mean["redundancy_mean"] = float(np.mean([s["redundancy"] for s in stories]))
     mean["redundancy_max"] = float(max(s["redundancy"] for s in stories))
     mean["redundant_stories"] = sum(s["redundancy"] >= REDUNDANT_COSINE for s in stories)
+    mean["embedded_per_article"] = sum(s["embedded"] for s in stories) / max(1, sum(s["articles"] for s in stories))
     return mean
 
 
@@ -307,6 +322,7 @@ def format_summary_report(result: dict) -> str:
     lines.append(f"storyline redundancy (max cosine between two summary sentences): mean "
                  f"{mean['redundancy_mean']:.2f}, worst {mean['redundancy_max']:.2f}; "
                  f"{mean['redundant_stories']} of {n} stories at >= {REDUNDANT_COSINE}")
+    lines.append(f"storyline embedded {mean['embedded_per_article']:.1f} sentences per article")
     return "\n".join(lines)
 
 

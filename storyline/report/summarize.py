@@ -1,28 +1,39 @@
 """Multi-document extractive summary with citations.
 
-Every sentence of every source is embedded once (MiniLM, cached per
-article, see analyze/embedcache.py). Sentences that cannot stand alone in a
-summary (site furniture, photo captions, headlines, questions, dangling
-openers, reader-addressed prompts) are not candidates, but still count as
-evidence. Each candidate gets four features, each rescaled to 0..1 within
-the story:
+Embedding a sentence costs more than parsing it (see analyze/embedcache.py),
+so sentences are ranked with cheap lexical features and MiniLM is asked only
+about the sentences that selection and citation actually examine:
 
-- centrality: similarity to the story's centroid, in embedding space and in
-  TF-IDF space (the two disagree usefully: embeddings see paraphrase, TF-IDF
-  sees the story's rare names and figures);
-- support: how closely the other sources state the same thing (soft: the
-  mean over other sources of their most similar sentence);
-- position: news writing puts the essentials first, so the prior decays
-  with the sentence's index in its article;
-- length: very short sentences carry little and read as fragments.
+1. Candidates: complete reporting sentences (site furniture, photo
+   captions, headlines, fragments and reader-addressed prompts are not;
+   they still count as evidence). A dateline or wire credit left at the
+   start ("(CNN)", "CAIRO—") is dropped. Sentences that cannot stand alone
+   (a dangling pronoun or connective, a quote without its speaker) are used
+   only when the others cannot fill the budget, and never as key points.
+2. Score: a weighted sum of features in 0..1 (support and centrality
+   rescaled within the story):
+   - position: news writing puts the essentials first, so the prior decays
+     with the sentence's index in its article;
+   - support: how closely the other sources state the same thing (TF-IDF
+     cosine of their most similar sentence, averaged over the other sources);
+   - lexical centrality: similarity to the story's mean TF-IDF vector (the
+     story's rare names and figures);
+   - length: very short sentences carry little and read as fragments.
+   On multinews dev, embedding centrality and support (which need every
+   sentence embedded), word-coverage gain, SumBasic-style word frequency,
+   the share of sources using a sentence's words, LexRank, KL-divergence
+   selection and MMR all scored within noise of these features.
+3. Selection is greedy down the ranking: the best next sentence that does
+   not restate a chosen one (MiniLM cosine below REDUNDANT), until the word
+   budget is filled. Vectors are fetched a batch at a time as the walk
+   reaches them.
+4. Each sentence cites itself first and then, in every other article, the
+   sentence that states the same thing. Only sentences that share enough of
+   its content words (CITE_OVERLAP) are embedded to test that (cosine >=
+   SAME_FACT).
 
-Selection is greedy: the best next sentence that does not restate a chosen
-one (cosine below REDUNDANT) until the word budget is filled. The summary
-keeps the sources' order (by position, then article), and each sentence
-cites itself first and then, in every other article, the sentence that
-states the same thing (cosine >= SAME_FACT and shared words, see _cite).
-
-Weights and constants were tuned on multinews dev.jsonl only.
+The summary keeps the sources' order (by position, then article). Weights
+and constants were tuned on multinews dev.jsonl only.
 """
 from __future__ import annotations
 
@@ -31,23 +42,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..analyze.embedcache import SentenceVectors
 from ..model import Article, Citation, CitedText, Sentence
 
 SAME_FACT = 0.66  # cosine at which two sentences state the same thing (MiniLM)
-REDUNDANT = 0.60  # a candidate this close to a chosen sentence adds nothing
+REDUNDANT = 0.65  # a candidate this close to a chosen sentence restates it
 CITE_OVERLAP = 0.4  # share of the smaller content-word set two restating sentences share
+CITE_TRIES = 2  # per claim and other article: sentences with the most shared words that get embedded
 MIN_WORDS, MAX_WORDS = 7, 55
 KEY_POINT_MAX_WORDS = 40  # a key point is read at a glance
+KEY_POINT_SUPPORT = 0.2  # key points favour what several sources state
 POSITION_HALF_LIFE = 6.0  # sentences: the lead prior halves every this many sentences
 LENGTH_FULL = 18  # words from which a sentence gets the full length score
+OVERFILL = 1.15  # a sentence may overshoot the budget by this factor (not the first)
+EMBED_BATCH = 4  # candidates embedded at a time as selection walks down the ranking
 
 
 @dataclass(frozen=True)
 class Weights:
-    centrality: float = 0.20
-    lexical: float = 0.10
-    support: float = 0.20
     position: float = 0.40
+    support: float = 0.20
+    lexical: float = 0.10
     length: float = 0.05
 
 
@@ -80,6 +95,15 @@ QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 PRONOUN_SPEAKER = re.compile(
     r"[”\"],?\s+(?:he|she|they)\s+(?:\w+\s+)?(?:said|says|added|adds|told|wrote|explained|noted|argued|warned)\b",
     re.IGNORECASE)
+# A dateline or wire credit that ingest left on the sentence: "(CNN) ...",
+# "Seoul, South Korea (CNN) ...", "AUGUSTA, Ga. (WRDW) – ...", "CAIRO—...".
+# It is not part of the statement, so the summary drops it.
+DATELINE = re.compile(
+    r"^(?:\([A-Z][\w/ .&'-]{1,30}\)\s*(?:[–—-]{1,2}\s*)?"
+    r"|[A-Z][\w.'’ ]{1,40}(?:,\s*[\w.'’ ]{1,30}){1,3}\s*\([A-Z][\w/ .&'-]{1,30}\)\s*(?:[–—-]{1,2}\s*)?"
+    r"|[A-Z][\w.'’ ]{1,40}\s*\([A-Z][\w/ .&'-]{1,30}\)\s*[–—-]{1,2}\s*"
+    r"|[A-Z][A-Z.'’ ]{2,40}(?:,\s*[A-Z][\w.]{1,20})?\s*[–—]\s*)"
+    r"(?=[A-Z“\"])")
 CONNECTIVE = re.compile(r"^(?:But|And|Yet|So|Still|However|Meanwhile|Also),?\s+(?=\w)")
 ENDS_SENTENCE = re.compile(r"[.!][\"'”’)]*$")
 
@@ -88,70 +112,82 @@ ENDS_SENTENCE = re.compile(r"[.!][\"'”’)]*$")
 class Candidate:
     article: Article
     sentence: Sentence
-    text: str  # possibly with a dangling connective removed
-    row: int  # row of the sentence in the story's vector matrix
-    vector: np.ndarray | None = None
+    text: str  # possibly with a leading dateline or dangling connective removed
+    row: int  # index of the sentence among all the story's sentences
+    standalone: bool = True  # False: it leans on what comes before it (a pronoun, a quote's speaker)
     score: float = 0.0
-    support: int = 0
+    support: float = 0.0  # how closely the other sources state it (TF-IDF cosine)
+    vector: np.ndarray | None = None  # MiniLM, fetched only when selection examines it
 
 
-def summarize(articles: list[Article], words: int = 100, key_points: int = 5,
-              store=None) -> tuple[list[CitedText], list[CitedText]]:
+def summarize(articles: list[Article], words: int = 100, key_points: int = 5, store=None,
+              vectors: SentenceVectors | None = None) -> tuple[list[CitedText], list[CitedText]]:
     """(summary sentences, key points), each with citations to source sentences.
-    store: where per-article sentence embeddings are cached (optional)."""
-    from ..analyze.embedcache import article_vectors
-
+    store: where sentence embeddings are cached (optional); vectors: a
+    SentenceVectors over these articles shared with other steps (optional)."""
     articles = [a for a in articles if a.sentences]
     everything = [(a, s) for a in articles for s in a.sentences]
     if not everything:
         return [], []
-    by_article = article_vectors(articles, store)
-    vectors = np.vstack([by_article[a.id] for a in articles])
+    vectors = vectors or SentenceVectors(articles, store)
     candidates = _candidates(everything)
     if not candidates:  # very short sources: take their first sentences as they are
         first_rows = {}
         for row, (a, s) in enumerate(everything):
             first_rows.setdefault(a.id, (row, a, s))
         candidates = [Candidate(a, s, s.text, row) for row, a, s in first_rows.values()]
-    for c in candidates:
-        c.vector = vectors[c.row]
-    _score(candidates, everything, vectors)
+    _score(candidates, everything)
+    # Sentences that cannot stand alone come last: a summary of the few that
+    # can would leave most of the budget, and the story, out.
+    ranked = sorted(candidates, key=lambda c: (not c.standalone, -c.score))
 
-    summary = _select(candidates, budget=words, chosen=[])
-    # Key points favour what several sources state.
-    others = max(1, len(articles) - 1)
-    rest = sorted((c for c in candidates if c not in summary), key=lambda c: -(c.score + 0.2 * c.support / others))
-    points = _select(rest, budget=10_000, chosen=list(summary), limit=key_points,
-                     max_words=KEY_POINT_MAX_WORDS, ranked=True)
-    if len(points) < 3:  # short stories: key points may restate the summary's sentences
-        points = summary[: max(3, len(points))] if not points else points
+    summary = _select(ranked, vectors, budget=words, chosen=[])
+    rest = sorted((c for c in ranked if c.standalone and c not in summary),
+                  key=lambda c: -(c.score + KEY_POINT_SUPPORT * c.support))
+    points = _select(rest, vectors, budget=10_000, chosen=summary, limit=key_points, max_words=KEY_POINT_MAX_WORDS)
+    if not points:  # short stories: key points may restate the summary's sentences
+        points = [c for c in summary if c.standalone][:3] or summary[:3]
     order = {a.id: i for i, a in enumerate(articles)}
     summary.sort(key=lambda c: (c.sentence.index, order[c.article.id]))
     points.sort(key=lambda c: -c.score)
-    return [_cite(c, everything, vectors) for c in summary], [_cite(c, everything, vectors) for c in points]
+    cited = _cite(summary + points, everything, vectors)
+    return cited[: len(summary)], cited[len(summary):]
 
 
 def _candidates(everything: list[tuple[Article, Sentence]]) -> list[Candidate]:
-    """Sentences fit to stand alone in a summary; the first of identical texts only."""
+    """Complete reporting sentences, the first of identical texts only; those
+    that cannot stand alone are flagged (a summary takes them only when the
+    others cannot fill its budget)."""
     seen: set[str] = set()
     out = []
     for row, (a, s) in enumerate(everything):
-        text = _standalone(s.text.strip())
+        alone = _standalone(s.text.strip())
+        text = alone or _reporting(s.text.strip())
         if text is None or text.lower() in seen:
             continue
         seen.add(text.lower())
-        out.append(Candidate(a, s, text, row))
+        out.append(Candidate(a, s, text, row, standalone=alone is not None))
     return out
 
 
-def _standalone(text: str) -> str | None:
-    """The sentence as a summary would use it, or None if it cannot stand alone."""
+def _reporting(text: str) -> str | None:
+    """The sentence without a leading dateline, or None if it is furniture,
+    a caption, a fragment or a question."""
+    text = DATELINE.sub("", text)
     n_words = len(text.split())
     if not MIN_WORDS <= n_words <= MAX_WORDS or not ENDS_SENTENCE.search(text) or text.endswith(("...", "…")):
         return None
     if NOT_REPORTING.search(text) or CAPTION.search(text) or READER.search(QUOTED.sub("", text)):
         return None
-    if not text[:1].isupper() and not text.startswith(("“", '"')):
+    if not (text[:1].isupper() or text[:1].isdigit() or text.startswith(("“", '"'))):
+        return None
+    return text
+
+
+def _standalone(text: str) -> str | None:
+    """The sentence as a summary would use it, or None if it cannot stand alone."""
+    text = _reporting(text)
+    if text is None:
         return None
     stripped = CONNECTIVE.sub("", text)
     if DANGLING.match(stripped) or _unattributed_quote(stripped) or _unbalanced_quotes(stripped) \
@@ -172,46 +208,47 @@ def _unbalanced_quotes(text: str) -> bool:
     return opening != closing or text.count('"') % 2 == 1
 
 
-def _score(candidates: list[Candidate], everything, vectors: np.ndarray, weights: Weights = WEIGHTS) -> None:
+def _score(candidates: list[Candidate], everything) -> None:
+    """Score every candidate from position and TF-IDF features (no embedding)."""
     rows = np.array([c.row for c in candidates])
     index = np.array([c.sentence.index for c in candidates], dtype=float)
     position = 0.5 ** (index / POSITION_HALF_LIFE)
-    centroid = vectors.mean(axis=0)
-    centroid /= np.linalg.norm(centroid) or 1.0
-    centrality = vectors[rows] @ centroid
-    lexical = _tfidf_centrality([s.text for _, s in everything])[rows]
-
-    number: dict[str, int] = {}
-    article_of = np.array([number.setdefault(a.id, len(number)) for a, _ in everything])
-    sims = vectors[rows] @ vectors.T
-    support = np.zeros(len(candidates))
-    counts = np.zeros(len(candidates), dtype=int)
-    if len(number) > 1:
-        # best[i, k]: the closest sentence of article k to candidate i (NaN for its own article).
-        best = np.stack([np.where(article_of == k, sims, -1.0).max(axis=1) for k in range(len(number))], axis=1)
-        best[np.arange(len(candidates)), article_of[rows]] = np.nan
-        support = np.nanmean(best, axis=1)
-        counts = (np.nan_to_num(best, nan=-1.0) >= SAME_FACT).sum(axis=1)
-
+    matrix = _tfidf([s.text for _, s in everything])
+    if matrix is None:  # nothing but stop words
+        lexical = support = np.zeros(len(candidates))
+    else:
+        centroid = np.asarray(matrix.mean(axis=0)).ravel()
+        centroid /= np.linalg.norm(centroid) or 1.0
+        lexical = np.asarray(matrix[rows] @ centroid).ravel()
+        support = _support(np.asarray((matrix[rows] @ matrix.T).todense()), rows, everything)
     length = np.minimum(1.0, np.array([len(c.text.split()) for c in candidates]) / LENGTH_FULL)
+    w = WEIGHTS
+    score = (w.position * position + w.support * _rescale(support) + w.lexical * _rescale(lexical)
+             + w.length * length)
+    for c, total, sup in zip(candidates, score, support):
+        c.score, c.support = float(total), float(sup)
 
-    score = (weights.centrality * _rescale(centrality) + weights.lexical * _rescale(lexical)
-             + weights.support * _rescale(support) + weights.position * position + weights.length * length)
-    for c, s, n in zip(candidates, score, counts):
-        c.score, c.support = float(s), int(n)
 
-
-def _tfidf_centrality(texts: list[str]) -> np.ndarray:
-    """Cosine of each sentence's TF-IDF vector with the story's mean TF-IDF vector."""
+def _tfidf(texts: list[str]):
+    """L2-normalised TF-IDF rows of the texts (sparse), or None if they hold only stop words."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     try:
-        matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(texts)
-    except ValueError:  # nothing but stop words
-        return np.zeros(len(texts))
-    centroid = np.asarray(matrix.mean(axis=0)).ravel()
-    norm = np.linalg.norm(centroid)
-    return np.asarray(matrix @ (centroid / norm if norm else centroid)).ravel()
+        return TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(texts)
+    except ValueError:
+        return None
+
+
+def _support(sims: np.ndarray, rows: np.ndarray, everything) -> np.ndarray:
+    """Per candidate, the mean over the other articles of their most similar sentence."""
+    number: dict[str, int] = {}
+    article_of = np.array([number.setdefault(a.id, len(number)) for a, _ in everything])
+    if len(number) < 2:
+        return np.zeros(len(rows))
+    # best[i, k]: the closest sentence of article k to candidate i (NaN for its own article).
+    best = np.stack([np.where(article_of == k, sims, -1.0).max(axis=1) for k in range(len(number))], axis=1)
+    best[np.arange(len(rows)), article_of[rows]] = np.nan
+    return np.nanmean(best, axis=1)
 
 
 def _rescale(values: np.ndarray) -> np.ndarray:
@@ -219,19 +256,21 @@ def _rescale(values: np.ndarray) -> np.ndarray:
     return (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values, dtype=float)
 
 
-def _select(candidates: list[Candidate], budget: int, chosen: list[Candidate], limit: int | None = None,
-            max_words: int = MAX_WORDS, ranked: bool = False) -> list[Candidate]:
-    """Greedy: best-scoring candidates not redundant with what is chosen."""
+def _select(ranked: list[Candidate], vectors: SentenceVectors, budget: int, chosen: list[Candidate],
+            limit: int | None = None, max_words: int = MAX_WORDS) -> list[Candidate]:
+    """Greedy down the ranking: each candidate not redundant with what is
+    chosen, until the budget (or limit) is reached. A candidate is embedded
+    only when the walk reaches it (EMBED_BATCH at a time)."""
+    pool = [c for c in ranked if len(c.text.split()) <= max_words]
     picked: list[Candidate] = []
     used = 0
-    pool = candidates if ranked else sorted(candidates, key=lambda c: -c.score)
-    for c in pool:
+    for i, c in enumerate(pool):
         n = len(c.text.split())
-        if n > max_words:
+        if picked and used + n > budget * OVERFILL:
             continue
+        if c.vector is None:
+            _embed(pool[i: i + EMBED_BATCH], vectors)
         if any(float(c.vector @ o.vector) >= REDUNDANT for o in chosen + picked):
-            continue
-        if picked and used + n > budget * 1.15:
             continue
         picked.append(c)
         used += n
@@ -240,28 +279,51 @@ def _select(candidates: list[Candidate], budget: int, chosen: list[Candidate], l
     return picked
 
 
-def _cite(c: Candidate, everything, vectors: np.ndarray) -> CitedText:
-    """Cite the chosen sentence and, in every other article, the sentence
-    that states the same thing (if any): close in meaning (cosine >= SAME_FACT),
-    sharing the statement's words (CITE_OVERLAP of the smaller word set: the
-    embedding alone links sentences that are merely on the same topic), and
-    reporting rather than furniture or a caption."""
-    citations = [Citation(c.article.id, c.sentence.index, c.sentence.start, c.sentence.end)]
-    sims = vectors @ c.vector
-    words = _content_words(c.text)
-    best: dict[str, tuple[float, Article, Sentence]] = {}
-    for i, (a, s) in enumerate(everything):
-        if a.id == c.article.id or sims[i] < SAME_FACT or (a.id in best and sims[i] <= best[a.id][0]):
-            continue
-        if NOT_REPORTING.search(s.text) or CAPTION.search(s.text):
-            continue
-        other = _content_words(s.text)
-        if len(words & other) < CITE_OVERLAP * min(len(words), len(other)):
-            continue
-        best[a.id] = (float(sims[i]), a, s)
-    for _, a, s in sorted(best.values(), key=lambda t: -t[0]):
-        citations.append(Citation(a.id, s.index, s.start, s.end))
-    return CitedText(c.text, citations)
+def _embed(candidates: list[Candidate], vectors: SentenceVectors) -> None:
+    """Give the candidates that have none their vector, in one batch."""
+    missing = [c for c in candidates if c.vector is None]
+    for c, v in zip(missing, vectors([(c.article.id, c.sentence.index) for c in missing])):
+        c.vector = v
+
+
+def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors) -> list[CitedText]:
+    """Cite each chosen sentence and, in every other article, the sentence
+    that states the same thing (if any): sharing the statement's words
+    (CITE_OVERLAP of the smaller word set: the embedding alone links sentences
+    that are merely on the same topic), close in meaning (cosine >=
+    SAME_FACT), and reporting rather than furniture or a caption. The word
+    test comes first, so only sentences that pass it are embedded."""
+    words_of = [_content_words(s.text) for _, s in everything]
+    reporting = [not (NOT_REPORTING.search(s.text) or CAPTION.search(s.text)) for _, s in everything]
+    tries: list[list[int]] = []
+    for c in chosen:
+        words = _content_words(c.text)
+        overlap: dict[str, list[tuple[float, int]]] = {}
+        for i, (a, s) in enumerate(everything):
+            if a.id == c.article.id or not reporting[i] or not words or not words_of[i]:
+                continue
+            shared = len(words & words_of[i])
+            if shared >= CITE_OVERLAP * min(len(words), len(words_of[i])):
+                overlap.setdefault(a.id, []).append((shared / len(words), i))
+        most_shared = (sorted(found, key=lambda t: (-t[0], t[1]))[:CITE_TRIES] for found in overlap.values())
+        tries.append([i for found in most_shared for _, i in found])
+    rows = sorted({i for t in tries for i in t})
+    matrix = vectors([(everything[i][0].id, everything[i][1].index) for i in rows])
+    row_of = {i: r for r, i in enumerate(rows)}
+
+    out = []
+    for c, t in zip(chosen, tries):
+        best: dict[str, tuple[float, Sentence]] = {}
+        for i in t:
+            a, s = everything[i]
+            sim = float(matrix[row_of[i]] @ c.vector)
+            if sim >= SAME_FACT and (a.id not in best or sim > best[a.id][0]):
+                best[a.id] = (sim, s)
+        citations = [Citation(c.article.id, c.sentence.index, c.sentence.start, c.sentence.end)]
+        for aid, (_, s) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+            citations.append(Citation(aid, s.index, s.start, s.end))
+        out.append(CitedText(c.text, citations))
+    return out
 
 
 def _content_words(text: str) -> set[str]:

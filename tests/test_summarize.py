@@ -1,0 +1,182 @@
+"""The extractive summarizer on invented stories: real source sentences with
+correct citations, no restatements, the budget filled, and only a shortlist
+of sentences embedded."""
+from __future__ import annotations
+
+import pytest
+
+from storyline.analyze.embedcache import SentenceVectors, text_vectors
+from storyline.ingest import RawArticle, build_article
+from storyline.report import summarize as sm
+
+WIRE = """\
+(Alder Press) A landslide blocked the only road into the mountain town of Harlow Falls on Thursday, cutting off about 3,000 residents.
+Heavy rain had soaked the slopes above Route 9 for most of the week before the hillside gave way early in the morning.
+No one was hurt in the slide, the county sheriff's office said in a statement.
+Crews from the state transport department began clearing rock and mud from the road on Thursday afternoon.
+Engineers said the road could reopen within five days if the weather stays dry.
+The town's only grocery store said it had enough food for about a week.
+A helicopter will fly medicines and fuel to the town's clinic on Friday, the county said.
+Harlow Falls was cut off for nine days after a smaller slide on the same slope in 2011.
+The state geologist said the slope had been monitored with sensors since that earlier slide.
+Residents were advised to avoid the riverbank below the slide because more rock could fall.
+The school district closed the town's two schools until the road reopens.
+Farmers in the valley said they could not get their milk to the dairy in Crestwood.
+"""
+LOCAL = """\
+Harlow Falls residents woke up on Thursday to find a landslide had cut the only road out of town.
+The slide came down from the hillside above Route 9 after almost a week of heavy rain.
+Nobody was injured, according to the sheriff's office.
+Mayor Petra Lindqvist said the town council would meet on Friday to plan deliveries.
+The state transport department said the road might reopen within five days if it stays dry.
+Volunteers at the community hall handed out bottled water on Thursday evening.
+The clinic will receive medicines and fuel by helicopter on Friday, county officials said.
+Lindqvist said older residents who need regular care had been contacted by phone.
+The local radio station stayed on air through the night with updates for residents.
+Many residents remembered 2011, when a smaller slide on the same slope isolated the town for nine days.
+The town's bakery said it would keep baking as long as its flour lasted.
+A footpath over the ridge remained open for emergencies, the fire chief said.
+"""
+WEATHER = """\
+Forecasters expect dry weather in the mountains over the next five days, which should help crews reopen the road to Harlow Falls.
+The landslide on Thursday followed the wettest week in the region since records began in 1952.
+Rainfall above Route 9 reached 180 millimetres in six days, the weather service said.
+Saturated soil on steep slopes is the main cause of landslides in the region, a state geologist said.
+The weather service issued a landslide warning for three other mountain valleys.
+Temperatures are expected to drop below freezing at night by the weekend.
+A cold front from the north will bring clear skies but strong winds on Saturday.
+Rivers in the valley are expected to fall back below flood level by Sunday.
+The weather service said the wet spell was linked to a stalled low-pressure system over the coast.
+Another band of rain could arrive late next week, forecasters warned.
+"""
+
+
+def article(text: str, source: str):
+    return build_article(RawArticle(source=source, text=text, headline_in_text=False))
+
+
+@pytest.fixture(scope="module")
+def story():
+    return [article(WIRE, "wire"), article(LOCAL, "local"), article(WEATHER, "weather")]
+
+
+class CountingVectors(SentenceVectors):
+    """Remembers which sentences the summarizer asked vectors for."""
+
+    def __init__(self, articles):
+        super().__init__(articles)
+        self.asked: set[tuple[str, int]] = set()
+
+    def __call__(self, keys):
+        keys = list(keys)
+        self.asked.update(keys)
+        return super().__call__(keys)
+
+
+@pytest.fixture(scope="module")
+def summarized(story):
+    vectors = CountingVectors(story)
+    summary, points = sm.summarize(story, words=70, key_points=4, vectors=vectors)
+    return summary, points, vectors.asked
+
+
+def test_every_sentence_is_a_source_sentence_that_cites_itself_first(story, summarized):
+    summary, points, _ = summarized
+    by_id = {a.id: a for a in story}
+    assert summary and points
+    for item in summary + points:
+        first = item.citations[0]
+        source = by_id[first.article_id]
+        sentence = source.sentences[first.sentence]
+        assert source.text[first.start:first.end] == sentence.text
+        assert item.text in sentence.text  # at most a leading dateline or connective dropped
+
+
+def test_the_wire_credit_is_dropped_from_the_lead(story, summarized):
+    summary, points, _ = summarized
+    lead = story[0].sentences[0]
+    assert lead.text.startswith("(Alder Press)")  # ingest leaves a credit without a dateline dash
+    candidates = sm._candidates([(a, s) for a in story for s in a.sentences])
+    (wire_lead,) = [c for c in candidates if c.sentence is lead]
+    assert wire_lead.text == lead.text.removeprefix("(Alder Press) ")
+    assert not any("Alder Press" in item.text for item in summary + points)
+
+
+def test_a_fact_two_sources_state_cites_both(story, summarized):
+    summary, points, _ = summarized
+    ids = {a.id for a in story}
+    cited_twice = [item for item in summary + points if len(item.article_ids()) >= 2]
+    assert cited_twice
+    for item in cited_twice:
+        assert set(item.article_ids()) <= ids
+        # every extra citation is another article's sentence
+        assert len(set(item.article_ids())) == len(item.citations)
+
+
+def test_no_two_summary_sentences_restate_each_other(summarized):
+    summary, _, _ = summarized
+    vectors = text_vectors([item.text for item in summary])
+    sims = vectors @ vectors.T
+    n = len(summary)
+    assert n >= 2
+    assert max(sims[i, j] for i in range(n) for j in range(i + 1, n)) < sm.REDUNDANT + 0.05
+
+
+def test_the_word_budget_is_filled_but_not_overshot_much(summarized):
+    summary, _, _ = summarized
+    words = sum(len(item.text.split()) for item in summary)
+    assert 70 <= words <= 70 * sm.OVERFILL + sm.MAX_WORDS
+
+
+def test_only_a_shortlist_is_embedded(story, summarized):
+    _, _, asked = summarized
+    total = sum(len(a.sentences) for a in story)
+    assert asked
+    assert len(asked) <= total / 2  # the cheap ranking kept most sentences away from MiniLM
+    assert len(asked) <= 10 * len(story)
+
+
+def test_a_longer_budget_takes_more_sentences(story):
+    short, _ = sm.summarize(story, words=40)
+    long, _ = sm.summarize(story, words=150)
+    assert len(long) > len(short)
+    assert sum(len(i.text.split()) for i in long) >= 150 * 0.8
+
+
+def test_sentences_that_cannot_stand_alone_are_not_candidates():
+    assert sm._standalone("He said the road would reopen within five days of the landslide.") is None
+    assert sm._standalone("Crews cleared the road?") is None
+    assert sm._standalone("Click here to subscribe to our newsletter for daily updates.") is None
+    kept = "Crews from the state transport department began clearing rock from the road."
+    assert sm._standalone(kept) == kept
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("(WXYZ) A landslide blocked the only road into the mountain town on Thursday.",
+     "A landslide blocked the only road into the mountain town on Thursday."),
+    ("Harlow Falls, Montana (WXYZ) A landslide blocked the only road into the town on Thursday.",
+     "A landslide blocked the only road into the town on Thursday."),
+    ("HARLOW FALLS—A landslide blocked the only road into the mountain town on Thursday.",
+     "A landslide blocked the only road into the mountain town on Thursday."),
+    # an abbreviation in brackets inside the sentence is part of it
+    ("The State Transport Department (STD) Crews began clearing the road on Thursday.",
+     "The State Transport Department (STD) Crews began clearing the road on Thursday."),
+])
+def test_leftover_datelines_are_trimmed(text, kept):
+    assert sm._standalone(text) == kept
+
+
+def test_sentences_that_lean_on_others_only_fill_a_budget_the_rest_cannot():
+    sparse = [
+        article("The council of Lakeport approved the new city budget on Monday after a long debate.\n"
+                "It includes money for three new schools and a public library in the harbour district.\n"
+                "They will open in 2027, officials said at the end of the meeting.", "council"),
+        article("Lakeport's council passed the city budget on Monday evening by seven votes to two.\n"
+                "\"We listened to parents,\" she said after the vote on Monday evening.", "vote"),
+    ]
+    short, points = sm.summarize(sparse, words=15)
+    assert all(sm._standalone(item.text) for item in short + points)
+    long, points = sm.summarize(sparse, words=60)
+    texts = [item.text for item in long]
+    assert any(t.startswith("It includes money") for t in texts)  # better than leaving the budget unused
+    assert not any(t.startswith("It includes money") for t in (item.text for item in points))
