@@ -25,8 +25,8 @@ about the sentences that selection and citation actually examine:
    selection and MMR all scored within noise of these features.
 3. Selection is greedy down the ranking: the best next sentence that does
    not restate a chosen one (MiniLM cosine below REDUNDANT), until the word
-   budget is filled. Vectors are fetched a batch at a time as the walk
-   reaches them.
+   budget is filled. Only a candidate sharing REDUNDANT_SHARED content words
+   with a chosen sentence can restate it, so only such pairs are embedded.
 4. Each sentence cites itself first and then, in every other article, the
    sentence that states the same thing. Only sentences that share enough of
    its content words (CITE_OVERLAP) are embedded to test that (cosine >=
@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..analyze.embedcache import SentenceVectors
+from ..analyze.nlp import content_words
 from ..model import Article, Citation, CitedText, Sentence
 
 SAME_FACT = 0.66  # cosine at which two sentences state the same thing (MiniLM)
@@ -55,7 +56,7 @@ KEY_POINT_SUPPORT = 0.2  # key points favour what several sources state
 POSITION_HALF_LIFE = 6.0  # sentences: the lead prior halves every this many sentences
 LENGTH_FULL = 18  # words from which a sentence gets the full length score
 OVERFILL = 1.15  # a sentence may overshoot the budget by this factor (not the first)
-EMBED_BATCH = 4  # candidates embedded at a time as selection walks down the ranking
+REDUNDANT_SHARED = 2  # content words a candidate shares with a chosen sentence before they are compared
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ class Candidate:
     standalone: bool = True  # False: it leans on what comes before it (a pronoun, a quote's speaker)
     score: float = 0.0
     support: float = 0.0  # how closely the other sources state it (TF-IDF cosine)
-    vector: np.ndarray | None = None  # MiniLM, fetched only when selection examines it
+    vector: np.ndarray | None = None  # MiniLM, fetched only when selection compares it
+    words: set[str] | None = None  # content words, computed when selection needs them
 
 
 def summarize(articles: list[Article], words: int = 100, key_points: int = 5, store=None,
@@ -259,24 +261,32 @@ def _rescale(values: np.ndarray) -> np.ndarray:
 def _select(ranked: list[Candidate], vectors: SentenceVectors, budget: int, chosen: list[Candidate],
             limit: int | None = None, max_words: int = MAX_WORDS) -> list[Candidate]:
     """Greedy down the ranking: each candidate not redundant with what is
-    chosen, until the budget (or limit) is reached. A candidate is embedded
-    only when the walk reaches it (EMBED_BATCH at a time)."""
+    chosen, until the budget (or limit) is reached. Only a candidate that shares
+    REDUNDANT_SHARED content words with a chosen sentence can restate it, so only
+    such pairs are embedded and compared."""
     pool = [c for c in ranked if len(c.text.split()) <= max_words]
     picked: list[Candidate] = []
     used = 0
-    for i, c in enumerate(pool):
+    for c in pool:
         n = len(c.text.split())
         if picked and used + n > budget * OVERFILL:
             continue
-        if c.vector is None:
-            _embed(pool[i: i + EMBED_BATCH], vectors)
-        if any(float(c.vector @ o.vector) >= REDUNDANT for o in chosen + picked):
-            continue
+        close = [o for o in chosen + picked if len(_words(c) & _words(o)) >= REDUNDANT_SHARED]
+        if close:
+            _embed([c] + close, vectors)
+            if any(float(c.vector @ o.vector) >= REDUNDANT for o in close):
+                continue
         picked.append(c)
         used += n
         if used >= budget or (limit and len(picked) >= limit):
             break
     return picked
+
+
+def _words(c: Candidate) -> set[str]:
+    if c.words is None:
+        c.words = content_words(c.text)
+    return c.words
 
 
 def _embed(candidates: list[Candidate], vectors: SentenceVectors) -> None:
@@ -293,11 +303,11 @@ def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors) -> list
     that are merely on the same topic), close in meaning (cosine >=
     SAME_FACT), and reporting rather than furniture or a caption. The word
     test comes first, so only sentences that pass it are embedded."""
-    words_of = [_content_words(s.text) for _, s in everything]
+    words_of = [content_words(s.text) for _, s in everything]
     reporting = [not (NOT_REPORTING.search(s.text) or CAPTION.search(s.text)) for _, s in everything]
     tries: list[list[int]] = []
     for c in chosen:
-        words = _content_words(c.text)
+        words = content_words(c.text)
         overlap: dict[str, list[tuple[float, int]]] = {}
         for i, (a, s) in enumerate(everything):
             if a.id == c.article.id or not reporting[i] or not words or not words_of[i]:
@@ -307,6 +317,7 @@ def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors) -> list
                 overlap.setdefault(a.id, []).append((shared / len(words), i))
         most_shared = (sorted(found, key=lambda t: (-t[0], t[1]))[:CITE_TRIES] for found in overlap.values())
         tries.append([i for found in most_shared for _, i in found])
+    _embed([c for c, t in zip(chosen, tries) if t], vectors)
     rows = sorted({i for t in tries for i in t})
     matrix = vectors([(everything[i][0].id, everything[i][1].index) for i in rows])
     row_of = {i: r for r, i in enumerate(rows)}
@@ -326,7 +337,3 @@ def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors) -> list
     return out
 
 
-def _content_words(text: str) -> set[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return {w for w in re.findall(r"\w\w+", text.lower()) if w not in ENGLISH_STOP_WORDS}
