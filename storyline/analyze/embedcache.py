@@ -19,7 +19,7 @@ import numpy as np
 
 from ..model import Article
 
-EMBED_KIND = "sentence:all-MiniLM-L6-v2"
+EMBED_KIND = "sentence:all-MiniLM-L6-v2:64"  # model and MAX_TOKENS: vectors of other settings differ
 DIM = 384
 MEMO_SENTENCES = 200_000
 

