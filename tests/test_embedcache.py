@@ -25,7 +25,7 @@ def test_vectors_are_unit_rows_in_key_order():
     rows = vectors([(original.id, 2), (original.id, 0)])
     assert rows.shape == (2, embedcache.DIM)
     assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-3)
-    assert np.allclose(rows[1], vectors.article(original.id, limit=1)[0], atol=1e-3)
+    assert np.allclose(rows[1], vectors([(original.id, 0)])[0], atol=1e-3)
     assert float(rows[0] @ rows[1]) < 0.9  # different sentences, different vectors
 
 
@@ -33,10 +33,10 @@ def test_a_copy_reuses_its_originals_vectors(store):
     original, reprint = _articles()
     embedcache._memo.clear()
     before = embedcache.counts["embedded"]
-    SentenceVectors([original], store).article(original.id)
+    SentenceVectors([original], store)([(original.id, i) for i in range(len(original.sentences))])
     first = embedcache.counts["embedded"] - before
     assert first == len(original.sentences)
-    SentenceVectors([reprint], store).article(reprint.id)
+    SentenceVectors([reprint], store)([(reprint.id, i) for i in range(len(reprint.sentences))])
     # only the reprint's extra line is new
     assert embedcache.counts["embedded"] - before == first + 1
 

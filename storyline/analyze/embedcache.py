@@ -39,11 +39,6 @@ class SentenceVectors:
         texts = [self.articles[aid].sentences[i].text for aid, i in keys]
         return text_vectors(texts, self.store)
 
-    def article(self, article_id: str, limit: int | None = None) -> np.ndarray:
-        """Rows of an article's first `limit` sentences (all without a limit)."""
-        count = len(self.articles[article_id].sentences)
-        return self([(article_id, i) for i in range(min(count, limit or count))])
-
 
 def text_vectors(texts: list[str], store=None) -> np.ndarray:
     """Unit vectors of texts, one row each, embedding only what no cache holds."""
