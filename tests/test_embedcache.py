@@ -52,3 +52,46 @@ def test_vectors_survive_the_process_in_the_store(store):
     assert embedcache.counts["embedded"] == before
     assert np.allclose(fresh, again, atol=2e-3)  # float16 storage
     assert text_vectors([], store).shape == (0, embedcache.DIM)
+
+
+def _sentences_job(texts: list[str], asked: int):
+    """A job that asks for vectors the way a story's steps do: several small requests."""
+    def job():
+        return [text_vectors(texts[k:k + 1]) for k in range(asked)]
+    return job
+
+
+def test_jobs_in_rounds_get_the_vectors_a_direct_call_gives(monkeypatch):
+    texts = [f"The council in town number {k} voted to {verb} the harbour fees this spring."
+             for k, verb in enumerate(["raise", "cut", "freeze", "review", "double", "halve"])]
+    embedcache._memo.clear()
+    direct = text_vectors(texts)
+    embedcache._memo.clear()
+    calls = []
+    from storyline.analyze import nlp
+
+    original = nlp.embed
+    monkeypatch.setattr(nlp, "embed", lambda batch, **kw: calls.append(len(batch)) or original(batch, **kw))
+    jobs = [_sentences_job(texts[k::3], 2) for k in range(3)]  # three jobs, two requests each
+    results = embedcache.in_rounds(jobs)
+    # each round answers every job's request at once: two batches of three, not six calls
+    assert calls == [3, 3]
+    for k, answers in enumerate(results):
+        for j, rows in enumerate(answers):
+            assert np.allclose(rows[0], direct[k + 3 * j], atol=1e-4)
+
+
+def test_a_failing_job_fails_the_call_without_hanging_the_others():
+    def bad():
+        text_vectors(["A first sentence about the storm."])
+        raise ValueError("broken story")
+
+    good = _sentences_job(["The bridge reopened on Friday.", "Traffic was light."], 2)
+    try:
+        embedcache.in_rounds([good, bad, good])
+    except ValueError as e:
+        assert "broken story" in str(e)
+    else:
+        raise AssertionError("the job's error was swallowed")
+    # and the machinery is free again: a later call batches as before
+    assert len(embedcache.in_rounds([good, good])) == 2

@@ -8,12 +8,19 @@ just those. Vectors are keyed by the sentence's text, so a syndicated copy
 reuses its original's, and are kept in a bounded in-process memo and, when a
 store is given, in its `cache` table (kind EMBED_KIND, key = hash of the
 text, value = float16 vector) for later processes.
+
+MiniLM also costs ~3x more per sentence one at a time than in a batch of
+dozens, and one story asks for a few sentences at a time. `in_rounds` runs
+many stories' work in threads and answers all their requests of a round in
+one batch.
 """
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import numpy as np
 
@@ -42,6 +49,13 @@ class SentenceVectors:
 
 def text_vectors(texts: list[str], store=None) -> np.ndarray:
     """Unit vectors of texts, one row each, embedding only what no cache holds."""
+    rounds = _rounds
+    if rounds is not None and threading.get_ident() in rounds.workers:
+        return rounds.ask(texts)
+    return _text_vectors(texts, store)
+
+
+def _text_vectors(texts: list[str], store=None) -> np.ndarray:
     from .nlp import embed
 
     keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
@@ -72,6 +86,108 @@ def text_vectors(texts: list[str], store=None) -> np.ndarray:
     if not keys:
         return np.zeros((0, DIM), dtype=np.float32)
     return np.vstack([found[k] for k in keys]).astype(np.float32)
+
+
+T = TypeVar("T")
+ROUND_WORKERS = 16  # jobs in flight at once: each round's batch holds about one request per job
+
+
+class _Rounds:
+    """Worker threads that wait for vectors; the thread that started them answers
+    every request of a round (all workers waiting or done) in one batch."""
+
+    def __init__(self, store, workers: int):
+        self.store = store
+        self.changed = threading.Condition()
+        self.requests: list[tuple[list[str], dict]] = []
+        self.busy = workers  # workers neither waiting for vectors nor done
+        self.workers: set[int] = set()
+        self.closed = False  # the serving thread stopped: nothing more will be answered
+
+    def ask(self, texts: list[str]) -> np.ndarray:
+        answer: dict = {}
+        with self.changed:
+            self.requests.append((texts, answer))
+            self.busy -= 1
+            self.changed.notify_all()
+            self.changed.wait_for(lambda: answer or self.closed)
+        if "vectors" not in answer:
+            raise answer.get("error") or RuntimeError("embedding stopped")
+        return answer["vectors"]
+
+    def serve(self) -> None:
+        """Answer rounds until every worker is done."""
+        while True:
+            with self.changed:
+                self.changed.wait_for(lambda: self.busy == 0)
+                batch, self.requests = self.requests, []
+            if not batch:
+                return
+            texts = list(dict.fromkeys(t for request, _ in batch for t in request))
+            try:
+                row = dict(zip(texts, _text_vectors(texts, self.store)))
+                answers = [{"vectors": np.vstack([row[t] for t in request]) if request
+                            else np.zeros((0, DIM), dtype=np.float32)} for request, _ in batch]
+            except Exception as e:  # every waiting job fails the way a direct call would
+                answers = [{"error": e}] * len(batch)
+            with self.changed:
+                for (_, answer), given in zip(batch, answers):
+                    answer.update(given)
+                self.busy += len(batch)
+                self.changed.notify_all()
+
+
+_rounds: _Rounds | None = None
+_one_at_a_time = threading.Lock()  # one in_rounds serves at once; others run their jobs plainly
+
+
+def in_rounds(jobs: list[Callable[[], T]], store=None, workers: int = ROUND_WORKERS) -> list[T]:
+    """Results of the jobs (run in threads), their embedding requests batched by round.
+    Rounds are bulk-synchronous: a batch holds each unfinished job's next request, so
+    what is embedded together does not depend on thread timing. Jobs must not touch
+    the store themselves (sqlite connections belong to this thread); their vectors are
+    cached in it. The first error of a job is raised once the others are done."""
+    global _rounds
+    if len(jobs) < 2 or not _one_at_a_time.acquire(blocking=False):
+        return [job() for job in jobs]
+    queue = deque(enumerate(jobs))
+    results: list = [None] * len(jobs)
+    errors: list[BaseException] = []
+    rounds = _rounds = _Rounds(store, min(workers, len(jobs)))
+
+    def work() -> None:
+        rounds.workers.add(threading.get_ident())
+        try:
+            while True:
+                with rounds.changed:
+                    if not queue or errors or rounds.closed:
+                        return
+                    k, job = queue.popleft()
+                try:
+                    results[k] = job()
+                except BaseException as e:
+                    errors.append(e)
+        finally:
+            with rounds.changed:
+                rounds.busy -= 1
+                rounds.changed.notify_all()
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(rounds.busy)]
+    try:
+        for t in threads:
+            t.start()
+        rounds.serve()
+    finally:
+        with rounds.changed:  # if serving failed (say, Ctrl-C), waiting jobs must not hang
+            rounds.closed = True
+            rounds.changed.notify_all()
+        for t in threads:
+            t.join()
+        _rounds = None
+        _one_at_a_time.release()
+    if errors:
+        raise errors[0]
+    return results
 
 
 def _decode(blob: bytes) -> np.ndarray:

@@ -221,7 +221,9 @@ def fact_dicts(stmts: list[Statement], groups: list[list[int]], vectors: np.ndar
         origins = {stmts[i].origin for i in g}
         articles = list(dict.fromkeys(stmts[i].article_id for i in g))
         centre = vectors[g].mean(axis=0)
-        rep = max(g, key=lambda i: (float(vectors[i] @ centre), centrality[i]))
+        # rounded: in a pair both members are equally close to their mean, and float noise
+        # (which batch embedded a sentence) must not pick the representative
+        rep = max(g, key=lambda i: (round(float(vectors[i] @ centre), 3), centrality[i]))
         item = {"text": stmts[rep].text, "article_ids": articles, "independent_sources": len(origins),
                 "outlets": len(articles), "citations": [stmts[i].citation() for i in g],
                 "centrality": round(float(centrality[rep]), 4)}

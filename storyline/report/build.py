@@ -4,9 +4,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, fields, replace
+from functools import partial
 
 from ..model import Article, Brief, Citation, CitedText, SourceRef
-from ..analyze.embedcache import SentenceVectors
+from ..analyze.embedcache import SentenceVectors, in_rounds
 from ..analyze.entities import parse_articles
 from ..analyze.relate import analyze_story
 from ..analyze.temporal import TEMPORAL_CUE
@@ -173,8 +174,9 @@ def make_briefs(stories: list[list[Article]], words: int = 100, story_ids: list[
     unique = list({a.id: a for group, cs in zip(stories, copies) for a in group
                    if a.language == "en" and a.id not in cs}.values())
     docs = dict(zip((a.id for a in unique), parse_articles(unique, processes=processes)))
-    return [make_brief(group, words=words, story_id=sid, store=store, docs=docs, copies=cs)
-            for group, sid, cs in zip(stories, ids, copies)]
+    # stories are analysed side by side so that their sentences are embedded together
+    return in_rounds([partial(make_brief, group, words=words, story_id=sid, store=store, docs=docs, copies=cs)
+                      for group, sid, cs in zip(stories, ids, copies)], store)
 
 
 def cached_briefs(store, stories: list[list[Article]], words: int = 100,
