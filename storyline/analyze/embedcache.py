@@ -89,7 +89,7 @@ def _text_vectors(texts: list[str], store=None) -> np.ndarray:
 
 
 T = TypeVar("T")
-ROUND_WORKERS = 16  # jobs in flight at once: each round's batch holds about one request per job
+ROUND_WORKERS = 128  # jobs in flight at once: the more, the larger each round's batch (most requests are answered from the cache)
 
 
 class _Rounds:
