@@ -49,7 +49,7 @@ def main() -> None:
             cells.append(f"{r['rouge1']:.1f} / {r['rouge2']:.1f} / {r['rougeL']:.1f}".rjust(22))
         print(f"{name:<10}" + "".join(cells))
     for label, key, scale in [("cite ok %", "citation_correct_sentences", 100), ("redundancy", "redundancy_mean", 1),
-                              ("embed/art", "embedded_per_article", 1)]:
+                              ("embed/art", "embedded_per_article", 1), ("fill", "fill_mean", 1)]:
         cells = [f"{results[split]['mean'][key] * scale:.2f}".rjust(22) for split in splits]
         print(f"{label:<10}" + "".join(cells))
     if args.json:

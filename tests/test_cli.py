@@ -60,3 +60,17 @@ def test_console_script_reads_stdin(tmp_path):
                          input=text, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "1 added, 0 already stored, 0 errors"
+
+
+def test_brief_of_a_folder_gives_one_brief_per_story(capsys):
+    """The bundled examples hold two stories; the feed's ferry notice, which names the
+    storm as the reason crossings stopped, belongs to the storm's story, not a third."""
+    assert main(["brief", str(EXAMPLES), "--no-store", "--format", "json"]) == 0
+    briefs = json.loads(capsys.readouterr().out)
+    assert len(briefs) == 2
+    assert [len(b["sources"]) for b in briefs] == sorted((len(b["sources"]) for b in briefs), reverse=True)
+    titles = [{s["title"] for s in b["sources"]} for b in briefs]
+    storm = next(t for t in titles if "Ferry services to resume on Thursday" in t)
+    bridge = next(t for t in titles if t is not storm)
+    assert any("Hester" in t for t in storm) and not any("Hester" in t for t in bridge)
+    assert any("Kestrel" in t for t in bridge) and not any("Kestrel" in t for t in storm)

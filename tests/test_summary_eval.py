@@ -117,8 +117,23 @@ def test_evaluate_file_on_invented_jsonl_uses_the_words_option(tmp_path):
     assert result["mean"]["rouge"]["storyline"]["rouge1"] > 0
     # the summarizer asked for vectors of some sentences, never more than the sources hold
     assert 0 < story["embedded"] <= len(FIRST.splitlines()) + len(SECOND.splitlines())
+    # 25 words of two eight-sentence sources: the summary reaches the budget (it may overshoot before the cut)
+    assert 1.0 <= story["fill"] <= 1.0 + 55 / 25
+    assert result["mean"]["underfilled_stories"] == 0
     report = ev.format_summary_report(result)
     assert "bridge" in report and "mean" in report and "citations" in report and "embedded" in report
+    assert "fill" in report
+
+
+def test_fill_counts_a_summary_shorter_than_its_budget_as_underfilled(tmp_path):
+    path = tmp_path / "stories.jsonl"
+    path.write_text(json.dumps({"id": "bridge", "articles": [{"id": "a", "text": FIRST}],
+                                "summaries": ["Lakeport will close its old harbour bridge for eight months of repairs."]})
+                    + "\n")
+    result = ev.evaluate_file(path, words=500)  # far more than four source sentences hold
+    (story,) = result["stories"]
+    assert 0 < story["fill"] < 1.0
+    assert result["mean"]["underfilled_stories"] == 1
 
 
 @pytest.mark.slow

@@ -34,7 +34,9 @@ For storyline's summary two more figures:
   a story counts as redundant when it reaches REDUNDANT_COSINE (two
   sentences stating the same fact);
 - embedded: how many source sentences the summarizer asked MiniLM vectors
-  for (its embedding cost on a cold cache), per article on average.
+  for (its embedding cost on a cold cache), per article on average;
+- fill: storyline's words before the cut to the budget, per word of budget
+  (below 1 the summary leaves budget unused and loses recall).
 """
 from __future__ import annotations
 
@@ -264,6 +266,7 @@ def evaluate_story(story: Story, words: int | None = None, store=None) -> dict:
         "lexrank": sumy_summary(story.articles, budget, "lexrank"),
         "textrank": sumy_summary(story.articles, budget, "textrank"),
     }
+    uncut = sum(len(item.text.split()) for item in cited)
     good, n, good_citations, n_citations = citation_check(cited, story.articles, store)
     return {
         "id": story.id,
@@ -271,6 +274,7 @@ def evaluate_story(story: Story, words: int | None = None, store=None) -> dict:
         "articles": len(story.articles),
         "rouge": {name: rouge(text, story.references) for name, text in texts.items()},
         "summary_words": {name: len(text.split()) for name, text in texts.items()},
+        "fill": uncut / budget,
         "citations": {"sentences_supported": good, "sentences": n,
                       "citations_supported": good_citations, "citations": n_citations},
         "redundancy": redundancy(summary_vectors(cited, story.articles, store)),
@@ -299,6 +303,8 @@ def _means(stories: list[dict]) -> dict:
     mean["redundancy_mean"] = float(np.mean([s["redundancy"] for s in stories]))
     mean["redundancy_max"] = float(max(s["redundancy"] for s in stories))
     mean["redundant_stories"] = sum(s["redundancy"] >= REDUNDANT_COSINE for s in stories)
+    mean["fill_mean"] = float(np.mean([s["fill"] for s in stories]))
+    mean["underfilled_stories"] = sum(s["fill"] < 1.0 for s in stories)
     mean["embedded_per_article"] = sum(s["embedded"] for s in stories) / max(1, sum(s["articles"] for s in stories))
     return mean
 
@@ -323,6 +329,8 @@ def format_summary_report(result: dict) -> str:
                  f"{mean['redundancy_mean']:.2f}, worst {mean['redundancy_max']:.2f}; "
                  f"{mean['redundant_stories']} of {n} stories at >= {REDUNDANT_COSINE}")
     lines.append(f"storyline embedded {mean['embedded_per_article']:.1f} sentences per article")
+    lines.append(f"storyline fill (words before the cut per word of budget): mean {mean['fill_mean']:.2f}; "
+                 f"{mean['underfilled_stories']} of {n} stories under budget")
     return "\n".join(lines)
 
 
