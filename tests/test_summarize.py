@@ -180,3 +180,19 @@ def test_sentences_that_lean_on_others_only_fill_a_budget_the_rest_cannot():
     texts = [item.text for item in long]
     assert any(t.startswith("It includes money") for t in texts)  # better than leaving the budget unused
     assert not any(t.startswith("It includes money") for t in (item.text for item in points))
+
+
+def test_a_figure_restated_in_other_words_is_redundant():
+    """MiniLM rates two wordings of one poll result only ~0.59 alike: the shared figure
+    (not a year) marks them as one fact; the same wording with another figure is not
+    caught that way, and a year shared alone proves nothing."""
+    poll = article("A survey of 2,000 savers found that 59% of small investors plan to sell shares before the summer.\n"
+                   "The survey was carried out by the Harbour Savings Trust in 2019.\n", "poll")
+    other = article("Some 59% of retail investors told pollsters they would cut their stock holdings.\n"
+                    "Some 41% of retail investors told pollsters they would cut their stock holdings.\n", "other")
+    first, same, different = (sm.Candidate(a, s, s.text, 0) for a, s in
+                              [(poll, poll.sentences[0]), (other, other.sentences[0]), (other, other.sentences[1])])
+    sm._embed([first, same, different], SentenceVectors([poll, other]))
+    assert 0.5 <= float(first.vector @ same.vector) < sm.REDUNDANT
+    assert sm._restates(same, first) and not sm._restates(different, first)
+    assert sm._figures("The survey was carried out in 2019 by 12 pollsters.") == {"12"}

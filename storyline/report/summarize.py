@@ -48,6 +48,7 @@ from ..model import Article, Citation, CitedText, Sentence
 
 SAME_FACT = 0.66  # cosine at which two sentences state the same thing (MiniLM)
 REDUNDANT = 0.65  # a candidate this close to a chosen sentence restates it
+REDUNDANT_FIGURE = 0.5  # ... or this close and giving the same figure
 CITE_OVERLAP = 0.4  # share of the smaller content-word set two restating sentences share
 CITE_TRIES = 2  # per claim and other article: sentences with the most shared words that get embedded
 MIN_WORDS, MAX_WORDS = 7, 55
@@ -106,6 +107,8 @@ DATELINE = re.compile(
     r"|[A-Z][A-Z.'’ ]{2,40}(?:,\s*[A-Z][\w.]{1,20})?\s*[–—]\s*)"
     r"(?=[A-Z“\"])")
 CONNECTIVE = re.compile(r"^(?:But|And|Yet|So|Still|However|Meanwhile|Also),?\s+(?=\w)")
+FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
+YEAR = re.compile(r"(?:19|20)\d\d")
 ENDS_SENTENCE = re.compile(r"[.!][\"'”’)]*$")
 
 
@@ -274,13 +277,28 @@ def _select(ranked: list[Candidate], vectors: SentenceVectors, budget: int, chos
         close = [o for o in chosen + picked if len(_words(c) & _words(o)) >= REDUNDANT_SHARED]
         if close:
             _embed([c] + close, vectors)
-            if any(float(c.vector @ o.vector) >= REDUNDANT for o in close):
+            if any(_restates(c, o) for o in close):
                 continue
         picked.append(c)
         used += n
         if used >= budget or (limit and len(picked) >= limit):
             break
     return picked
+
+
+def _restates(c: Candidate, o: Candidate) -> bool:
+    """Whether c states what o does: close in meaning (MiniLM), or less close but
+    giving the same figure ("59% of investors", "$2,500 a season"): MiniLM tells
+    paraphrases of one figure apart poorly, and a story's figures recur mostly where
+    its sources restate one fact."""
+    sim = float(c.vector @ o.vector)
+    return sim >= REDUNDANT or (sim >= REDUNDANT_FIGURE and bool(_figures(c.text) & _figures(o.text)))
+
+
+def _figures(text: str) -> set[str]:
+    """The numbers of a text other than years (which date a fact rather than state it)."""
+    numbers = (m.replace(",", "") for m in FIGURE.findall(text))
+    return {n for n in numbers if not YEAR.fullmatch(n)}
 
 
 def _words(c: Candidate) -> set[str]:
