@@ -82,47 +82,49 @@ def _credit_copies(brief: Brief, copies: dict[str, str], articles: list[Article]
                         out.append(Citation(c.id, s.index, s.start, s.end))
         return out
 
-    def visit(value):
-        if isinstance(value, CitedText):
-            value.citations = credited(value.citations)
-        elif isinstance(value, dict):
-            if isinstance(value.get("citations"), list):
-                value["citations"] = credited(value["citations"])
-            if isinstance(value.get("article_ids"), list):
-                value["article_ids"] = list(dict.fromkeys(
-                    x for aid in value["article_ids"] for x in [aid] + [c.id for c in copies_of.get(aid, [])]))
-                if isinstance(value.get("outlets"), int):
-                    value["outlets"] = len(value["article_ids"])
-            for v in value.values():
-                if isinstance(v, (list, dict)):
-                    visit(v)
-        elif isinstance(value, list):
-            for v in value:
-                visit(v)
-
-    for f in fields(brief):
-        visit(getattr(brief, f.name))
+    _map_citations(brief, credited)
+    for part in _parts(brief):
+        if isinstance(part, dict) and isinstance(part.get("article_ids"), list):
+            part["article_ids"] = list(dict.fromkeys(
+                x for aid in part["article_ids"] for x in [aid] + [c.id for c in copies_of.get(aid, [])]))
+            if isinstance(part.get("outlets"), int):
+                part["outlets"] = len(part["article_ids"])
 
 
 def _fill_citation_text(brief: Brief, articles: list[Article]) -> None:
     """Give every citation in every section the exact source text it points at."""
     by_id = {a.id: a for a in articles}
 
-    def fill(value):
-        if isinstance(value, Citation):
-            article = by_id.get(value.article_id)
-            return replace(value, text=article.text[value.start:value.end]) if article else value
-        if isinstance(value, CitedText):
-            value.citations = [fill(c) for c in value.citations]
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                value[k] = fill(v)
-        elif isinstance(value, list):
-            value[:] = [fill(v) for v in value]
-        return value
+    def filled(citations: list) -> list:
+        return [replace(c, text=by_id[c.article_id].text[c.start:c.end])
+                if isinstance(c, Citation) and c.article_id in by_id else c for c in citations]
+
+    _map_citations(brief, filled)
+
+
+def _parts(brief: Brief) -> list:
+    """Every CitedText and every dict in a brief's sections, however nested: the
+    places that hold citations ("citations") and the articles they name ("article_ids")."""
+    found = []
+
+    def walk(value) -> None:
+        if isinstance(value, (CitedText, dict)):
+            found.append(value)
+        for v in value.values() if isinstance(value, dict) else value if isinstance(value, list) else ():
+            walk(v)
 
     for f in fields(brief):
-        fill(getattr(brief, f.name))
+        walk(getattr(brief, f.name))
+    return found
+
+
+def _map_citations(brief: Brief, change) -> None:
+    """Replace every list of citations in the brief by change(list)."""
+    for part in _parts(brief):
+        if isinstance(part, CitedText):
+            part.citations = change(part.citations)
+        elif isinstance(part.get("citations"), list):
+            part["citations"] = change(part["citations"])
 
 
 def _sentence_docs(articles: list[Article], docs: list) -> dict[str, list]:
