@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("file", metavar="FILE.jsonl")
     e.add_argument("--words", type=int, help="word budget (default: each reference's length)")
     e.add_argument("--limit", type=int, help="only the first N stories")
+    e.add_argument("--cache", metavar="FILE.db",
+                   help="SQLite file that keeps sentence embeddings between runs (created if missing)")
     e.add_argument("--json", action="store_true")
     e.set_defaults(run=cmd_eval_summaries)
 
@@ -360,7 +362,14 @@ def cmd_eval_summaries(args) -> int:
 
     from .evaluate.summaries import evaluate_file, format_summary_report
 
-    result = evaluate_file(_existing(args.file), words=args.words, limit=args.limit)
+    path = _existing(args.file)
+    if args.cache:
+        from .store import Store
+
+        with Store(args.cache) as store:
+            result = evaluate_file(path, words=args.words, limit=args.limit, store=store)
+    else:
+        result = evaluate_file(path, words=args.words, limit=args.limit)
     print(json.dumps(result, indent=2) if args.json else format_summary_report(result))
     return 0
 

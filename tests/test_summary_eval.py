@@ -162,3 +162,23 @@ def test_evaluation_on_two_real_multinews_dev_clusters():
     assert sum(s["embedded"] for s in result["stories"]) < sentences / 2
     assert 0 < mean["embedded_per_article"] <= 12
     json.dumps(result)  # --json must be able to print it
+
+
+def test_eval_command_keeps_embeddings_in_its_cache_file(tmp_path, capsys):
+    from storyline.analyze import embedcache
+    from storyline.cli import main
+
+    path = tmp_path / "stories.jsonl"
+    path.write_text(json.dumps({"id": "bridge", "articles": [{"id": "a", "text": FIRST}, {"id": "b", "text": THIRD}],
+                                "summaries": ["Lakeport will close its old harbour bridge for eight months of repairs."]})
+                    + "\n")
+    cache = tmp_path / "eval-cache.db"
+    runs = []
+    for _ in range(2):
+        embedcache._memo.clear()  # as a new process would start
+        before = embedcache.counts["embedded"]
+        assert main(["eval", "summaries", str(path), "--cache", str(cache), "--json"]) == 0
+        runs.append((embedcache.counts["embedded"] - before, json.loads(capsys.readouterr().out)))
+    (first, result), (second, again) = runs
+    assert first > 0 and second == 0  # the second run embeds nothing: the cache file answers
+    assert again["mean"]["rouge"] == result["mean"]["rouge"]
