@@ -31,6 +31,7 @@ DIM = 384
 MEMO_SENTENCES = 200_000
 
 _memo: OrderedDict[str, np.ndarray] = OrderedDict()
+_memo_lock = threading.Lock()
 counts = {"embedded": 0, "reused": 0}  # sentences run through MiniLM vs found in a cache (for benchmarks)
 
 
@@ -78,18 +79,21 @@ def _text_vectors(texts: list[str], store=None) -> np.ndarray:
                 for key, vector in fresh.items():
                     store.cache_put(EMBED_KIND, key, vector.astype(np.float16).tobytes())
         found.update(fresh)
-    for key, vector in found.items():
-        _memo[key] = vector
-        _memo.move_to_end(key)
-    while len(_memo) > MEMO_SENTENCES:
-        _memo.popitem(last=False)
+    with _memo_lock:  # web requests may embed in several threads at once
+        for key, vector in found.items():
+            _memo[key] = vector
+            _memo.move_to_end(key)
+        while len(_memo) > MEMO_SENTENCES:
+            _memo.popitem(last=False)
     if not keys:
         return np.zeros((0, DIM), dtype=np.float32)
     return np.vstack([found[k] for k in keys]).astype(np.float32)
 
 
 T = TypeVar("T")
-ROUND_WORKERS = 128  # jobs in flight at once: the more, the larger each round's batch (most requests are answered from the cache)
+# Jobs in flight at once: most requests are answered from the cache, so the more jobs,
+# the larger each round's batch of new sentences (16: ~33 a batch on multinews, 128: ~100).
+ROUND_WORKERS = 128
 
 
 class _Rounds:
