@@ -196,3 +196,15 @@ def test_a_figure_restated_in_other_words_is_redundant():
     assert 0.5 <= float(first.vector @ same.vector) < sm.REDUNDANT
     assert sm._restates(same, first) and not sm._restates(different, first)
     assert sm._figures("The survey was carried out in 2019 by 12 pollsters.") == {"12"}
+
+
+@pytest.mark.parametrize("text, reporting", [
+    ("Facebook changed its privacy policy on Tuesday after regulators in Brussels objected.", True),
+    ("Several advertisers pulled their ads from the show after the remarks on Friday.", True),
+    ("The bakery on Mill Street sold 4,000 cookies at the harvest fair this weekend.", True),
+    ("This site uses cookies to improve your experience and to show you relevant ads.", False),
+    ("By using this site you agree to our Privacy Policy and Terms of Service today.", False),
+    ("Advertisement Continue reading the main story below this line of text.", False),
+])
+def test_site_notices_are_furniture_but_news_about_their_subjects_is_not(text, reporting):
+    assert (sm._reporting(text) is not None) == reporting

@@ -80,8 +80,12 @@ DANGLING = re.compile(
 # Furniture, captions and asides that survive extraction inside prose paragraphs.
 NOT_REPORTING = re.compile(
     r"(?:click|subscribe|sign up|newsletter|follow us|share this|read more|photo:|image:|getty images|"
-    r"\(ap photo|all rights reserved|©|this story has been|contributed to this report|cookies?\b|"
-    r"advertis|terms of (?:use|service)|privacy policy|"
+    r"\(ap photo|all rights reserved|©|this story has been|contributed to this report|"
+    # site notices, not news about cookies, advertisers or a company's privacy policy
+    r"(?:(?:this|our) (?:site|website) uses|we use) cookies|cookie (?:policy|settings|preferences)|accept (?:all )?cookies|"
+    r"\badvertisement\b|advertise with us|advertising partners|"
+    r"(?:our|the site's|read the|see the|view the) (?:privacy policy|terms of (?:use|service))|"
+    r"(?:privacy policy|terms of (?:use|service)) (?:and|&)|"
     r"image (?:copyright|caption)|media (?:playback|caption)|file photo|photographer\)|"
     r"\((?:ap|afp|reuters|associated press|getty)\)|reuters/|ap photo/|pic\.twitter\.com|https?://|www\.|"
     r"\bemail alerts?\b|breaking news emails?|reprints?\b|opinions expressed|javascript|browser)",
