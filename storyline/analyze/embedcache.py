@@ -9,7 +9,7 @@ reuses its original's, and are kept in a bounded in-process memo and, when a
 store is given, in its `cache` table (kind EMBED_KIND, key = hash of the
 text, value = float16 vector) for later processes.
 
-MiniLM also costs ~3x more per sentence one at a time than in a batch of
+MiniLM also costs ~2x more per sentence one at a time than in a batch of
 dozens, and one story asks for a few sentences at a time. `in_rounds` runs
 many stories' work in threads and answers all their requests of a round in
 one batch.
