@@ -185,6 +185,7 @@ class SourceRef:
     source: str
     url: str | None = None
     copy_of: int | None = None  # number of the source this one is a syndicated copy of
+    year_inferred: bool = False  # published's year comes from the story's other articles, not this one
 
 
 @dataclass

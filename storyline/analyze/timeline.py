@@ -72,7 +72,8 @@ def build_timeline(articles: list[Article], docs: dict[str, list] | None = None,
         tl.expressions[it.article.id] = it.expressions
         tl.references[it.article.id] = {"date": ref.date.iso(), "source": ref.source,
                                         "year_inferred": ref.year_inferred,
-                                        "stated": it.stated.date.iso()}
+                                        "stated": it.stated.date.iso(),
+                                        "published_year_inferred": _published(it)[1]}
     items.sort(key=_publication_order)
     for rank, it in enumerate(items):
         it.order = rank  # merged entries take their wording from the earliest article
@@ -355,11 +356,19 @@ def _development(items: list[_ArticleTimes], entries: list[dict], main: dict | N
         for e in new:
             seen.add(id(e))
         adds += [f"{e['label']}: {_short(e['text'])}" for e in new]
-        out.append({"article_id": aid, "published": it.article.published.iso(),
+        published, inferred = _published(it)
+        out.append({"article_id": aid, "published": published, "year_inferred": inferred,
                     "written_estimate": it.reference.date.iso() if it.reference.source == "written" else None,
                     "written": written, "adds": adds})
         previous = written if written != "unknown" else previous
     return out
+
+
+def _published(it: _ArticleTimes) -> tuple[str | None, bool]:
+    """(ISO publication date, whether its year was inferred from the story's other articles)."""
+    if it.stated.source == "published" and it.stated.year_inferred:
+        return it.stated.date.iso(), True
+    return it.article.published.iso(), False
 
 
 def _written_relative(it: _ArticleTimes, main: dict | None, main_key: str | None) -> str:

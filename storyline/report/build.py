@@ -44,7 +44,7 @@ def make_brief(articles: list[Article], words: int = 100, story_id: str | None =
         headline=_headline(ordered, summary),
         summary=summary,
         key_points=key_points,
-        sources=_sources(ordered, {**copies, **analysis.copies}),
+        sources=_sources(ordered, {**copies, **analysis.copies}, timeline.references),
         story_id=story_id,
         entities=analysis.entities,
         quotes=analysis.quotes,
@@ -140,14 +140,20 @@ def _sentence_docs(articles: list[Article], docs: list) -> dict[str, list]:
     return out
 
 
-def _sources(articles: list[Article], copies: dict[str, str]) -> list[SourceRef]:
+def _sources(articles: list[Article], copies: dict[str, str], references: dict[str, dict]) -> list[SourceRef]:
+    """The sources list; a publication date without a year gets the year the timeline
+    inferred for it (flagged), so the brief does not say "year unknown" beside a note
+    that gives the year."""
     number = {a.id: i for i, a in enumerate(articles, 1)}
-    return [
-        SourceRef(number=number[a.id], article_id=a.id, outlet=a.outlet, title=a.title,
-                  published=a.published.iso(), source=a.source, url=a.url,
-                  copy_of=number.get(copies[a.id]) if a.id in copies else None)
-        for a in articles
-    ]
+    out = []
+    for a in articles:
+        ref = references.get(a.id, {})
+        inferred = bool(ref.get("published_year_inferred"))
+        out.append(SourceRef(number=number[a.id], article_id=a.id, outlet=a.outlet, title=a.title,
+                             published=ref["stated"] if inferred else a.published.iso(), source=a.source,
+                             url=a.url, copy_of=number.get(copies[a.id]) if a.id in copies else None,
+                             year_inferred=inferred))
+    return out
 
 
 def _headline(articles: list[Article], summary) -> str:
@@ -164,7 +170,7 @@ def _headline(articles: list[Article], summary) -> str:
     return summary[0].text if summary else articles[0].sentences[0].text
 
 
-BRIEF_CACHE_VERSION = "3"
+BRIEF_CACHE_VERSION = "4"
 
 
 def make_briefs(stories: list[list[Article]], words: int = 100, story_ids: list[str | None] | None = None,

@@ -114,7 +114,8 @@ def render_markdown(brief: Brief) -> str:
             n = brief.source_number(d["article_id"])
             adds = "; ".join(d.get("adds", [])) or "no new facts"
             written = {"before": "written before the event", "after": "written after the event"}.get(d.get("written"), "")
-            out.append(f"- [{n}] {d.get('published') or 'undated'}{', ' + written if written else ''}: {_md(adds)}")
+            published = (d.get("published") or "undated") + (" (year inferred)" if d.get("year_inferred") else "")
+            out.append(f"- [{n}] {published}{', ' + written if written else ''}: {_md(adds)}")
     out += ["", "## Sources", ""]
     for s in brief.sources:
         out.append(f"{s.number}. {_source_entry(s)}")
@@ -132,8 +133,8 @@ def _source_line(brief: Brief) -> str:
 
 
 def _source_entry(s) -> str:
-    parts = [s.outlet or "unknown outlet", f"“{s.title}”" if s.title else "(untitled)", date_label(s.published),
-             s.url or s.source]
+    parts = [s.outlet or "unknown outlet", f"“{s.title}”" if s.title else "(untitled)",
+             date_label(s.published) + (" (year inferred)" if s.year_inferred else ""), s.url or s.source]
     copy = f" (copy of [{s.copy_of}])" if s.copy_of else ""
     return _md(" — ".join(parts)) + copy
 
