@@ -114,3 +114,16 @@ def test_entity_dict_schema(seed_entities, seed_articles):
     text = next(a for a in seed_articles if a.id == c.article_id).text
     assert d["name"].split()[-1] in text[c.start:c.end]
     json.dumps({k: v for k, v in d.items() if k != "citations"})
+
+
+def test_named_storms_are_events_and_landform_qualifiers_places(nlp):
+    from storyline.ingest import RawArticle, build_article
+
+    text = ("Storm Odile Brand brought winds of 140 km/h to the Varn coast on Monday, and Hurricane Lotte "
+            "weakened over the sea.\n\nStorm Odile Brand also flooded two villages in the Varn valley, "
+            "said forecaster Paul Meyer.")
+    a = build_article(RawArticle(source="storm.txt", text=text, headline_in_text=False))
+    ents = {e.name: e.type for e in story_entities([a], parse_articles([a], nlp)).listed()}
+    assert ents.get("Storm Odile Brand") == "EVENT"
+    assert ents.get("Varn") == "LOC"  # the small model says ORG
+    assert ents.get("Paul Meyer") == "PERSON"

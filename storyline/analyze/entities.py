@@ -44,6 +44,11 @@ _ROLE_ALT = "|".join(re.escape(r) for r in ROLE_WORDS)
 TITLE_BEFORE = re.compile(
     rf"(?P<qual>(?:(?:[A-Z]\.)+[ ]|[A-Z][\w’'-]*[ ]+){{0,3}})(?P<role>{_ROLE_ALT})[ ]+(?:(?P<hon>{HONORIFIC_RE})[ ]+)?$")
 HONORIFIC_BEFORE = re.compile(rf"(?P<hon>{HONORIFIC_RE})\s+$")
+# Named weather systems; the small model tags "Storm Hester" a person.
+WEATHER_SYSTEM = re.compile(r"^(?:(?:Tropical|Winter|Subtropical)\s+)?(?:Storm|Hurricane|Typhoon|Cyclone|Depression)\s+[A-Z]")
+# A one-word name followed by a landform ("the Brenn coast") names a place.
+PLACE_NOUN_AFTER = re.compile(r"[ ]+(?:coast|coastline|valley|region|river|sea|islands?|peninsula|mountains|highlands"
+                              r"|lowlands|basin|delta|bay|plains?|desert|gulf|straits?)\b")
 OF_PLACE_AFTER = re.compile(r"^\s+of\s+(?P<place>(?:the\s+)?[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})")
 # Capitalised words that open a sentence or clause, not part of a title qualifier.
 NOT_QUALIFIERS = {"The", "A", "An", "But", "And", "Yet", "So", "Then", "When", "After", "Before", "While",
@@ -243,6 +248,10 @@ def find_mentions(article: Article, doc) -> list[Mention]:
                 label = "PERSON"
                 hon = hm.group("hon")
                 surface_start = start - len(prefix) + hm.start()
+        if label in ("PERSON", "ORG") and " " not in name and PLACE_NOUN_AFTER.match(text, end):
+            label = "LOC"  # "the Brenn coast": a name that qualifies a landform is a place
+        if WEATHER_SYSTEM.match(name):
+            label = "EVENT"  # "Storm Hester" is no person, whatever the tagger thought
         if role and label == "PERSON":
             om = OF_PLACE_AFTER.match(text[end:end + 60])
             if om and not role.endswith(" of State"):
@@ -356,6 +365,8 @@ def _make_entity(key: str, ms: list[Mention]) -> Entity:
     labels = Counter(m.label for m in ms)
     etype = "PERSON" if any(m.label == "PERSON" and len(m.text.split()) > 1 for m in ms) \
         else labels.most_common(1)[0][0]
+    if any(WEATHER_SYSTEM.match(m.text) for m in ms):
+        etype = "EVENT"
     stands_for = METONYMS.get(key) or METONYMS.get(fold(key))
     if stands_for:
         etype = "ORG"
