@@ -110,7 +110,7 @@ def main() -> None:
                 block_start = now
                 print(f"  {done:5d} articles: {1000 * block_times[-1]:.1f} ms/article in this block", flush=True)
         # The final stories: a later batch can merge an earlier story into another.
-        pred = dict(store.db.execute("SELECT article_id, story_id FROM story_articles").fetchall())
+        pred = store.stories_of(list(gold))
         stories = len(list_stories(store))
         copies = store.db.execute("SELECT count(*) FROM story_copies").fetchone()[0]
         db_mb = (Path(tmp) / "bench.db").stat().st_size / 1e6

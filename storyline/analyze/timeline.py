@@ -72,8 +72,7 @@ def build_timeline(articles: list[Article], docs: dict[str, list] | None = None,
         tl.expressions[it.article.id] = it.expressions
         tl.references[it.article.id] = {"date": ref.date.iso(), "source": ref.source,
                                         "year_inferred": ref.year_inferred,
-                                        "stated": it.stated.date.iso(),
-                                        "published_year_inferred": _published(it)[1]}
+                                        "stated": it.stated.date.iso()}
     items.sort(key=_publication_order)
     for rank, it in enumerate(items):
         it.order = rank  # merged entries take their wording from the earliest article

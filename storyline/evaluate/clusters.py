@@ -127,7 +127,7 @@ def evaluate_file(path: str | Path, config=None, span_days: float = 14.0, story_
             store.add_articles(batch)
             assign_stories(store, batch, config)
         # Read the stories back at the end: a later batch can merge an earlier story into another.
-        story_of = dict(store.db.execute("SELECT article_id, story_id FROM story_articles").fetchall())
+        story_of = store.stories_of([a.id for a in articles])
     cluster_seconds = time.perf_counter() - t0
 
     # Byte-identical texts get one article id, hence one story. When the gold

@@ -216,9 +216,15 @@ def citation_check(summary: list[CitedText], articles: list[Article], store=None
 
 def _real(c, by_id: dict[str, Article]) -> bool:
     """The citation points at a sentence of an article at that sentence's offsets."""
+    sentence = _cited_sentence(c, by_id)
+    return sentence is not None and by_id[c.article_id].text[c.start:c.end] == sentence.text
+
+
+def _cited_sentence(c, by_id: dict[str, Article]):
+    """The sentence a citation names (article id, sentence index), or None."""
     article = by_id.get(c.article_id)
-    return (article is not None and 0 <= c.sentence < len(article.sentences)
-            and article.text[c.start:c.end] == article.sentences[c.sentence].text)
+    return article.sentences[c.sentence] if article is not None and 0 <= c.sentence < len(article.sentences) \
+        else None
 
 
 def summary_vectors(summary: list[CitedText], articles: list[Article], store=None) -> np.ndarray:
@@ -227,11 +233,9 @@ def summary_vectors(summary: list[CitedText], articles: list[Article], store=Non
     by_id = {a.id: a for a in articles}
     texts = []
     for item in summary:
-        first = item.citations[0] if item.citations else None
-        article = by_id.get(first.article_id) if first else None
-        extracted = (article is not None and 0 <= first.sentence < len(article.sentences)
-                     and _core(item.text) in _core(article.sentences[first.sentence].text))
-        texts.append(article.sentences[first.sentence].text if extracted else item.text)
+        source = _cited_sentence(item.citations[0], by_id) if item.citations else None
+        extracted = source is not None and _core(item.text) in _core(source.text)
+        texts.append(source.text if extracted else item.text)
     return text_vectors(texts, store)
 
 

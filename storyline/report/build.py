@@ -44,7 +44,7 @@ def make_brief(articles: list[Article], words: int = 100, story_id: str | None =
         headline=_headline(ordered, summary),
         summary=summary,
         key_points=key_points,
-        sources=_sources(ordered, {**copies, **analysis.copies}, timeline.references),
+        sources=_sources(ordered, {**copies, **analysis.copies}, timeline.development),
         story_id=story_id,
         entities=analysis.entities,
         quotes=analysis.quotes,
@@ -140,19 +140,19 @@ def _sentence_docs(articles: list[Article], docs: list) -> dict[str, list]:
     return out
 
 
-def _sources(articles: list[Article], copies: dict[str, str], references: dict[str, dict]) -> list[SourceRef]:
+def _sources(articles: list[Article], copies: dict[str, str], development: list[dict]) -> list[SourceRef]:
     """The sources list; a publication date without a year gets the year the timeline
-    inferred for it (flagged), so the brief does not say "year unknown" beside a note
-    that gives the year."""
+    inferred for it (its development entry, flagged), so the brief does not say "year
+    unknown" beside a note that gives the year. Copies have no development entry."""
     number = {a.id: i for i, a in enumerate(articles, 1)}
+    dated = {d["article_id"]: d for d in development}
     out = []
     for a in articles:
-        ref = references.get(a.id, {})
-        inferred = bool(ref.get("published_year_inferred"))
+        d = dated.get(a.id, {"published": a.published.iso(), "year_inferred": False})
         out.append(SourceRef(number=number[a.id], article_id=a.id, outlet=a.outlet, title=a.title,
-                             published=ref["stated"] if inferred else a.published.iso(), source=a.source,
-                             url=a.url, copy_of=number.get(copies[a.id]) if a.id in copies else None,
-                             year_inferred=inferred))
+                             published=d["published"], source=a.source, url=a.url,
+                             copy_of=number.get(copies[a.id]) if a.id in copies else None,
+                             year_inferred=d["year_inferred"]))
     return out
 
 

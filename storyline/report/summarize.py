@@ -329,7 +329,7 @@ def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors) -> list
     reporting = [not (NOT_REPORTING.search(s.text) or CAPTION.search(s.text)) for _, s in everything]
     tries: list[list[int]] = []
     for c in chosen:
-        words = content_words(c.text)
+        words = _words(c)
         overlap: dict[str, list[tuple[float, int]]] = {}
         for i, (a, s) in enumerate(everything):
             if a.id == c.article.id or not reporting[i] or not words or not words_of[i]:
