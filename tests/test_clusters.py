@@ -22,6 +22,7 @@ from storyline.stories.cluster import (ClusterConfig, assign_stories, cluster_ar
                                        merge_stories, recluster, split_story, story_articles)
 from storyline.stories import cluster as cluster_module
 from storyline.stories.dedup import find_copies
+from storyline.stories.features import EPOCH, TermStats, article_days
 from storyline.stories.online import Story, decay
 
 DATA = Path(__file__).parent / "data" / "dedup"
@@ -229,6 +230,34 @@ def test_decay_function():
     assert decay(config, 110.0 + config.grace_days + config.half_life_days, story) == pytest.approx(0.5)
     assert decay(config, 200.0, story) < 1e-3  # three months on: cannot reach any threshold
     assert decay(config, None, story) == 1.0
+
+
+@pytest.mark.parametrize("month, day, reference, expected", [
+    (11, 4, date(2025, 11, 5), date(2025, 11, 4)),
+    (12, 30, date(2026, 1, 2), date(2025, 12, 30)),  # across the new year: the nearer December
+    (1, 3, date(2025, 12, 30), date(2026, 1, 3)),
+    (2, 29, date(2025, 3, 1), date(2024, 2, 29)),  # only a leap year has it
+])
+def test_a_date_without_a_year_takes_the_year_nearest_the_reference(month, day, reference, expected):
+    def days(d: date) -> float:
+        return float((d - EPOCH).days)
+
+    assert article_days(PartialDate(None, month, day), days(reference)) == days(expected)
+    assert article_days(PartialDate(None, month, day)) is None  # no reference: undated
+    assert article_days(PartialDate(2020, month, day), days(reference)) == days(date(2020, month, day))
+
+
+def test_idf_prior_keeps_a_small_storys_own_names_heavy():
+    """In three articles on one storm, "hester" is in all three: plain IDF weighs it as
+    the story's least telling word; with the prior it stays close to a one-off word."""
+    plain, prior = TermStats(), TermStats(prior_docs=10)
+    for words in (["hester", "roofs"], ["hester", "ferry"], ["hester", "cellar"]):
+        plain.add(words)
+        prior.add(words)
+    assert plain.idf("hester") / plain.idf("ferry") < 0.6
+    assert prior.idf("hester") / prior.idf("ferry") > 0.75
+    many = TermStats({"hester": 3, "ferry": 1}, docs=5000, prior_docs=10)  # a long stream: no effect
+    assert many.idf("hester") == pytest.approx(TermStats({"hester": 3}, docs=5000).idf("hester"), rel=1e-3)
 
 
 # -- corrections and rebuild ---------------------------------------------------

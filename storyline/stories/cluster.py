@@ -34,7 +34,7 @@ from ..errors import StorylineError
 from ..model import Article
 from .dedup import CopyIndex
 from .features import (EPOCH, ArticleFeatures, RawFeatures, TermStats, article_days, embed_leads,
-                       headline_of, raw_features, weigh)
+                       headline_of, newest_day, raw_features, weigh)
 from .online import ClusterConfig, OnlineClusterer
 
 __all__ = ["ClusterConfig", "StoryStream", "assign_stories", "cluster_articles", "list_stories",
@@ -67,7 +67,7 @@ class StoryStream:
         self.config = config or ClusterConfig()
         self.clusterer = OnlineClusterer(self.config, new_story_id)
         self.copies = CopyIndex()
-        self.stats = stats or TermStats()
+        self.stats = stats or TermStats(prior_docs=self.config.idf_prior_docs)
 
     def place(self, articles: list[Article], times: list[float | None],
               forced: dict[str, str] | None = None, apart: dict[str, set[str]] | None = None,
@@ -147,7 +147,8 @@ def merge_map(merges: list[tuple[str, str]]) -> dict[str, str]:
 def cluster_articles(articles: list[Article], config: ClusterConfig | None = None) -> list[list[Article]]:
     """Group articles into stories without a store; largest story first.
     Dated articles stream in date order, undated ones after them, in input order."""
-    times = [article_days(a.published) for a in articles]
+    newest = newest_day(articles)
+    times = [article_days(a.published, newest) for a in articles]
     order = sorted(range(len(articles)), key=lambda i: (times[i] is None, times[i] or 0.0, i))
     stream = StoryStream(config)
     placements = stream.place([articles[i] for i in order], [times[i] for i in order])
@@ -228,9 +229,11 @@ def _save_merges(store, merged_into: dict[str, str]) -> None:
 
 
 def _article_times(store, articles: list[Article]) -> dict[str, float]:
-    """Publication day, else the day the article was stored (it arrived then)."""
+    """Publication day (a date without a year: in the year nearest the newest
+    dated article among them), else the day the article was stored (it arrived then)."""
     times: dict[str, float] = {}
-    undated = [a.id for a in articles if article_days(a.published) is None]
+    newest = newest_day(articles)
+    undated = [a.id for a in articles if article_days(a.published, newest) is None]
     stored = {}
     for chunk in _chunks(undated, 500):
         marks = ",".join("?" * len(chunk))
@@ -238,7 +241,7 @@ def _article_times(store, articles: list[Article]) -> dict[str, float]:
             f"SELECT id, ingested_at FROM articles WHERE id IN ({marks})", chunk).fetchall())
     now = _days(datetime.now(timezone.utc).replace(tzinfo=None))
     for a in articles:
-        t = article_days(a.published)
+        t = article_days(a.published, newest)
         if t is None:
             t = _days(datetime.fromisoformat(stored[a.id])) if a.id in stored else now
         times[a.id] = t
@@ -253,7 +256,8 @@ def _load_stream(store, config: ClusterConfig, newest: float) -> StoryStream:
     """Rebuild the open stories (last article within the window) from the store."""
     docs = store.db.execute("SELECT df FROM story_df WHERE term = ?", (DOCS_ROW,)).fetchone()
     stats = TermStats({r[0]: r[1] for r in store.db.execute(
-        "SELECT term, df FROM story_df WHERE term != ?", (DOCS_ROW,))}, docs[0] if docs else 0)
+        "SELECT term, df FROM story_df WHERE term != ?", (DOCS_ROW,))}, docs[0] if docs else 0,
+        config.idf_prior_docs)
     stream = StoryStream(config, stats)
     row = store.db.execute("SELECT max(time) FROM story_features").fetchone()
     now = max(newest, row[0]) if row[0] is not None else newest

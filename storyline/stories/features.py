@@ -16,7 +16,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -84,11 +84,16 @@ def entity_counts(text: str) -> Counter:
 
 
 class TermStats:
-    """Document frequencies of the terms seen so far (for IDF)."""
+    """Document frequencies of the terms seen so far (for IDF). The IDF counts
+    `prior_docs` more documents that use none of the terms: among a handful of
+    articles on one story its own names are in every article, and plain IDF
+    would weigh them least of all; the prior keeps them heavy until the
+    collection is large enough to tell."""
 
-    def __init__(self, df: dict[str, int] | None = None, docs: int = 0):
+    def __init__(self, df: dict[str, int] | None = None, docs: int = 0, prior_docs: float = 0.0):
         self.df: dict[str, int] = dict(df or {})
         self.docs = docs
+        self.prior_docs = prior_docs
 
     def add(self, terms) -> None:
         self.docs += 1
@@ -96,7 +101,7 @@ class TermStats:
             self.df[t] = self.df.get(t, 0) + 1
 
     def idf(self, term: str) -> float:
-        return math.log((self.docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
+        return math.log((self.docs + self.prior_docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
 
 
 def tfidf(counts: Counter, stats: TermStats, top: int) -> dict[str, float]:
@@ -108,13 +113,32 @@ def tfidf(counts: Counter, stats: TermStats, top: int) -> dict[str, float]:
     return {t: round(w / norm, 5) for t, w in weights.items()}
 
 
-def article_days(published: PartialDate) -> float | None:
+def article_days(published: PartialDate, reference: float | None = None) -> float | None:
     """Days since 1970 of a day-precision date (mid-month for a month); None
-    when too vague to decay on."""
-    if published.year is None or published.month is None:
+    when too vague to decay on. A date without a year ("4 November") takes the
+    year that puts it nearest the reference day (the newest dated article
+    around it): counted as undated it would get the day it was stored, which
+    can be a year away from the story it belongs to."""
+    if published.month is None or (published.year is None and reference is None):
         return None
     day = published.day or 15
-    return float((date(published.year, published.month, day) - EPOCH).days)
+    if published.year is not None:
+        return _days_of(published.year, published.month, day)
+    near = (EPOCH + timedelta(days=int(reference))).year
+    options = [d for y in (near - 1, near, near + 1) if (d := _days_of(y, published.month, day)) is not None]
+    return min(options, key=lambda d: abs(d - reference), default=None)
+
+
+def _days_of(year: int, month: int, day: int) -> float | None:
+    try:
+        return float((date(year, month, day) - EPOCH).days)
+    except ValueError:  # 29 February outside a leap year
+        return None
+
+
+def newest_day(articles: list[Article]) -> float | None:
+    """The latest publication day among the articles that give a year."""
+    return max((d for a in articles if (d := article_days(a.published)) is not None), default=None)
 
 
 def lead_text(article: Article, chars: int) -> str:
