@@ -186,20 +186,20 @@ class OnlineClusterer:
     # -- scoring ------------------------------------------------------------
     def similarity(self, f: ArticleFeatures, story: Story) -> float:
         """Weighted cosine similarity to the story's centroids, before decay."""
-        c = self.config
         dense = float(f.embedding @ story.dense) / math.sqrt(story.dense_sq) if story.dense_sq > 0 else 0.0
-        return (c.w_dense * dense
-                + c.w_terms * _cosine_sparse(f.terms, story.terms, story.terms_sq)
-                + c.w_entities * _cosine_sparse(f.entities, story.entities, story.entities_sq))
+        return self._weighted(dense, _cosine_sparse(f.terms, story.terms, story.terms_sq),
+                              _cosine_sparse(f.entities, story.entities, story.entities_sq))
 
     def story_similarity(self, small: Story, big: Story) -> float:
         """similarity() with the small story's centroid in the place of an article."""
-        c = self.config
         dense = float(small.dense @ big.dense) / math.sqrt(small.dense_sq * big.dense_sq) \
             if small.dense_sq > 0 and big.dense_sq > 0 else 0.0
-        return (c.w_dense * dense
-                + c.w_terms * _cosine_sums(small.terms, small.terms_sq, big.terms, big.terms_sq)
-                + c.w_entities * _cosine_sums(small.entities, small.entities_sq, big.entities, big.entities_sq))
+        return self._weighted(dense, _cosine_sums(small.terms, small.terms_sq, big.terms, big.terms_sq),
+                              _cosine_sums(small.entities, small.entities_sq, big.entities, big.entities_sq))
+
+    def _weighted(self, dense: float, terms: float, entities: float) -> float:
+        c = self.config
+        return c.w_dense * dense + c.w_terms * terms + c.w_entities * entities
 
     def candidates(self, f: ArticleFeatures) -> set[str]:
         """Open stories sharing a heavy term or name, plus the densest neighbours."""
