@@ -264,6 +264,35 @@ def test_garbage_feed_is_named(tmp_path):
     assert not articles and len(errors) == 1 and str(p) in str(errors[0])
 
 
+# -- pages that are not articles ---------------------------------------------------------
+NOT_ARTICLES = {
+    "location.html": "<html><body><p>Post with a place. You can add where you are to your posts, such as your "
+                     "town, from the web and from other apps. You can always delete your place history.</p>"
+                     "<p>Learn more</p></body></html>",
+    "missing.html": "<html><body><h1>Oops</h1><p>Sorry, the page you asked for could not be found. "
+                    "Click here to go back to the home page.</p></body></html>",
+    "cookies.txt": "Harbour Times\n\nWe use cookies to improve your visit. Read our privacy policy and accept "
+                   "all cookies to continue to the site.\n",
+}
+SHORT_REPORTS = {  # brief, but each reports something
+    "brief.txt": "Bridge shut\n\nThe river bridge was closed on Tuesday after inspectors found a crack.\n",
+    "notice_news.txt": "Ferries resume\n\nFerry services to the islands will resume on Thursday, the operator "
+                       "said. You can book seats from noon, it added.\n",
+    "de.txt": "Brücke gesperrt\n\nDie alte Brücke wurde am Dienstag gesperrt, nachdem Prüfer einen Riss "
+              "gefunden hatten.\n",
+}
+
+
+def test_pages_that_report_nothing_are_refused_and_short_reports_kept(tmp_path, store):
+    for name, text in {**NOT_ARTICLES, **SHORT_REPORTS}.items():
+        (tmp_path / name).write_text(text)
+    report = ingest([str(tmp_path)], store)
+    refused = {Path(e.source).name: str(e) for e in report.errors}
+    assert set(refused) == set(NOT_ARTICLES)
+    assert all("not an article" in problem for problem in refused.values())
+    assert sorted(Path(a.source).name for a in store.articles()) == sorted(SHORT_REPORTS)
+
+
 # -- non-English -------------------------------------------------------------------------
 def test_non_english_articles_are_detected_stored_and_flagged(store, tmp_path):
     (tmp_path / "de.txt").write_text(

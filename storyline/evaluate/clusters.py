@@ -11,7 +11,9 @@ ingest`` would. Multi-News has no dates, so articles without one get a
 synthetic timestamp stream: each story starts at a random moment within
 ``span_days`` and its articles follow within ``story_days``; the stream is
 ingested in that order. ``span_days=0`` puts every article on one day (no
-help from time at all).
+help from time at all). Texts that ingest refuses as not articles (too
+short, or no sentence that reports anything) are in no story: each is
+scored as a story of its own.
 
 Scores: B-cubed precision/recall/F1 (Bagga & Baldwin 1998; averaged over
 articles) and pairwise precision/recall/F1 (over article pairs).
@@ -102,7 +104,7 @@ def synthetic_stream(records: list[dict], span_days: float, story_days: float, s
 def evaluate_file(path: str | Path, config=None, span_days: float = 14.0, story_days: float = 3.0,
                   seed: int = 0, batch_size: int = 200) -> dict:
     """Ingest and cluster every article of a labelled file; score the stories."""
-    from ..ingest import RawArticle, build_article
+    from ..ingest import RawArticle, build_article, not_an_article
     from ..model import PartialDate
     from ..stories.cluster import ClusterConfig, assign_stories
     from ..store import Store
@@ -110,14 +112,17 @@ def evaluate_file(path: str | Path, config=None, span_days: float = 14.0, story_
     config = config or ClusterConfig()
     records = load_labelled(path)
     t0 = time.perf_counter()
-    articles, gold_of = [], {}
+    articles, gold_of, rejected = [], {}, []
     for r, t in synthetic_stream(records, span_days, story_days, seed):
         published = PartialDate.parse(r["published"]) if r["published"] else \
             PartialDate.from_date(SYNTHETIC_START + timedelta(days=int(t)))
         a = build_article(RawArticle(source=r["id"], text=r["text"], title=r["title"],
                                      published=published, headline_in_text=False))
-        articles.append(a)
         gold_of[r["id"]] = (r["story"], a.id)
+        if not_an_article(a):  # ingest would refuse it: it stays in no story
+            rejected.append(r["id"])
+        else:
+            articles.append(a)
     read_seconds = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -139,10 +144,11 @@ def evaluate_file(path: str | Path, config=None, span_days: float = 14.0, story_
         labels_of.setdefault(aid, set()).add(story)
     scored = {rid: v for rid, v in gold_of.items() if len(labels_of[v[1]]) == 1}
     gold = {rid: story for rid, (story, _) in scored.items()}
-    pred = {rid: story_of[aid] for rid, (_, aid) in scored.items()}
+    pred = {rid: story_of.get(aid, f"not an article: {rid}") for rid, (_, aid) in scored.items()}
     return {
         "file": str(path), "articles": len(records), "scored": len(scored),
-        "unscorable": sorted(set(gold_of) - set(scored)), "gold_stories": len(set(gold.values())),
+        "unscorable": sorted(set(gold_of) - set(scored)), "not_articles": sorted(rejected),
+        "gold_stories": len(set(gold.values())),
         "stories": len(set(pred.values())),
         "bcubed": bcubed(pred, gold), "pairwise": pairwise(pred, gold),
         "read_seconds": read_seconds, "cluster_seconds": cluster_seconds,
@@ -158,7 +164,8 @@ def format_cluster_report(result: dict) -> str:
         f"{result['file']}: {result['articles']} articles, {result['gold_stories']} gold stories, "
         f"{result['stories']} found",
         f"  scored {result['scored']} articles ({len(result['unscorable'])} identical texts under several "
-        f"gold stories left out)",
+        f"gold stories left out; {len(result['not_articles'])} texts refused as not articles, each scored "
+        f"as a story of its own)",
         f"  B-cubed   P {b['precision']:.3f}  R {b['recall']:.3f}  F1 {b['f1']:.3f}",
         f"  pairwise  P {p['precision']:.3f}  R {p['recall']:.3f}  F1 {p['f1']:.3f}",
         f"  stream: stories start within {s['span_days']:g} days, articles within {s['story_days']:g} days "

@@ -15,14 +15,16 @@ from ..model import Article, PartialDate
 from .build import build_article
 from .feed import looks_like_feed, read_feed
 from .files import DecodeWarning, decode, kind_of, read_bytes, walk
+from .furniture import reporting
 from .html import read_html
 from .raw import RawArticle
 from .record import read_json
 from .text import read_text
 
 MIN_WORDS = 8  # below this, what is left is a menu or a caption, not reporting
+NOTICE_MAX_WORDS = 80  # site notices and error pages are short ("Tweet with a location ...": 39 words)
 
-__all__ = ["read_paths", "read_file", "ingest", "IngestReport", "RawArticle", "build_article"]
+__all__ = ["read_paths", "read_file", "ingest", "IngestReport", "RawArticle", "build_article", "not_an_article"]
 
 
 def read_file(source: Path | str, published: PartialDate | None = None) -> Iterator[Article | InputError]:
@@ -45,13 +47,25 @@ def read_file(source: Path | str, published: PartialDate | None = None) -> Itera
         except InputError as e:
             yield e
             continue
-        words = len(article.text.split())
-        if words < MIN_WORDS:
-            yield InputError(raw.source, f"too little text to be an article ({words} words after cleaning)")
+        problem = not_an_article(article)
+        if problem:
+            yield InputError(raw.source, problem)
             continue
         if notes:
             article.metadata["warnings"] = notes + article.metadata.get("warnings", [])
         yield article
+
+
+def not_an_article(article: Article) -> str | None:
+    """Why a cleaned text is not an article (None when it is one)."""
+    words = len(article.text.split())
+    if words < MIN_WORDS:
+        return f"too little text to be an article ({words} words after cleaning)"
+    # The furniture patterns are English; a long text without a reporting sentence
+    # is more likely broken into fragments (hard-wrapped lines) than a notice.
+    if article.language == "en" and words < NOTICE_MAX_WORDS and not any(reporting(s.text) for s in article.sentences):
+        return "not an article: no sentence reports anything (a site notice, an error page or a note to the reader)"
+    return None
 
 
 def _dispatch(name: str, text: str, kind: str | None, source) -> tuple[list[RawArticle], list[InputError]]:
