@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from storyline.analyze.embedcache import SentenceVectors, text_vectors
-from storyline.ingest import RawArticle, build_article
+from storyline.ingest import RawArticle, build_article, furniture
 from storyline.report import summarize as sm
 
 WIRE = """\
@@ -207,4 +207,4 @@ def test_a_figure_restated_in_other_words_is_redundant():
     ("Advertisement Continue reading the main story below this line of text.", False),
 ])
 def test_site_notices_are_furniture_but_news_about_their_subjects_is_not(text, reporting):
-    assert (sm._reporting(text) is not None) == reporting
+    assert (furniture.reporting(text, sm.MAX_WORDS) is not None) == reporting

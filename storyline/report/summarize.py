@@ -44,6 +44,7 @@ import numpy as np
 
 from ..analyze.embedcache import SentenceVectors
 from ..analyze.nlp import content_words
+from ..ingest.furniture import is_furniture, reporting
 from ..model import Article, Citation, CitedText, Sentence
 
 SAME_FACT = 0.66  # cosine at which two sentences state the same thing (MiniLM)
@@ -51,7 +52,7 @@ REDUNDANT = 0.65  # a candidate this close to a chosen sentence restates it
 REDUNDANT_FIGURE = 0.5  # ... or this close and giving the same figure
 CITE_OVERLAP = 0.4  # share of the smaller content-word set two restating sentences share
 CITE_TRIES = 2  # per claim and other article: sentences with the most shared words that get embedded
-MIN_WORDS, MAX_WORDS = 7, 55
+MAX_WORDS = 55  # longer sentences read badly in a brief (shorter than furniture.MIN_WORDS: fragments)
 KEY_POINT_MAX_WORDS = 40  # a key point is read at a glance
 KEY_POINT_SUPPORT = 0.2  # key points favour what several sources state
 POSITION_HALF_LIFE = 6.0  # sentences: the lead prior halves every this many sentences
@@ -77,43 +78,13 @@ DANGLING = re.compile(
     r"in addition|as a result|that's|it's|he's|she's|they're)\b",
     re.IGNORECASE,
 )
-# Furniture, captions and asides that survive extraction inside prose paragraphs.
-NOT_REPORTING = re.compile(
-    r"(?:click|subscribe|sign up|newsletter|follow us|share this|read more|photo:|image:|getty images|"
-    r"\(ap photo|all rights reserved|©|this story has been|contributed to this report|"
-    # site notices, not news about cookies, advertisers or a company's privacy policy
-    r"(?:(?:this|our) (?:site|website) uses|we use) cookies|cookie (?:policy|settings|preferences)|accept (?:all )?cookies|"
-    r"\badvertisement\b|advertise with us|advertising partners|"
-    r"(?:our|the site's|read the|see the|view the) (?:privacy policy|terms of (?:use|service))|"
-    r"(?:privacy policy|terms of (?:use|service)) (?:and|&)|"
-    r"image (?:copyright|caption)|media (?:playback|caption)|file photo|photographer\)|"
-    r"\((?:ap|afp|reuters|associated press|getty)\)|reuters/|ap photo/|pic\.twitter\.com|https?://|www\.|"
-    r"\bemail alerts?\b|breaking news emails?|reprints?\b|opinions expressed|javascript|browser)",
-    re.IGNORECASE,
-)
-# Captions describe a picture: "In this May 4, 2001, file photo, ...", "Pictured: ...".
-CAPTION = re.compile(r"^(?:in this\b.{0,60}\b(?:photo|image|picture)|pictured\b|above:|below:)", re.IGNORECASE)
-# The reader is addressed only by site furniture ("You can add location ..."),
-# so second person outside quotation marks disqualifies a sentence.
-READER = re.compile(r"\b(?:you|your|yours)\b", re.IGNORECASE)
-QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 # A quote whose only speaker is a pronoun ('"...," she said.') leans on the sentence before.
 PRONOUN_SPEAKER = re.compile(
     r"[”\"],?\s+(?:he|she|they)\s+(?:\w+\s+)?(?:said|says|added|adds|told|wrote|explained|noted|argued|warned)\b",
     re.IGNORECASE)
-# A dateline or wire credit that ingest left on the sentence: "(CNN) ...",
-# "Seoul, South Korea (CNN) ...", "AUGUSTA, Ga. (WRDW) – ...", "CAIRO—...".
-# It is not part of the statement, so the summary drops it.
-DATELINE = re.compile(
-    r"^(?:\([A-Z][\w/ .&'-]{1,30}\)\s*(?:[–—-]{1,2}\s*)?"
-    r"|[A-Z][\w.'’ ]{1,40}(?:,\s*[\w.'’ ]{1,30}){1,3}\s*\([A-Z][\w/ .&'-]{1,30}\)\s*(?:[–—-]{1,2}\s*)?"
-    r"|[A-Z][\w.'’ ]{1,40}\s*\([A-Z][\w/ .&'-]{1,30}\)\s*[–—-]{1,2}\s*"
-    r"|[A-Z][A-Z.'’ ]{2,40}(?:,\s*[A-Z][\w.]{1,20})?\s*[–—]\s*)"
-    r"(?=[A-Z“\"])")
 CONNECTIVE = re.compile(r"^(?:But|And|Yet|So|Still|However|Meanwhile|Also),?\s+(?=\w)")
 FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
 YEAR = re.compile(r"(?:19|20)\d\d")
-ENDS_SENTENCE = re.compile(r"[.!][\"'”’)]*$")
 
 
 @dataclass
@@ -170,8 +141,8 @@ def _candidates(everything: list[tuple[Article, Sentence]]) -> list[Candidate]:
     seen: set[str] = set()
     out = []
     for row, (a, s) in enumerate(everything):
-        alone = _standalone(s.text.strip())
-        text = alone or _reporting(s.text.strip())
+        alone = _standalone(s.text)
+        text = alone or reporting(s.text, MAX_WORDS)
         if text is None or text.lower() in seen:
             continue
         seen.add(text.lower())
@@ -179,23 +150,9 @@ def _candidates(everything: list[tuple[Article, Sentence]]) -> list[Candidate]:
     return out
 
 
-def _reporting(text: str) -> str | None:
-    """The sentence without a leading dateline, or None if it is furniture,
-    a caption, a fragment or a question."""
-    text = DATELINE.sub("", text)
-    n_words = len(text.split())
-    if not MIN_WORDS <= n_words <= MAX_WORDS or not ENDS_SENTENCE.search(text) or text.endswith(("...", "…")):
-        return None
-    if NOT_REPORTING.search(text) or CAPTION.search(text) or READER.search(QUOTED.sub("", text)):
-        return None
-    if not (text[:1].isupper() or text[:1].isdigit() or text.startswith(("“", '"'))):
-        return None
-    return text
-
-
 def _standalone(text: str) -> str | None:
     """The sentence as a summary would use it, or None if it cannot stand alone."""
-    text = _reporting(text)
+    text = reporting(text, MAX_WORDS)
     if text is None:
         return None
     stripped = CONNECTIVE.sub("", text)
@@ -326,13 +283,13 @@ def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors) -> list
     SAME_FACT), and reporting rather than furniture or a caption. The word
     test comes first, so only sentences that pass it are embedded."""
     words_of = [content_words(s.text) for _, s in everything]
-    reporting = [not (NOT_REPORTING.search(s.text) or CAPTION.search(s.text)) for _, s in everything]
+    usable = [not is_furniture(s.text) for _, s in everything]
     tries: list[list[int]] = []
     for c in chosen:
         words = _words(c)
         overlap: dict[str, list[tuple[float, int]]] = {}
         for i, (a, s) in enumerate(everything):
-            if a.id == c.article.id or not reporting[i] or not words or not words_of[i]:
+            if a.id == c.article.id or not usable[i] or not words or not words_of[i]:
                 continue
             shared = len(words & words_of[i])
             if shared >= CITE_OVERLAP * min(len(words), len(words_of[i])):
