@@ -136,15 +136,15 @@ def test_counts_of_different_years_are_not_in_tension():
 
 
 def test_story_without_statements_is_analysed(tmp_path):
-    """A story whose sentences yield no statements must not crash the analysis."""
-    import storyline
+    """A story whose sentences yield no statements must not crash the analysis (ingest
+    refuses such a text, but the Python API can build one)."""
+    from storyline.analyze.embedcache import SentenceVectors
     from storyline.analyze.relate import analyze_story
+    from storyline.ingest import RawArticle, build_article
 
     # every sentence is shorter than a statement needs to be
-    (tmp_path / "a.txt").write_text("Weather\n\nSunny spells ahead. Light winds. Warm nights too. Rain later, maybe.\n")
-    from storyline.analyze.embedcache import SentenceVectors
-
-    articles = storyline.read(str(tmp_path))
+    articles = [build_article(RawArticle(source="a.txt", title="Weather",
+                                         text="Sunny spells ahead. Light winds. Warm nights too. Rain later, maybe."))]
     analysis = analyze_story(articles, vectors=SentenceVectors(articles))  # as the brief calls it
     assert analysis.agree == [] and analysis.differ == [] and analysis.independent_sources == 1
 
