@@ -32,8 +32,8 @@ sys.path.insert(0, str(REPO))
 MULTINEWS = REPO.parent / "shared" / "corpus" / "multinews"
 
 
-def load(names: list[str]) -> tuple[list, list[str], list[str]]:
-    """Distinct articles, their gold story and their scored record ids."""
+def load(names: list[str]) -> tuple[list, list[str]]:
+    """Distinct scored articles and their gold stories."""
     from storyline.evaluate.clusters import load_labelled
     from storyline.ingest import RawArticle, build_article
 
@@ -49,7 +49,7 @@ def load(names: list[str]) -> tuple[list, list[str], list[str]]:
             articles.setdefault(a.id, a)
             gold[a.id] = r["story"]
     ids = list(articles)
-    return [articles[i] for i in ids], [gold[i] for i in ids], ids
+    return [articles[i] for i in ids], [gold[i] for i in ids]
 
 
 def similarity(articles: list) -> np.ndarray:
@@ -123,7 +123,7 @@ def main() -> None:
     ap.add_argument("--sets", nargs="+", default=["dev", "test", "mixed"], choices=["dev", "test", "mixed"])
     args = ap.parse_args()
     for name in args.sets:
-        articles, gold, _ = load(["dev", "test"] if name == "mixed" else [name])
+        articles, gold = load(["dev", "test"] if name == "mixed" else [name])
         print(f"{name}: {len(articles)} scored articles, {len(set(gold))} gold stories", flush=True)
         sim = similarity(articles)
         batch_ceiling(sim, gold)

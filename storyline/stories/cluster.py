@@ -231,20 +231,17 @@ def _save_merges(store, merged_into: dict[str, str]) -> None:
 def _article_times(store, articles: list[Article]) -> dict[str, float]:
     """Publication day (a date without a year: in the year nearest the newest
     dated article among them), else the day the article was stored (it arrived then)."""
-    times: dict[str, float] = {}
     newest = newest_day(articles)
-    undated = [a.id for a in articles if article_days(a.published, newest) is None]
+    times: dict[str, float | None] = {a.id: article_days(a.published, newest) for a in articles}
+    undated = [aid for aid, t in times.items() if t is None]
     stored = {}
     for chunk in _chunks(undated, 500):
         marks = ",".join("?" * len(chunk))
         stored.update(store.db.execute(
             f"SELECT id, ingested_at FROM articles WHERE id IN ({marks})", chunk).fetchall())
     now = _days(datetime.now(timezone.utc).replace(tzinfo=None))
-    for a in articles:
-        t = article_days(a.published, newest)
-        if t is None:
-            t = _days(datetime.fromisoformat(stored[a.id])) if a.id in stored else now
-        times[a.id] = t
+    for aid in undated:
+        times[aid] = _days(datetime.fromisoformat(stored[aid])) if aid in stored else now
     return times
 
 

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from ..model import Article, PartialDate
+from ..model import Article, PartialDate, nearest_year
 
 EPOCH = date(1970, 1, 1)
 
@@ -119,21 +119,14 @@ def article_days(published: PartialDate, reference: float | None = None) -> floa
     year that puts it nearest the reference day (the newest dated article
     around it): counted as undated it would get the day it was stored, which
     can be a year away from the story it belongs to."""
-    if published.month is None or (published.year is None and reference is None):
+    if published.month is None:
         return None
-    day = published.day or 15
-    if published.year is not None:
-        return _days_of(published.year, published.month, day)
-    near = (EPOCH + timedelta(days=int(reference))).year
-    options = [d for y in (near - 1, near, near + 1) if (d := _days_of(y, published.month, day)) is not None]
-    return min(options, key=lambda d: abs(d - reference), default=None)
-
-
-def _days_of(year: int, month: int, day: int) -> float | None:
-    try:
-        return float((date(year, month, day) - EPOCH).days)
-    except ValueError:  # 29 February outside a leap year
+    year = published.year
+    if year is None and reference is not None:
+        year = nearest_year(published.month, published.day, EPOCH + timedelta(days=int(reference)))
+    if year is None:
         return None
+    return float((date(year, published.month, published.day or 15) - EPOCH).days)
 
 
 def newest_day(articles: list[Article]) -> float | None:
