@@ -208,3 +208,50 @@ def test_a_figure_restated_in_other_words_is_redundant():
 ])
 def test_site_notices_are_furniture_but_news_about_their_subjects_is_not(text, reporting):
     assert (furniture.reporting(text, sm.MAX_WORDS) is not None) == reporting
+
+
+def test_words_the_sources_share_up_front_get_higher_rates(story):
+    """The word-rate model: a word every source uses, early, is expected in a summary
+    more often than a word one source uses once, late."""
+    rates = sm.word_rates([(a, s) for a in story for s in a.sentences])
+    assert rates["landslide"] > rates["bakery"]
+    assert rates["road"] > rates["milk"]
+    assert rates["harlow"] > rates["dairy"]
+    assert all(rate > 0 for rate in rates.values())
+
+
+def test_coverage_gain_falls_once_the_words_are_chosen(story):
+    everything = [(a, s) for a in story for s in a.sentences]
+    candidates = {c.text: c for c in sm._candidates(everything)}
+    first = next(c for t, c in candidates.items() if t.startswith("A landslide blocked"))
+    restated = next(c for t, c in candidates.items() if t.startswith("Harlow Falls residents woke up"))
+    coverage = sm.Coverage(sm.word_rates(everything))
+    before = coverage.gain(restated)
+    assert 0 < before <= 1
+    coverage.add(first)
+    assert coverage.gain(restated) < before
+    assert coverage.gain(first) < before  # a sentence repeated adds less than it did the first time
+
+
+PREVIEW = """\
+The mayor of Harlow Falls plans to open the new footbridge over the river on Saturday, the town council said.
+The bridge took two years to build and cost 4 million dollars.
+Residents have waited since 2011 for a safe crossing to the school.
+"""
+REPORT = """\
+The mayor of Harlow Falls opened the new footbridge on Saturday and walked across it with the first pupils.
+Hundreds of residents watched as the ribbon was cut at the school end of the bridge.
+The bridge took two years to build and cost 4 million dollars, the council said.
+"""
+
+
+def test_a_preview_lead_gives_way_to_the_report_of_the_event():
+    """An article written before the event its story reports gets no position prior:
+    its lead announces what the report tells as done."""
+    preview, report = article(PREVIEW, "preview"), article(REPORT, "report")
+    plans, opened = "The mayor of Harlow Falls plans", "The mayor of Harlow Falls opened"
+    for previews, expected, superseded in [((), plans, opened), ({preview.id}, opened, plans)]:
+        summary, _ = sm.summarize([preview, report], words=40, previews=previews)
+        texts = [s.text for s in summary]
+        assert any(t.startswith(expected) for t in texts), texts
+        assert not any(t.startswith(superseded) for t in texts), texts  # the two leads restate each other

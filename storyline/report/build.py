@@ -39,7 +39,8 @@ def make_brief(articles: list[Article], words: int = 100, story_id: str | None =
         else parse_articles(analysed)
     analysis = analyze_story(analysed, docs=parsed, vectors=vectors, copies={})
     timeline = build_timeline(analysed, docs=_sentence_docs(analysed, parsed))
-    summary, key_points = summarize(analysed, words=words, store=store, vectors=vectors)
+    summary, key_points = summarize(analysed, words=words, store=store, vectors=vectors,
+                                    previews=_previews(timeline.development))
     brief = Brief(
         headline=_headline(ordered, summary),
         summary=summary,
@@ -58,6 +59,13 @@ def make_brief(articles: list[Article], words: int = 100, story_id: str | None =
     _credit_copies(brief, copies, ordered)
     _fill_citation_text(brief, articles)
     return brief
+
+
+def _previews(development: list[dict]) -> set[str]:
+    """Articles written before the main event, when a later article reports it."""
+    if not any(d["written"] == "after" for d in development):
+        return set()
+    return {d["article_id"] for d in development if d["written"] == "before"}
 
 
 def _credit_copies(brief: Brief, copies: dict[str, str], articles: list[Article]) -> None:

@@ -22,10 +22,18 @@ about the sentences that selection and citation actually examine:
    On multinews dev, embedding centrality and support (which need every
    sentence embedded), word-coverage gain, SumBasic-style word frequency,
    the share of sources using a sentence's words, LexRank, KL-divergence
-   selection and MMR all scored within noise of these features.
-3. Selection is greedy down the ranking: the best next sentence that does
-   not restate a chosen one (MiniLM cosine below REDUNDANT), until the word
-   budget is filled. Only a candidate sharing REDUNDANT_SHARED content words
+   selection, MMR and a linear probe of MiniLM vectors all scored within
+   noise of these features.
+3. Selection is greedy: the summary takes, at each step, the sentence with
+   the best score plus COVERAGE_WEIGHT x its coverage gain, the expected
+   number of a reader's summary words it adds per word it costs. How often
+   a human summary of the story uses each word is predicted from how the
+   sources use it (`word_rates`: a Poisson model of counts, frequency,
+   spread over the sources, first position, stop word or not), and a word
+   already in the chosen sentences counts only as far as a summary is
+   expected to repeat it. Key points are picked down the plain score. A
+   sentence that restates a chosen one (MiniLM cosine below REDUNDANT) is
+   passed over. Only a candidate sharing REDUNDANT_SHARED content words
    with a chosen sentence can restate it, so only such pairs are embedded.
 4. Each sentence cites itself first and then, in every other article, the
    sentence that states the same thing. Only sentences that share enough of
@@ -38,6 +46,8 @@ and constants were tuned on multinews dev.jsonl only.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +69,18 @@ POSITION_HALF_LIFE = 6.0  # sentences: the lead prior halves every this many sen
 LENGTH_FULL = 18  # words from which a sentence gets the full length score
 OVERFILL = 1.15  # a sentence may overshoot the budget by this factor (not the first)
 REDUNDANT_SHARED = 2  # content words a candidate shares with a chosen sentence before they are compared
+COVERAGE_WEIGHT = 2.0  # coverage gain (expected summary words per word, 0..1) against the score above
+MAX_REPEATS = 64  # a summary is not expected to use one word more often than this
+
+# Poisson regression of how many times a human summary uses a word, from how the
+# story's sources use it (features: WORD_FEATURES). Fitted on multinews dev.jsonl
+# by bench/fit_word_rates.py, which prints these numbers.
+WORD_FEATURES = ("log count", "log sources", "first position", "stop word", "stop word x log count",
+                 "log story words")
+WORD_RATE_COEF = (1.08, 0.56, 0.70, 0.54, -0.17, -0.67)
+WORD_RATE_INTERCEPT = 1.37
+FIRST_HALF_LIFE = 3.0  # sentences: the first-position feature halves every this many
+TOKEN = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -98,13 +120,18 @@ class Candidate:
     support: float = 0.0  # how closely the other sources state it (TF-IDF cosine)
     vector: np.ndarray | None = None  # MiniLM, fetched only when selection compares it
     words: set[str] | None = None  # content words, computed when selection needs them
+    tokens: Counter | None = None  # lower-cased word tokens (coverage gain), counted
 
 
 def summarize(articles: list[Article], words: int = 100, key_points: int = 5, store=None,
-              vectors: SentenceVectors | None = None) -> tuple[list[CitedText], list[CitedText]]:
+              vectors: SentenceVectors | None = None,
+              previews: Collection[str] = ()) -> tuple[list[CitedText], list[CitedText]]:
     """(summary sentences, key points), each with citations to source sentences.
     store: where sentence embeddings are cached (optional); vectors: a
-    SentenceVectors over these articles shared with other steps (optional)."""
+    SentenceVectors over these articles shared with other steps (optional);
+    previews: ids of articles written before the event that other articles
+    report (the timeline's story development). A preview's lead announces what
+    the reports then tell as done, so its sentences get no position prior."""
     articles = [a for a in articles if a.sentences]
     everything = [(a, s) for a in articles for s in a.sentences]
     if not everything:
@@ -116,15 +143,16 @@ def summarize(articles: list[Article], words: int = 100, key_points: int = 5, st
         for row, (a, s) in enumerate(everything):
             first_rows.setdefault(a.id, (row, a, s))
         candidates = [Candidate(a, s, s.text, row) for row, a, s in first_rows.values()]
-    _score(candidates, everything)
+    _score(candidates, everything, set(previews))
     # Sentences that cannot stand alone come last: a summary of the few that
     # can would leave most of the budget, and the story, out.
-    ranked = sorted(candidates, key=lambda c: (not c.standalone, -c.score))
-
-    summary = _select(ranked, vectors, budget=words, chosen=[])
-    rest = sorted((c for c in ranked if c.standalone and c not in summary),
-                  key=lambda c: -(c.score + KEY_POINT_SUPPORT * c.support))
-    points = _select(rest, vectors, budget=10_000, chosen=summary, limit=key_points, max_words=KEY_POINT_MAX_WORDS)
+    coverage = Coverage(word_rates(everything))
+    summary = _select(candidates, vectors, budget=words, chosen=[],
+                      value=lambda c: (c.standalone, c.score + COVERAGE_WEIGHT * coverage.gain(c)),
+                      on_pick=coverage.add)
+    rest = [c for c in candidates if c.standalone and c not in summary]
+    points = _select(rest, vectors, budget=10_000, chosen=summary, limit=key_points, max_words=KEY_POINT_MAX_WORDS,
+                     value=lambda c: c.score + KEY_POINT_SUPPORT * c.support)
     if not points:  # short stories: key points may restate the summary's sentences
         points = [c for c in summary if c.standalone][:3] or summary[:3]
     order = {a.id: i for i, a in enumerate(articles)}
@@ -174,11 +202,12 @@ def _unbalanced_quotes(text: str) -> bool:
     return opening != closing or text.count('"') % 2 == 1
 
 
-def _score(candidates: list[Candidate], everything) -> None:
+def _score(candidates: list[Candidate], everything, previews: set[str] = frozenset()) -> None:
     """Score every candidate from position and TF-IDF features (no embedding)."""
     rows = np.array([c.row for c in candidates])
     index = np.array([c.sentence.index for c in candidates], dtype=float)
     position = 0.5 ** (index / POSITION_HALF_LIFE)
+    position[[c.article.id in previews for c in candidates]] = 0.0
     matrix = _tfidf([s.text for _, s in everything])
     if matrix is None:  # nothing but stop words
         lexical = support = np.zeros(len(candidates))
@@ -222,29 +251,105 @@ def _rescale(values: np.ndarray) -> np.ndarray:
     return (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values, dtype=float)
 
 
-def _select(ranked: list[Candidate], vectors: SentenceVectors, budget: int, chosen: list[Candidate],
-            limit: int | None = None, max_words: int = MAX_WORDS) -> list[Candidate]:
-    """Greedy down the ranking: each candidate not redundant with what is
-    chosen, until the budget (or limit) is reached. Only a candidate that shares
-    REDUNDANT_SHARED content words with a chosen sentence can restate it, so only
-    such pairs are embedded and compared."""
-    pool = [c for c in ranked if len(c.text.split()) <= max_words]
+def _select(candidates: list[Candidate], vectors: SentenceVectors, budget: int, chosen: list[Candidate],
+            value: Callable[[Candidate], object], limit: int | None = None, max_words: int = MAX_WORDS,
+            on_pick: Callable[[Candidate], None] | None = None) -> list[Candidate]:
+    """Greedy: at each step the candidate of highest value (asked again after
+    every pick, as a value may depend on what is chosen) that fits the budget
+    and does not restate what is chosen, until the budget (or limit) is
+    reached. Only a candidate that shares REDUNDANT_SHARED content words with a
+    chosen sentence can restate it, so only such pairs are embedded and compared."""
+    pool = [c for c in candidates if len(c.text.split()) <= max_words]
     picked: list[Candidate] = []
     used = 0
-    for c in pool:
-        n = len(c.text.split())
-        if picked and used + n > budget * OVERFILL:
-            continue
+    while pool:
+        fits = [c for c in pool if not picked or used + len(c.text.split()) <= budget * OVERFILL]
+        if not fits:
+            break
+        c = max(fits, key=value)  # the first of equals: candidates come in the sources' order
+        pool.remove(c)
         close = [o for o in chosen + picked if len(_words(c) & _words(o)) >= REDUNDANT_SHARED]
         if close:
             _embed([c] + close, vectors)
             if any(_restates(c, o) for o in close):
                 continue
         picked.append(c)
-        used += n
+        if on_pick:
+            on_pick(c)
+        used += len(c.text.split())
         if used >= budget or (limit and len(picked) >= limit):
             break
     return picked
+
+
+def word_rates(everything: list[tuple[Article, Sentence]]) -> dict[str, float]:
+    """Per word of the story's sentences, how many times a human summary of the
+    story is expected to use it (the Poisson mean of WORD_RATE_COEF)."""
+    words, features = word_features(everything)
+    if not words:
+        return {}
+    rates = np.exp(WORD_RATE_INTERCEPT + features @ np.array(WORD_RATE_COEF))
+    return dict(zip(words, rates.tolist()))
+
+
+def word_features(everything: list[tuple[Article, Sentence]]) -> tuple[list[str], np.ndarray]:
+    """The story's words (lower-cased tokens) and their WORD_FEATURES, one row each."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    count: Counter = Counter()
+    sources: Counter = Counter()
+    first: dict[str, int] = {}
+    seen_in: dict[str, str] = {}
+    for a, s in everything:
+        for w in TOKEN.findall(s.text.lower()):
+            count[w] += 1
+            if seen_in.get(w) != a.id:  # sentences come article by article
+                seen_in[w] = a.id
+                sources[w] += 1
+            first[w] = min(first.get(w, s.index), s.index)
+    story_words = np.log1p(sum(count.values()))
+    words = list(count)
+    rows = []
+    for w in words:
+        stop = float(w in ENGLISH_STOP_WORDS)
+        rows.append((np.log1p(count[w]), np.log1p(sources[w]), 0.5 ** (first[w] / FIRST_HALF_LIFE), stop,
+                     stop * np.log1p(count[w]), story_words))
+    return words, np.array(rows, dtype=float).reshape(len(words), len(WORD_FEATURES))
+
+
+class Coverage:
+    """What the chosen sentences are expected to share with a human summary.
+    The k-th use of a word matches the summary if the summary uses it at least
+    k times: P(N >= k) for N ~ Poisson(the word's rate)."""
+
+    def __init__(self, rates: dict[str, float]):
+        from scipy.stats import poisson
+
+        self.index = {w: i for i, w in enumerate(rates)}
+        # at_least[i, k]: P(N >= k + 1) for word i
+        self.at_least = poisson.sf(np.arange(MAX_REPEATS)[None, :], np.array(list(rates.values()))[:, None]) \
+            if rates else np.zeros((0, MAX_REPEATS))
+        self.used: Counter = Counter()
+
+    def gain(self, c: Candidate) -> float:
+        """Expected summary words c adds, per word of c (0..1)."""
+        tokens = _tokens(c)
+        total = 0.0
+        for w, k in tokens.items():
+            i = self.index.get(w)
+            if i is not None:
+                done = min(self.used[w], MAX_REPEATS)
+                total += float(self.at_least[i, done:min(done + k, MAX_REPEATS)].sum())
+        return total / max(1, sum(tokens.values()))
+
+    def add(self, c: Candidate) -> None:
+        self.used.update(_tokens(c))
+
+
+def _tokens(c: Candidate) -> Counter:
+    if c.tokens is None:
+        c.tokens = Counter(TOKEN.findall(c.text.lower()))
+    return c.tokens
 
 
 def _restates(c: Candidate, o: Candidate) -> bool:

@@ -1,0 +1,59 @@
+"""Fit the summarizer's word-rate model on multinews dev: a Poisson regression
+of how many times the human summary uses each word of a story, from how the
+story's sources use it (storyline.report.summarize.WORD_FEATURES). Prints the
+coefficients to paste into summarize.py (WORD_RATE_COEF, WORD_RATE_INTERCEPT),
+and the fits on each half of dev (even/odd stories) to show how stable they are.
+
+    .venv/bin/python bench/fit_word_rates.py
+
+Dev only: test.jsonl is for reporting.
+"""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+DEV = REPO.parent / "shared" / "corpus" / "multinews" / "dev.jsonl"
+ALPHA = 1e-3  # L2 penalty: eight features, ~80,000 words; barely needed
+
+
+def story_rows(story) -> tuple[np.ndarray, np.ndarray]:
+    from storyline.report.summarize import TOKEN, word_features
+
+    everything = [(a, s) for a in story.articles for s in a.sentences]
+    words, features = word_features(everything)
+    counts = Counter(TOKEN.findall(" ".join(story.references).lower()))
+    return features, np.array([counts[w] / len(story.references) for w in words])
+
+
+def fit(rows: list[tuple[np.ndarray, np.ndarray]]):
+    from sklearn.linear_model import PoissonRegressor
+
+    X = np.vstack([x for x, _ in rows])
+    y = np.concatenate([t for _, t in rows])
+    return PoissonRegressor(alpha=ALPHA, max_iter=1000).fit(X, y)
+
+
+def main() -> None:
+    from storyline.evaluate.summaries import read_stories
+    from storyline.report.summarize import WORD_FEATURES
+
+    rows = [story_rows(s) for s in read_stories(DEV)]
+    print(f"{len(rows)} stories, {sum(len(t) for _, t in rows)} words")
+    fits = {"all": fit(rows), "even": fit(rows[0::2]), "odd": fit(rows[1::2])}
+    print(f"{'feature':<24}" + "".join(f"{name:>8}" for name in fits))
+    for k, name in enumerate(WORD_FEATURES):
+        print(f"{name:<24}" + "".join(f"{m.coef_[k]:8.2f}" for m in fits.values()))
+    print(f"{'intercept':<24}" + "".join(f"{m.intercept_:8.2f}" for m in fits.values()))
+    m = fits["all"]
+    print("\nWORD_RATE_COEF = (" + ", ".join(f"{c:.2f}" for c in m.coef_) + ")")
+    print(f"WORD_RATE_INTERCEPT = {m.intercept_:.2f}")
+
+
+if __name__ == "__main__":
+    main()
