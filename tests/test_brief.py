@@ -123,6 +123,32 @@ def test_quote_attributed_only_to_a_pronoun_is_not_a_summary_sentence():
     assert _standalone(kept) == kept
 
 
+@pytest.mark.parametrize("text, speaker, alone", [
+    # the quote analysis names the speaker: the sentence can stand alone
+    ('"Every week this bridge is shut costs our town," she said.', "Mara Okafor",
+     '"Every week this bridge is shut costs our town," Mara Okafor said.'),
+    ("“The bridge will reopen to traffic in the spring.”", "Mara Okafor",
+     "Mara Okafor: “The bridge will reopen to traffic in the spring.”"),
+    # a quotation split over sentences: the part in this sentence is closed (or opened)
+    ('The mayor wrote: "We will rebuild the bridge.', None, 'The mayor wrote: "We will rebuild the bridge."'),
+    ("Engineers will inspect it every month,” the mayor said.", None,
+     "“Engineers will inspect it every month,” the mayor said."),
+    ("“Engineers will inspect the bridge every month until then.", "Mara Okafor", "Mara Okafor: “Engineers will inspect the bridge every month until then.”"),
+    # quoted and attributed in one sentence: nothing to add
+    ("“We are ready,” Okafor said, “and the crews are too.”", None,
+     "“We are ready,” Okafor said, “and the crews are too.”"),
+    # without a speaker, a quotation alone or a pronoun speaker still cannot stand alone
+    ("“Engineers will inspect the bridge every month until then.", None, None),
+    ('"Every week this bridge is shut costs our town," she said.', None, None),
+    # a leading pronoun is not a quote's speaker: still leans on what came before
+    ("He said the bridge would reopen in spring after the repairs.", "Mara Okafor", None),
+])
+def test_a_quote_sentence_stands_alone_once_its_speaker_is_known(text, speaker, alone):
+    from storyline.report.summarize import _standalone
+
+    assert _standalone(text, speaker) == alone
+
+
 def test_a_copy_is_not_analysed_but_carries_its_originals_citations():
     """The reprint is left out of the analysis (same words as the wire story) yet every
     summary sentence citing a wire sentence the reprint prints verbatim cites the reprint too."""
@@ -168,3 +194,22 @@ def test_briefs_of_several_stories_match_one_by_one():
     together = make_briefs(stories, processes=2)
     for story, brief in zip(stories, together):
         assert asdict(brief) == asdict(make_brief(story))
+
+
+def test_the_quote_analysis_names_who_says_a_summary_quote():
+    """From text to summary sentence: the analysis resolves "she" and the quote
+    that goes on after it, and the summarizer names her."""
+    from storyline.analyze.relate import quote_speakers
+    from storyline.ingest import RawArticle, build_article
+    from storyline.report.summarize import _standalone
+
+    text = ("Mayor Mara Okafor said the Alder bridge would reopen to traffic in the spring after repairs.\n\n"
+            "\"Engineers will inspect the bridge every month until then,\" she said. "
+            "\"We will not take chances with people's lives.\"")
+    article = build_article(RawArticle(source="council", text=text, headline_in_text=False))
+    speakers = quote_speakers([article])
+    assert {speakers.get((article.id, s.index)) for s in article.sentences[1:]} == {"Mara Okafor"}
+    assert (article.id, 0) not in speakers
+    named = [_standalone(s.text, speakers.get((article.id, s.index))) for s in article.sentences[1:]]
+    assert named == ['"Engineers will inspect the bridge every month until then," Mara Okafor said.',
+                     "Mara Okafor: \"We will not take chances with people's lives.\""]

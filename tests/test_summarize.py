@@ -149,6 +149,12 @@ def test_sentences_that_cannot_stand_alone_are_not_candidates():
     assert sm._standalone("Click here to subscribe to our newsletter for daily updates.") is None
     kept = "Crews from the state transport department began clearing rock from the road."
     assert sm._standalone(kept) == kept
+    # a leading connective is dropped, but not a word the sentence needs
+    assert sm._standalone("But crews began clearing rock from the road on Thursday.") == \
+        "Crews began clearing rock from the road on Thursday."
+    assert sm._standalone("So far, the county has spent 2 million dollars on clearing the road.") is None
+    assert sm._standalone("Also, crews began clearing rock from the road on Thursday.") == \
+        "Crews began clearing rock from the road on Thursday."
 
 
 @pytest.mark.parametrize("text, kept", [

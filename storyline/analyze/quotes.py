@@ -562,6 +562,16 @@ def merge_quotes(quotes: list[Quote], articles: dict[str, Article]) -> list[dict
     return out
 
 
+def sentence_speakers(quotes: list[Quote]) -> dict[tuple[str, int], str]:
+    """Who says the direct quotation each sentence carries, by (article id,
+    sentence index): the canonical name of its resolved speaker. A "he" or "she"
+    resolved to anything but a person is left out: the resolution went wrong."""
+    return {(q.article_id, i): q.speaker.name for q in quotes
+            if q.kind == "direct" and q.speaker is not None
+            and (q.speaker.type == "PERSON" or (q.speaker_text or "").lower() not in PRONOUN_GENDER)
+            for i in q.sentences}
+
+
 def quote_citation(article: Article, q: Quote) -> Citation:
     first, last = article.sentences[q.sentences[0]], article.sentences[q.sentences[-1]]
     return Citation(article.id, first.index, first.start, last.end)

@@ -12,7 +12,7 @@ from .entities import parse_articles, story_entities
 from .embedcache import DIM, SentenceVectors
 from .facts import (align, candidate_pairs, fact_dicts, figure_tensions, figures, omissions, overlap_matrix,
                     quote_statement_links, rewritten_copies, statements)
-from .quotes import extract_quotes, merge_quotes
+from .quotes import extract_quotes, merge_quotes, sentence_speakers
 
 
 @dataclass
@@ -24,6 +24,7 @@ class StoryAnalysis:
     single_source: list[dict] = field(default_factory=list)
     independent_sources: int = 0
     copies: dict[str, str] = field(default_factory=dict)  # copy article id -> original id
+    speakers: dict[tuple[str, int], str] = field(default_factory=dict)  # (article id, sentence) -> who is quoted
 
 
 def analyze_story(articles: list[Article], docs: list | None = None,
@@ -82,7 +83,17 @@ def analyze_story(articles: list[Article], docs: list | None = None,
     return StoryAnalysis(
         entities=[e.to_dict(by_id) for e in ents.listed()],
         quotes=merged, agree=agree, differ=differ, single_source=single,
-        independent_sources=len(origins), copies=copies)
+        independent_sources=len(origins), copies=copies, speakers=sentence_speakers(quotes))
+
+
+def quote_speakers(articles: list[Article], docs: list | None = None) -> dict[tuple[str, int], str]:
+    """Who says the direct quotation in each sentence of a story's articles (the
+    speakers of analyze_story, without the rest of the analysis)."""
+    if not articles:
+        return {}
+    docs = parse_articles(articles) if docs is None else docs
+    ents = story_entities(articles, docs)
+    return sentence_speakers([q for a, d in zip(articles, docs) for q in extract_quotes(a, d, ents)])
 
 
 def _fill(vecs: np.ndarray, rows: list[int], stmts, vectors: SentenceVectors) -> None:

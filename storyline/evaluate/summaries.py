@@ -9,7 +9,9 @@ same sentence units, and every summary is cut to the same number of words
 (the reference's, or --words), so the scores differ only by which sentences
 each system picks:
 
-- storyline: ``storyline.report.summarize.summarize``;
+- storyline: ``storyline.report.summarize.summarize``, given the quote
+  speakers of storyline's analysis (each story is parsed for them) as a
+  brief is;
 - lead: the leading sentences of the earliest article (the data carry no
   dates, so the first listed);
 - LexRank and TextRank: sumy's implementations over all sources'
@@ -145,10 +147,11 @@ def sumy_summary(articles: list[Article], words: int, method: str) -> str:
 
 def storyline_summary(articles: list[Article], words: int, store=None) -> tuple[list[CitedText], int]:
     """storyline's cited summary, and how many source sentences it had embedded."""
+    from ..analyze.relate import quote_speakers
     from ..report.summarize import summarize
 
     vectors = _CountingVectors(articles, store)
-    summary, _ = summarize(articles, words=words, store=store, vectors=vectors)
+    summary, _ = summarize(articles, words=words, store=store, vectors=vectors, speakers=quote_speakers(articles))
     return summary, len(vectors.asked)
 
 

@@ -6,6 +6,9 @@ import json
 from dataclasses import asdict, fields, replace
 from functools import partial
 
+from spacy.attrs import ENT_IOB
+from spacy.tokens import Doc
+
 from ..model import Article, Brief, Citation, CitedText, SourceRef
 from ..analyze.embedcache import SentenceVectors, in_rounds
 from ..analyze.entities import parse_articles
@@ -40,7 +43,7 @@ def make_brief(articles: list[Article], words: int = 100, story_id: str | None =
     analysis = analyze_story(analysed, docs=parsed, vectors=vectors, copies={})
     timeline = build_timeline(analysed, docs=_sentence_docs(analysed, parsed))
     summary, key_points = summarize(analysed, words=words, store=store, vectors=vectors,
-                                    previews=_previews(timeline.development))
+                                    previews=_previews(timeline.development), speakers=analysis.speakers)
     brief = Brief(
         headline=_headline(ordered, summary),
         summary=summary,
@@ -140,12 +143,31 @@ def _sentence_docs(articles: list[Article], docs: list) -> dict[str, list]:
     None for sentences with no temporal cue, as temporal.sentence_docs gives."""
     out: dict[str, list] = {}
     for a, doc in zip(articles, docs):
-        # as_doc() would convert the whole article to an array once per sentence
         head = doc._get_array_attrs()
         array = doc.to_array(head)
-        out[a.id] = [doc.char_span(s.start, s.end, alignment_mode="expand").as_doc(array_head=head, array=array)
+        out[a.id] = [_sentence_doc(doc.char_span(s.start, s.end, alignment_mode="expand"), head, array)
                      if TEMPORAL_CUE.search(s.text) else None for s in a.sentences]
     return out
+
+
+def _sentence_doc(span, head: list, array) -> Doc:
+    """span.as_doc() less what costs most there and the timeline never reads: as_doc
+    rebuilds the whole article's entities (twice) and the span's vector for every
+    sentence. As there, an entity cut by the sentence's ends is left out."""
+    part = array[span.start:span.end].copy()
+    span._fix_dep_copy(head, part)  # heads outside the sentence are rewired into it
+    iob = head.index(ENT_IOB)
+    begun_before = len(part) > 0 and part[0][iob] == 1  # IOB 1: inside an entity, 3: its beginning
+    goes_on = span.end < len(array) and array[span.end][iob] == 1
+    if begun_before:
+        part[0][iob] = 3
+    doc = Doc(span.doc.vocab, words=[t.text for t in span], spaces=[bool(t.whitespace_) for t in span])
+    doc.from_array(head, part)
+    ents = doc.ents
+    cut = ([ents[0]] if begun_before and ents else []) + ([ents[-1]] if goes_on and len(ents) > begun_before else [])
+    if cut:
+        doc.set_ents([], missing=cut, default="unmodified")
+    return doc
 
 
 def _sources(articles: list[Article], copies: dict[str, str], development: list[dict]) -> list[SourceRef]:

@@ -20,21 +20,24 @@ about the sentences that selection and citation actually examine:
      story's rare names and figures);
    - length: very short sentences carry little and read as fragments.
    On multinews dev, embedding centrality and support (which need every
-   sentence embedded), word-coverage gain, SumBasic-style word frequency,
-   the share of sources using a sentence's words, LexRank, KL-divergence
-   selection, MMR and a linear probe of MiniLM vectors all scored within
-   noise of these features.
+   sentence embedded), coverage of content words weighted by frequency,
+   SumBasic-style word frequency, the share of sources using a sentence's
+   words, LexRank, KL-divergence selection, MMR and a linear probe of MiniLM
+   vectors all scored within noise of these features.
 3. Selection is greedy: the summary takes, at each step, the sentence with
-   the best score plus COVERAGE_WEIGHT x its coverage gain, the expected
-   number of a reader's summary words it adds per word it costs. How often
-   a human summary of the story uses each word is predicted from how the
-   sources use it (`word_rates`: a Poisson model of counts, frequency,
-   spread over the sources, first position, stop word or not), and a word
-   already in the chosen sentences counts only as far as a summary is
-   expected to repeat it. Key points are picked down the plain score. A
-   sentence that restates a chosen one (MiniLM cosine below REDUNDANT) is
-   passed over. Only a candidate sharing REDUNDANT_SHARED content words
-   with a chosen sentence can restate it, so only such pairs are embedded.
+   the best score plus COVERAGE_WEIGHT x its coverage gain, the number of
+   a human summary's words it is expected to add per word it costs. How
+   often a human summary of the story uses each word is predicted from how
+   the sources use it (`word_rates`: a Poisson model of its count, the
+   number of sources using it, its first position, stop word or not), and a
+   word already chosen counts only as far as a summary is expected to
+   repeat it. Stop words count: the same gain over content words alone
+   scored within noise on dev, so part of what it adds is a preference for
+   full sentences of prose over lists of names and fragments. Key points
+   are picked down the plain score. A sentence that restates a chosen one
+   (MiniLM cosine below REDUNDANT) is passed over. Only a candidate sharing
+   REDUNDANT_SHARED content words with a chosen sentence can restate it, so
+   only such pairs are embedded.
 4. Each sentence cites itself first and then, in every other article, the
    sentence that states the same thing. Only sentences that share enough of
    its content words (CITE_OVERLAP) are embedded to test that (cosine >=
@@ -45,9 +48,10 @@ and constants were tuned on multinews dev.jsonl only.
 """
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,7 +81,7 @@ MAX_REPEATS = 64  # a summary is not expected to use one word more often than th
 # by bench/fit_word_rates.py, which prints these numbers.
 WORD_FEATURES = ("log count", "log sources", "first position", "stop word", "stop word x log count",
                  "log story words")
-WORD_RATE_COEF = (1.08, 0.56, 0.70, 0.54, -0.17, -0.67)
+WORD_RATE_COEF = (1.08, 0.57, 0.70, 0.54, -0.17, -0.67)
 WORD_RATE_INTERCEPT = 1.37
 FIRST_HALF_LIFE = 3.0  # sentences: the first-position feature halves every this many
 TOKEN = re.compile(r"[a-z0-9]+")
@@ -102,9 +106,12 @@ DANGLING = re.compile(
 )
 # A quote whose only speaker is a pronoun ('"...," she said.') leans on the sentence before.
 PRONOUN_SPEAKER = re.compile(
-    r"[”\"],?\s+(?:he|she|they)\s+(?:\w+\s+)?(?:said|says|added|adds|told|wrote|explained|noted|argued|warned)\b",
+    r"([”\"],?\s+)(he|she|they)(\s+(?:\w+\s+)?(?:said|says|added|adds|told|wrote|explained|noted|argued|warned)\b)",
     re.IGNORECASE)
-CONNECTIVE = re.compile(r"^(?:But|And|Yet|So|Still|However|Meanwhile|Also),?\s+(?=\w)")
+QUOTED = re.compile(r"“[^“”]*”|\"[^\"]*\"")
+# A leading connective dropped from a sentence; "So", "Still" and "Also" only before a
+# comma ("So far, ..." needs its "So").
+CONNECTIVE = re.compile(r"^(?:(?:But|And|Yet|However|Meanwhile),?|(?:So|Still|Also),)\s+(?=\w)")
 FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
 YEAR = re.compile(r"(?:19|20)\d\d")
 
@@ -125,19 +132,22 @@ class Candidate:
 
 def summarize(articles: list[Article], words: int = 100, key_points: int = 5, store=None,
               vectors: SentenceVectors | None = None,
-              previews: Collection[str] = ()) -> tuple[list[CitedText], list[CitedText]]:
+              previews: Collection[str] = (),
+              speakers: Mapping[tuple[str, int], str] | None = None) -> tuple[list[CitedText], list[CitedText]]:
     """(summary sentences, key points), each with citations to source sentences.
     store: where sentence embeddings are cached (optional); vectors: a
     SentenceVectors over these articles shared with other steps (optional);
     previews: ids of articles written before the event that other articles
     report (the timeline's story development). A preview's lead announces what
-    the reports then tell as done, so its sentences get no position prior."""
+    the reports then tell as done, so its sentences get no position prior;
+    speakers: who says the quotation in a sentence, by (article id, sentence
+    index), from the quote analysis: such a sentence can then stand alone."""
     articles = [a for a in articles if a.sentences]
     everything = [(a, s) for a in articles for s in a.sentences]
     if not everything:
         return [], []
     vectors = vectors or SentenceVectors(articles, store)
-    candidates = _candidates(everything)
+    candidates = _candidates(everything, speakers)
     if not candidates:  # very short sources: take their first sentences as they are
         first_rows = {}
         for row, (a, s) in enumerate(everything):
@@ -148,11 +158,11 @@ def summarize(articles: list[Article], words: int = 100, key_points: int = 5, st
     # can would leave most of the budget, and the story, out.
     coverage = Coverage(word_rates(everything))
     summary = _select(candidates, vectors, budget=words, chosen=[],
-                      value=lambda c: (c.standalone, c.score + COVERAGE_WEIGHT * coverage.gain(c)),
+                      value=lambda c: (float(c.standalone), c.score + COVERAGE_WEIGHT * coverage.gain(c)),
                       on_pick=coverage.add)
     rest = [c for c in candidates if c.standalone and c not in summary]
     points = _select(rest, vectors, budget=10_000, chosen=summary, limit=key_points, max_words=KEY_POINT_MAX_WORDS,
-                     value=lambda c: c.score + KEY_POINT_SUPPORT * c.support)
+                     value=lambda c: (c.score + KEY_POINT_SUPPORT * c.support,))
     if not points:  # short stories: key points may restate the summary's sentences
         points = [c for c in summary if c.standalone][:3] or summary[:3]
     order = {a.id: i for i, a in enumerate(articles)}
@@ -162,14 +172,16 @@ def summarize(articles: list[Article], words: int = 100, key_points: int = 5, st
     return cited[: len(summary)], cited[len(summary):]
 
 
-def _candidates(everything: list[tuple[Article, Sentence]]) -> list[Candidate]:
+def _candidates(everything: list[tuple[Article, Sentence]],
+                speakers: Mapping[tuple[str, int], str] | None = None) -> list[Candidate]:
     """Complete reporting sentences, the first of identical texts only; those
     that cannot stand alone are flagged (a summary takes them only when the
     others cannot fill its budget)."""
+    speakers = speakers or {}
     seen: set[str] = set()
     out = []
     for row, (a, s) in enumerate(everything):
-        alone = _standalone(s.text)
+        alone = _standalone(s.text, speakers.get((a.id, s.index)))
         text = alone or reporting(s.text, MAX_WORDS)
         if text is None or text.lower() in seen:
             continue
@@ -178,23 +190,45 @@ def _candidates(everything: list[tuple[Article, Sentence]]) -> list[Candidate]:
     return out
 
 
-def _standalone(text: str) -> str | None:
-    """The sentence as a summary would use it, or None if it cannot stand alone."""
+def _standalone(text: str, speaker: str | None = None) -> str | None:
+    """The sentence as a summary would use it, or None if it cannot stand alone.
+    A quotation the sentence splits off ("...it said: “We will. | We can.”") is
+    closed. speaker: who says the quotation in it (the quote analysis), if known:
+    a pronoun speaker is named and a sentence that is all quotation is given
+    its speaker ("Okafor: “...”")."""
     text = reporting(text, MAX_WORDS)
     if text is None:
         return None
     stripped = CONNECTIVE.sub("", text)
-    if DANGLING.match(stripped) or _unattributed_quote(stripped) or _unbalanced_quotes(stripped) \
-            or PRONOUN_SPEAKER.search(stripped):
+    if DANGLING.match(stripped):
+        return None
+    stripped = _close_quotation(stripped)
+    if speaker:
+        stripped = PRONOUN_SPEAKER.sub(lambda m: m.group(1) + speaker + m.group(3), stripped)
+        if _unattributed_quote(stripped):
+            stripped = f"{speaker}: {stripped}"
+    if _unattributed_quote(stripped) or _unbalanced_quotes(stripped) or PRONOUN_SPEAKER.search(stripped):
         return None
     if stripped != text:
         stripped = stripped[0].upper() + stripped[1:]
     return stripped
 
 
+def _close_quotation(text: str) -> str:
+    """Close a quotation left open at the sentence's end, or open one closed in it."""
+    opening, closing = text.count("“"), text.count("”")
+    if opening != closing:
+        return text + "”" if opening > closing else "“" + text
+    if text.count('"') % 2:
+        i = text.index('"')
+        opens = i == 0 or text[i - 1].isspace() or text[i - 1] in ":(—–-"
+        return text + '"' if opens else '"' + text
+    return text
+
+
 def _unattributed_quote(text: str) -> bool:
     """A sentence that is all quotation: without its speaker it misleads."""
-    return text.startswith(("“", '"')) and text.rstrip().endswith(("”", '"'))
+    return text.startswith(("“", '"')) and not re.search(r"\w", QUOTED.sub("", text))
 
 
 def _unbalanced_quotes(text: str) -> bool:
@@ -252,22 +286,30 @@ def _rescale(values: np.ndarray) -> np.ndarray:
 
 
 def _select(candidates: list[Candidate], vectors: SentenceVectors, budget: int, chosen: list[Candidate],
-            value: Callable[[Candidate], object], limit: int | None = None, max_words: int = MAX_WORDS,
+            value: Callable[[Candidate], tuple], limit: int | None = None, max_words: int = MAX_WORDS,
             on_pick: Callable[[Candidate], None] | None = None) -> list[Candidate]:
-    """Greedy: at each step the candidate of highest value (asked again after
-    every pick, as a value may depend on what is chosen) that fits the budget
-    and does not restate what is chosen, until the budget (or limit) is
-    reached. Only a candidate that shares REDUNDANT_SHARED content words with a
-    chosen sentence can restate it, so only such pairs are embedded and compared."""
+    """Greedy: at each step the candidate of highest value that fits the budget
+    and does not restate what is chosen, until the budget (or limit) is reached.
+    on_pick is told of each pick; a value may then fall (coverage gain) but
+    never rise, so a value computed before the last pick bounds the current one
+    and only the candidates at the top are asked again (lazy greedy). Only a
+    candidate that shares REDUNDANT_SHARED content words with a chosen sentence
+    can restate it, so only such pairs are embedded and compared."""
     pool = [c for c in candidates if len(c.text.split()) <= max_words]
+    # (negated value, order, number of picks when the value was asked): the first of equals wins
+    heap = [(_negated(value(c)), i, 0) for i, c in enumerate(pool)]
+    heapq.heapify(heap)
     picked: list[Candidate] = []
     used = 0
-    while pool:
-        fits = [c for c in pool if not picked or used + len(c.text.split()) <= budget * OVERFILL]
-        if not fits:
-            break
-        c = max(fits, key=value)  # the first of equals: candidates come in the sources' order
-        pool.remove(c)
+    while heap:
+        _, i, asked_at = heapq.heappop(heap)
+        c = pool[i]
+        n = len(c.text.split())
+        if picked and used + n > budget * OVERFILL:
+            continue  # the budget only shrinks: it will never fit
+        if on_pick and asked_at < len(picked):
+            heapq.heappush(heap, (_negated(value(c)), i, len(picked)))
+            continue
         close = [o for o in chosen + picked if len(_words(c) & _words(o)) >= REDUNDANT_SHARED]
         if close:
             _embed([c] + close, vectors)
@@ -276,10 +318,14 @@ def _select(candidates: list[Candidate], vectors: SentenceVectors, budget: int, 
         picked.append(c)
         if on_pick:
             on_pick(c)
-        used += len(c.text.split())
+        used += n
         if used >= budget or (limit and len(picked) >= limit):
             break
     return picked
+
+
+def _negated(value: tuple) -> tuple:
+    return tuple(-v for v in value)
 
 
 def word_rates(everything: list[tuple[Article, Sentence]]) -> dict[str, float]:
@@ -299,23 +345,23 @@ def word_features(everything: list[tuple[Article, Sentence]]) -> tuple[list[str]
     count: Counter = Counter()
     sources: Counter = Counter()
     first: dict[str, int] = {}
-    seen_in: dict[str, str] = {}
+    by_article: dict[str, set[str]] = {}
     for a, s in everything:
-        for w in TOKEN.findall(s.text.lower()):
-            count[w] += 1
-            if seen_in.get(w) != a.id:  # sentences come article by article
-                seen_in[w] = a.id
-                sources[w] += 1
-            first[w] = min(first.get(w, s.index), s.index)
-    story_words = np.log1p(sum(count.values()))
+        tokens = TOKEN.findall(s.text.lower())
+        count.update(tokens)
+        by_article.setdefault(a.id, set()).update(tokens)
+        for w in set(tokens):
+            if first.get(w, s.index + 1) > s.index:
+                first[w] = s.index
+    for tokens in by_article.values():
+        sources.update(tokens)
     words = list(count)
-    rows = []
-    for w in words:
-        stop = float(w in ENGLISH_STOP_WORDS)
-        rows.append((np.log1p(count[w]), np.log1p(sources[w]), 0.5 ** (first[w] / FIRST_HALF_LIFE), stop,
-                     stop * np.log1p(count[w]), story_words))
-    return words, np.array(rows, dtype=float).reshape(len(words), len(WORD_FEATURES))
-
+    counts = np.log1p(np.array([count[w] for w in words], dtype=float))
+    stop = np.array([w in ENGLISH_STOP_WORDS for w in words], dtype=float)
+    return words, np.column_stack([
+        counts, np.log1p(np.array([sources[w] for w in words], dtype=float)),
+        0.5 ** (np.array([first[w] for w in words], dtype=float) / FIRST_HALF_LIFE), stop, stop * counts,
+        np.full(len(words), np.log1p(sum(count.values())))]).reshape(len(words), len(WORD_FEATURES))
 
 class Coverage:
     """What the chosen sentences are expected to share with a human summary.
@@ -325,10 +371,10 @@ class Coverage:
     def __init__(self, rates: dict[str, float]):
         from scipy.stats import poisson
 
-        self.index = {w: i for i, w in enumerate(rates)}
-        # at_least[i, k]: P(N >= k + 1) for word i
-        self.at_least = poisson.sf(np.arange(MAX_REPEATS)[None, :], np.array(list(rates.values()))[:, None]) \
+        # at_least[w][k]: P(N >= k + 1) for word w (lists: read one value at a time)
+        table = poisson.sf(np.arange(MAX_REPEATS)[None, :], np.array(list(rates.values()))[:, None]) \
             if rates else np.zeros((0, MAX_REPEATS))
+        self.at_least = dict(zip(rates, table.tolist()))
         self.used: Counter = Counter()
 
     def gain(self, c: Candidate) -> float:
@@ -336,10 +382,10 @@ class Coverage:
         tokens = _tokens(c)
         total = 0.0
         for w, k in tokens.items():
-            i = self.index.get(w)
-            if i is not None:
-                done = min(self.used[w], MAX_REPEATS)
-                total += float(self.at_least[i, done:min(done + k, MAX_REPEATS)].sum())
+            row = self.at_least.get(w)
+            if row is not None:
+                done = self.used[w]
+                total += sum(row[done:done + k])
         return total / max(1, sum(tokens.values()))
 
     def add(self, c: Candidate) -> None:
@@ -388,16 +434,22 @@ def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors) -> list
     SAME_FACT), and reporting rather than furniture or a caption. The word
     test comes first, so only sentences that pass it are embedded."""
     words_of = [content_words(s.text) for _, s in everything]
-    usable = [not is_furniture(s.text) for _, s in everything]
+    usable: dict[int, bool] = {}  # furniture test, run only on sentences that share the words
+
+    def is_usable(i: int) -> bool:
+        if i not in usable:
+            usable[i] = not is_furniture(everything[i][1].text)
+        return usable[i]
+
     tries: list[list[int]] = []
     for c in chosen:
         words = _words(c)
         overlap: dict[str, list[tuple[float, int]]] = {}
         for i, (a, s) in enumerate(everything):
-            if a.id == c.article.id or not usable[i] or not words or not words_of[i]:
+            if a.id == c.article.id or not words or not words_of[i]:
                 continue
             shared = len(words & words_of[i])
-            if shared >= CITE_OVERLAP * min(len(words), len(words_of[i])):
+            if shared >= CITE_OVERLAP * min(len(words), len(words_of[i])) and is_usable(i):
                 overlap.setdefault(a.id, []).append((shared / len(words), i))
         most_shared = (sorted(found, key=lambda t: (-t[0], t[1]))[:CITE_TRIES] for found in overlap.values())
         tries.append([i for found in most_shared for _, i in found])
