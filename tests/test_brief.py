@@ -133,7 +133,8 @@ def test_quote_attributed_only_to_a_pronoun_is_not_a_summary_sentence():
     ('The mayor wrote: "We will rebuild the bridge.', None, 'The mayor wrote: "We will rebuild the bridge."'),
     ("Engineers will inspect it every month,” the mayor said.", None,
      "“Engineers will inspect it every month,” the mayor said."),
-    ("“Engineers will inspect the bridge every month until then.", "Mara Okafor", "Mara Okafor: “Engineers will inspect the bridge every month until then.”"),
+    ("“Engineers will inspect the bridge every month until then.", "Mara Okafor",
+     "Mara Okafor: “Engineers will inspect the bridge every month until then.”"),
     # quoted and attributed in one sentence: nothing to add
     ("“We are ready,” Okafor said, “and the crews are too.”", None,
      "“We are ready,” Okafor said, “and the crews are too.”"),
