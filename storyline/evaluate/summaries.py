@@ -232,12 +232,15 @@ def _cited_sentence(c, by_id: dict[str, Article]):
 
 def summary_vectors(summary: list[CitedText], articles: list[Article], store=None) -> np.ndarray:
     """MiniLM vectors of the summary sentences: the vector of the source
-    sentence a summary sentence was extracted from, else of its own text."""
+    sentence a summary sentence was extracted from (its words within the
+    source's, or the source's within its own: a quotation's speaker added),
+    else of its own text."""
     by_id = {a.id: a for a in articles}
     texts = []
     for item in summary:
         source = _cited_sentence(item.citations[0], by_id) if item.citations else None
-        extracted = source is not None and _core(item.text) in _core(source.text)
+        extracted = source is not None and (_core(item.text) in _core(source.text)
+                                            or _core(source.text) in _core(item.text))
         texts.append(source.text if extracted else item.text)
     return text_vectors(texts, store)
 
