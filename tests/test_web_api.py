@@ -327,7 +327,7 @@ def full_brief(monkeypatch, web_db):
                       {"date": "--06-20", "label": "20 June", "text": "council meeting", "tense": "future",
                        "citations": [cb]},
                       {"date": None, "label": None, "text": "some time", "citations": [cb]}],
-            development=[{"article_id": a.id, "published": "2024-06-03", "written": "after",
+            development=[{"article_id": a.id, "published": "2024-06-03", "year_inferred": True, "written": "after",
                           "adds": ["Sunday: <script>bacteria</script> found"]}],
             notes=["<script>note</script>"])
 
@@ -345,6 +345,8 @@ def test_story_page_sections(client, web_db, full_brief):
     assert svg.count("<circle") == 1 and svg.count("<rect") == 2  # a day; a month and a range
     assert "bacteria &lt;script&gt;found&lt;/script&gt;" in svg
     assert "2 entries without a known year" in html  # "--06-20" and undated: listed, not drawn
+    development = html.split('<section id="development">', 1)[1].split("</section>", 1)[0]
+    assert "3 Jun 2024 (year inferred), written after the event" in development  # the brief's date label
     matrix = html.split('<section id="matrix">', 1)[1].split("</section>", 1)[0]
     assert "+ copy [" in matrix and "&lt;b&gt;Northern Ledger&lt;/b&gt;" in matrix  # a copy joins its original's column
     assert matrix.count('<tr class="agree">') == 1 and matrix.count('<tr class="differ">') == 1

@@ -114,7 +114,7 @@ def render_markdown(brief: Brief) -> str:
             n = brief.source_number(d["article_id"])
             adds = "; ".join(d.get("adds", [])) or "no new facts"
             written = {"before": "written before the event", "after": "written after the event"}.get(d.get("written"), "")
-            published = (d.get("published") or "undated") + (" (year inferred)" if d.get("year_inferred") else "")
+            published = date_label(d.get("published"), d.get("year_inferred", False))
             out.append(f"- [{n}] {published}{', ' + written if written else ''}: {_md(adds)}")
     out += ["", "## Sources", ""]
     for s in brief.sources:
@@ -134,13 +134,17 @@ def _source_line(brief: Brief) -> str:
 
 def _source_entry(s) -> str:
     parts = [s.outlet or "unknown outlet", f"“{s.title}”" if s.title else "(untitled)",
-             date_label(s.published) + (" (year inferred)" if s.year_inferred else ""), s.url or s.source]
+             date_label(s.published, s.year_inferred), s.url or s.source]
     copy = f" (copy of [{s.copy_of}])" if s.copy_of else ""
     return _md(" — ".join(parts)) + copy
 
 
-def date_label(iso: str | None) -> str:
-    return PartialDate.parse(iso).label() if iso else "undated"
+def date_label(iso: str | None, year_inferred: bool = False) -> str:
+    """An ISO date as every renderer shows it: '4 Nov 2025', '2 May (year
+    unknown)', '4 Nov 2025 (year inferred)' when the year was not stated."""
+    if not iso:
+        return "undated"
+    return PartialDate.parse(iso).label() + (" (year inferred)" if year_inferred else "")
 
 
 def quotes_by_speaker(quotes: list[dict]) -> list[tuple[str, list[dict]]]:

@@ -34,9 +34,10 @@ from starlette.formparsers import MultiPartException
 
 from ..errors import StorylineError
 from ..model import Article, Brief, PartialDate
+from ..report.render import brief_to_json, date_label, quotes_by_speaker
 from ..store import Store
 from . import queries
-from .present import article_paragraphs, cite_links, citation_href, date_text, source_matrix
+from .present import article_paragraphs, cite_links, citation_href, source_matrix
 from .timeline_chart import timeline_chart
 from .uploads import Upload, ingest_uploads
 
@@ -62,7 +63,7 @@ def create_app(db_path: str | Path | None = None, max_upload_bytes: int = 20_000
     templates.env.autoescape = True  # also for any non-.html template name
     templates.env.trim_blocks = templates.env.lstrip_blocks = True
     templates.env.globals.update(cite_links=cite_links, citation_href=citation_href)
-    templates.env.filters["date"] = date_text
+    templates.env.filters["date"] = date_label
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     hosts = None if allowed_hosts is None else {h.lower().strip("[]") for h in allowed_hosts}
 
@@ -169,8 +170,6 @@ def create_app(db_path: str | Path | None = None, max_upload_bytes: int = 20_000
                 cites = entry.get("citations") or []
                 return citation_href(cites[0]) if cites else None
 
-            from ..report.render import quotes_by_speaker
-
             return page(request, "story.html", story=meta, brief=brief, articles=by_article,
                         quotes_by_speaker=quotes_by_speaker(brief.quotes),
                         chart=timeline_chart(brief.timeline, first_link),
@@ -238,8 +237,6 @@ def create_app(db_path: str | Path | None = None, max_upload_bytes: int = 20_000
                 "differ": data["differ"], "single_source": data["single_source"]}
 
     def _brief_json(story_id: str) -> dict:
-        from ..report.render import brief_to_json
-
         with open_store() as store:
             meta, articles = story_or_404(store, story_id)
             return brief_to_json(brief_of(store, meta, articles))

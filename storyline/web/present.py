@@ -11,15 +11,6 @@ from dataclasses import dataclass, field
 from ..model import Article, Brief, Citation, SourceRef
 
 
-def date_text(iso: str | None) -> str:
-    """An ISO date as shown on a page: '--05-02' (no year stated) says so."""
-    if not iso:
-        return "undated"
-    if iso.startswith("--"):
-        return f"{iso[2:]} (year unknown)"
-    return iso
-
-
 def citation_href(c: Citation) -> str:
     """The article page with the cited sentence highlighted and scrolled to."""
     return f"/articles/{c.article_id}?s={c.sentence}#s{c.sentence}"
