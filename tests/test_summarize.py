@@ -261,3 +261,18 @@ def test_a_preview_lead_gives_way_to_the_report_of_the_event():
         texts = [s.text for s in summary]
         assert any(t.startswith(expected) for t in texts), texts
         assert not any(t.startswith(superseded) for t in texts), texts  # the two leads restate each other
+
+
+def test_a_quotation_after_a_sentence_quoting_its_speaker_is_not_given_the_speaker_again():
+    """The quote analysis gives an all-quotation sentence its speaker ("Name: “...”")
+    unless the summary sentence before it quotes the same speaker."""
+    lead = "“The council will meet on Friday to plan deliveries of food and fuel,” said Mayor Petra Lindqvist."
+    quote = "“We will not leave anyone behind in this town, whatever the weather does next week.”"
+    for lead_speaker, expected in [("Petra Lindqvist", quote), (None, f"Petra Lindqvist: {quote}")]:
+        source = article(f"{lead}\n{quote}\nThe road into Harlow Falls has been closed since the landslide on Thursday.\n",
+                         "council")
+        speakers = {(source.id, 0): lead_speaker, (source.id, 1): "Petra Lindqvist"}
+        summary, _ = sm.summarize([source], words=200, speakers=speakers)
+        texts = [s.text for s in summary]
+        assert texts[:2] == [lead, expected], texts
+        assert summary[1].citations[0].sentence == 1

@@ -52,7 +52,7 @@ import heapq
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -128,6 +128,7 @@ class Candidate:
     vector: np.ndarray | None = None  # MiniLM, fetched only when selection compares it
     words: set[str] | None = None  # content words, computed when selection needs them
     tokens: Counter | None = None  # lower-cased word tokens (coverage gain), counted
+    speaker: str | None = None  # who says the quotation in it (the quote analysis)
 
 
 def summarize(articles: list[Article], words: int = 100, key_points: int = 5, store=None,
@@ -169,7 +170,7 @@ def summarize(articles: list[Article], words: int = 100, key_points: int = 5, st
     summary.sort(key=lambda c: (c.sentence.index, order[c.article.id]))
     points.sort(key=lambda c: -c.score)
     cited = _cite(summary + points, everything, vectors)
-    return cited[: len(summary)], cited[len(summary):]
+    return _attribute_once(summary, cited[: len(summary)]), cited[len(summary):]
 
 
 def _candidates(everything: list[tuple[Article, Sentence]],
@@ -186,7 +187,7 @@ def _candidates(everything: list[tuple[Article, Sentence]],
         if text is None or text.lower() in seen:
             continue
         seen.add(text.lower())
-        out.append(Candidate(a, s, text, row, standalone=alone is not None))
+        out.append(Candidate(a, s, text, row, standalone=alone is not None, speaker=speakers.get((a.id, s.index))))
     return out
 
 
@@ -212,6 +213,22 @@ def _standalone(text: str, speaker: str | None = None) -> str | None:
     if stripped != text:
         stripped = stripped[0].upper() + stripped[1:]
     return stripped
+
+
+def _attribute_once(summary: list[Candidate], cited: list[CitedText]) -> list[CitedText]:
+    """A quotation given its speaker ("Name: “...”") right after a summary
+    sentence that quotes the same speaker and names them reads on from it, as
+    a news report's next paragraph does: the speaker is not repeated."""
+    out = []
+    named = None  # the speaker the sentence before quotes and names
+    for c, item in zip(summary, cited):
+        if c.speaker and c.speaker == named and item.text.startswith(f"{c.speaker}: "):
+            item = replace(item, text=item.text[len(c.speaker) + 2:])
+        else:
+            surname = c.speaker and re.escape(c.speaker.split()[-1])
+            named = c.speaker if surname and re.search(rf"\b{surname}\b", item.text) else None
+        out.append(item)
+    return out
 
 
 def _close_quotation(text: str) -> str:
