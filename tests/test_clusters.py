@@ -315,10 +315,18 @@ def test_merge_and_split_survive_ingest_and_recluster(store):
 
 def test_evaluate_file_on_flat_labelled_jsonl(tmp_path):
     path = tmp_path / "labelled.jsonl"
+    events = list(event_articles())
     with path.open("w", encoding="utf-8") as fh:
-        for event, a in event_articles():
+        for event, a in events:
             fh.write(json.dumps({"id": a.source, "title": a.title, "text": a.text, "story": event}) + "\n")
     result = evaluate_file(path, span_days=6, story_days=2, batch_size=5)
     assert result["articles"] == 12 and result["gold_stories"] == 4
     assert result["bcubed"]["f1"] == 1.0 and result["pairwise"]["f1"] == 1.0
-    assert result["stories"] == 4
+    assert result["stories"] == 4 and result["not_articles"] == []
+    # a crawl notice labelled with a story: refused by ingest, scored alone, not counted as a story found
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"id": "notice", "text": "Sorry, the page you requested was not found.",
+                             "story": events[0][0]}) + "\n")
+    result = evaluate_file(path, span_days=6, story_days=2, batch_size=5)
+    assert result["not_articles"] == ["notice"] and result["gold_stories"] == 4 and result["stories"] == 4
+    assert result["bcubed"]["precision"] == 1.0 and result["bcubed"]["recall"] < 1.0

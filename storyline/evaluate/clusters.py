@@ -149,7 +149,7 @@ def evaluate_file(path: str | Path, config=None, span_days: float = 14.0, story_
         "file": str(path), "articles": len(records), "scored": len(scored),
         "unscorable": sorted(set(gold_of) - set(scored)), "not_articles": sorted(rejected),
         "gold_stories": len(set(gold.values())),
-        "stories": len(set(pred.values())),
+        "stories": len({story_of[aid] for _, aid in scored.values() if aid in story_of}),
         "bcubed": bcubed(pred, gold), "pairwise": pairwise(pred, gold),
         "read_seconds": read_seconds, "cluster_seconds": cluster_seconds,
         "articles_per_second": len(records) / (read_seconds + cluster_seconds),
@@ -162,7 +162,7 @@ def format_cluster_report(result: dict) -> str:
     b, p, s = result["bcubed"], result["pairwise"], result["stream"]
     return "\n".join([
         f"{result['file']}: {result['articles']} articles, {result['gold_stories']} gold stories, "
-        f"{result['stories']} found",
+        f"{result['stories']} found (refused texts not counted)",
         f"  scored {result['scored']} articles ({len(result['unscorable'])} identical texts under several "
         f"gold stories left out; {len(result['not_articles'])} texts refused as not articles, each scored "
         f"as a story of its own)",
