@@ -35,7 +35,7 @@ about the sentences that selection and citation actually examine:
    scored within noise on dev, so part of what it adds is a preference for
    full sentences of prose over lists of names and fragments. Key points
    are picked down the plain score. A sentence that restates a chosen one
-   (MiniLM cosine below REDUNDANT) is passed over. Only a candidate sharing
+   (MiniLM cosine at least REDUNDANT) is passed over. Only a candidate sharing
    REDUNDANT_SHARED content words with a chosen sentence can restate it, so
    only such pairs are embedded.
 4. Each sentence cites itself first and then, in every other article, the
@@ -182,12 +182,13 @@ def _candidates(everything: list[tuple[Article, Sentence]],
     seen: set[str] = set()
     out = []
     for row, (a, s) in enumerate(everything):
-        alone = _standalone(s.text, speakers.get((a.id, s.index)))
+        speaker = speakers.get((a.id, s.index))
+        alone = _standalone(s.text, speaker)
         text = alone or reporting(s.text, MAX_WORDS)
         if text is None or text.lower() in seen:
             continue
         seen.add(text.lower())
-        out.append(Candidate(a, s, text, row, standalone=alone is not None, speaker=speakers.get((a.id, s.index))))
+        out.append(Candidate(a, s, text, row, standalone=alone is not None, speaker=speaker))
     return out
 
 
@@ -379,6 +380,7 @@ def word_features(everything: list[tuple[Article, Sentence]]) -> tuple[list[str]
         counts, np.log1p(np.array([sources[w] for w in words], dtype=float)),
         0.5 ** (np.array([first[w] for w in words], dtype=float) / FIRST_HALF_LIFE), stop, stop * counts,
         np.full(len(words), np.log1p(sum(count.values())))]).reshape(len(words), len(WORD_FEATURES))
+
 
 class Coverage:
     """What the chosen sentences are expected to share with a human summary.
