@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field, asdict
+import types
+import typing
+from dataclasses import dataclass, field, fields
 from datetime import date
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -147,8 +150,54 @@ def content_id(title: str, text: str) -> str:
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
 
 
+class Record:
+    """One to_dict/from_dict for every typed object of a brief: to_dict gives plain
+    JSON data (field by field, nested objects too); from_dict rebuilds the object
+    from it by the field types, so no reader guesses a type from a set of keys.
+    Keys a class does not have (e.g. the "sources" numbers the JSON adds) are ignored."""
+
+    def to_dict(self) -> dict:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        hints = _hints(cls)
+        return cls(**{f.name: _typed(hints[f.name], data[f.name]) for f in fields(cls) if f.name in data})
+
+
+def _plain(value):
+    if isinstance(value, Record):
+        return value.to_dict()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@lru_cache(maxsize=None)
+def _hints(cls) -> dict:
+    return typing.get_type_hints(cls)
+
+
+def _typed(hint, value):
+    """value (plain JSON data) as the type hint says."""
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+        origin = typing.get_origin(hint)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        return [_typed(item, v) for v in value]
+    if isinstance(hint, type) and issubclass(hint, Record):
+        return hint.from_dict(value)
+    return value
+
+
 @dataclass(frozen=True)
-class Citation:
+class Citation(Record):
     """Points at the exact source text of a claim."""
 
     article_id: str
@@ -158,23 +207,123 @@ class Citation:
     text: str = field(default="", compare=False)  # the cited source text, filled in by the brief
 
 
-@dataclass
-class CitedText:
-    """A sentence of output (summary sentence, key point, fact) and its sources."""
+class Cited:
+    """Anything a brief states from its sources (its `citations`: the exact source
+    sentences). The articles that state it are those of its citations, never a second list."""
 
-    text: str
-    citations: list[Citation] = field(default_factory=list)
+    citations: list[Citation]
 
     def article_ids(self) -> list[str]:
-        seen: list[str] = []
-        for c in self.citations:
-            if c.article_id not in seen:
-                seen.append(c.article_id)
-        return seen
+        return list(dict.fromkeys(c.article_id for c in self.citations))
 
 
 @dataclass
-class SourceRef:
+class CitedText(Record, Cited):
+    """A sentence of output (summary sentence, key point) and its sources."""
+
+    text: str = ""
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass
+class EntityEntry(Record, Cited):
+    """A canonical person, organisation or place of the story; one citation per
+    article that names it (the sentence of its first mention there)."""
+
+    name: str = ""
+    type: str = ""  # spaCy label: PERSON, ORG, GPE, NORP, EVENT, ...
+    role: str | None = None  # "president", "spokeswoman" (from titles and appositions)
+    stands_for: str | None = None  # an acronym's expansion
+    aliases: list[str] = field(default_factory=list)
+    mentions: int = 0
+    citations: list[Citation] = field(default_factory=list)
+
+    @property
+    def description(self) -> str:
+        """What the renderers show beside the name."""
+        return self.role or self.stands_for or self.type
+
+
+@dataclass
+class QuoteEntry(Record, Cited):
+    """One statement, as carried by every article that quotes it."""
+
+    speaker: str | None = None  # canonical name; None: unattributed
+    speaker_type: str | None = None  # PERSON or ORG (the speaker entity's type)
+    speaker_text: str | None = None  # the speaker as the first article words it ("Mayor Lena Okafor")
+    verb: str | None = None
+    text: str = ""
+    kind: str = "direct"  # direct (quotation marks) or reported (indirect speech)
+    independent_sources: int = 0
+    citations: list[Citation] = field(default_factory=list)
+
+    @property
+    def quoted(self) -> bool:
+        return self.kind == "direct"
+
+
+@dataclass
+class Fact(Record, Cited):
+    """A fact of the story: stated by two or more independent sources (agree) or by one."""
+
+    text: str = ""
+    independent_sources: int = 0
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass
+class Side(Record, Cited):
+    """What one group of sources says where sources differ."""
+
+    label: str = ""  # the outlets (or the speaker) of this side
+    text: str = ""
+    figure: str | None = None  # the figure this side gives ("five people"), for figure differences
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass
+class Difference(Record, Cited):
+    """Where sources differ: different figures for one count, or a party one
+    source quotes and another leaves unmentioned."""
+
+    topic: str = ""
+    kind: str = ""  # "figures" or "omission"
+    text: str = ""
+    sides: list[Side] = field(default_factory=list)
+    compatible: bool = False  # figures whose ranges overlap (one is more precise); False for omissions
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass
+class TimelineEntry(Record, Cited):
+    """One dated event; citations are the sentences that date it."""
+
+    date: str | None = None  # ISO, may be partial ("--05-03") or a range "a/b"
+    label: str = ""
+    granularity: str = ""  # day, weekday, week, month, year, ...
+    tense: str = "past"  # past, present or future as the most recent source sees it
+    year_inferred: bool = False
+    text: str = ""
+    actors: list[str] = field(default_factory=list)
+    expressions: list[str] = field(default_factory=list)  # the time expressions, as written
+    tenses: dict[str, str] = field(default_factory=dict)  # article id -> tense in that article
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass
+class Development(Record):
+    """One article's place in the story's coverage, in publication order."""
+
+    article_id: str
+    published: str | None  # ISO, may be partial
+    year_inferred: bool = False
+    written_estimate: str | None = None  # when a date-less article seems written (ISO), from its text
+    written: str = "unknown"  # "before" or "after" the main event, or "unknown"
+    adds: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SourceRef(Record):
     """An entry of a brief's sources list; number is the [n] used in citations."""
 
     number: int
@@ -189,7 +338,7 @@ class SourceRef:
 
 
 @dataclass
-class Brief:
+class Brief(Record):
     """The cited brief of one story. Sections beyond the summary are filled by
     the analysis steps; empty lists mean "nothing found", not "not run"."""
 
@@ -198,20 +347,55 @@ class Brief:
     key_points: list[CitedText]
     sources: list[SourceRef]
     story_id: str | None = None
-    entities: list[dict] = field(default_factory=list)
-    quotes: list[dict] = field(default_factory=list)
-    agree: list[dict] = field(default_factory=list)
-    differ: list[dict] = field(default_factory=list)
-    single_source: list[dict] = field(default_factory=list)
-    timeline: list[dict] = field(default_factory=list)
-    development: list[dict] = field(default_factory=list)
+    entities: list[EntityEntry] = field(default_factory=list)
+    quotes: list[QuoteEntry] = field(default_factory=list)
+    agree: list[Fact] = field(default_factory=list)
+    differ: list[Difference] = field(default_factory=list)
+    single_source: list[Fact] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    development: list[Development] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    @property
+    def independent_sources(self) -> int:
+        """Sources that are not a syndicated copy of another source of the story."""
+        return sum(1 for s in self.sources if s.copy_of is None)
 
     def source_number(self, article_id: str) -> int | None:
         for s in self.sources:
             if s.article_id == article_id:
                 return s.number
         return None
+
+    def source_numbers(self, citations: list[Citation]) -> list[int]:
+        """The [n] numbers of the sources the citations point into, in order."""
+        numbers = {self.source_number(c.article_id) for c in citations}
+        return sorted(n for n in numbers if n is not None)
+
+    def to_json(self) -> dict:
+        """The JSON form (docs/brief-json.md): to_dict, with the schema, and the [n]
+        number of its source on every citation ("source") and every cited item ("sources")."""
+
+        def numbered(value):
+            if isinstance(value, dict):
+                out = {k: numbered(v) for k, v in value.items()}
+                if "article_id" in value and "sentence" in value:  # a citation
+                    return {"source": self.source_number(value["article_id"]), **out}
+                if isinstance(value.get("citations"), list):
+                    out["sources"] = sorted({c["source"] for c in out["citations"] if c["source"] is not None})
+                return out
+            if isinstance(value, list):
+                return [numbered(v) for v in value]
+            return value
+
+        return {"schema": BRIEF_SCHEMA, **numbered(self.to_dict())}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Brief":
+        """Inverse of to_json (the numbers it adds are derived, so they are not read)."""
+        if data.get("schema", BRIEF_SCHEMA) != BRIEF_SCHEMA:
+            raise ValueError(f"not a {BRIEF_SCHEMA} brief: schema {data.get('schema')!r}")
+        return cls.from_dict(data)
+
+
+BRIEF_SCHEMA = "storyline.brief/1"
