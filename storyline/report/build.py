@@ -9,7 +9,7 @@ from functools import partial
 from spacy.attrs import ENT_IOB
 from spacy.tokens import Doc
 
-from ..model import Article, Brief, Citation, CitedText, SourceRef
+from ..model import Article, Brief, Cited, Citation, CitedText, Record, SourceRef
 from ..analyze.embedcache import SentenceVectors, in_rounds
 from ..analyze.entities import parse_articles
 from ..analyze.relate import analyze_story
@@ -72,8 +72,8 @@ def _previews(development: list[dict]) -> set[str]:
 
 
 def _credit_copies(brief: Brief, copies: dict[str, str], articles: list[Article]) -> None:
-    """Wherever an original is cited, cite its copies' identical sentences too, and list
-    the copies beside it (article_ids, outlet counts): they carry the same words."""
+    """Wherever an original is cited, cite its copies' identical sentences too: they
+    carry the same words."""
     if not copies:
         return
     by_id = {a.id: a for a in articles}
@@ -82,10 +82,10 @@ def _credit_copies(brief: Brief, copies: dict[str, str], articles: list[Article]
         copies_of.setdefault(original, []).append(by_id[copy])
     where = {c.id: {s.text: s for s in c.sentences} for cs in copies_of.values() for c in cs}
 
-    def credited(citations: list) -> list:
+    def credited(citations: list[Citation]) -> list[Citation]:
         out = list(citations)
         for cite in citations:
-            if isinstance(cite, Citation) and cite.article_id in copies_of:
+            if cite.article_id in copies_of:
                 text = by_id[cite.article_id].sentences[cite.sentence].text
                 for c in copies_of[cite.article_id]:
                     s = where[c.id].get(text)
@@ -94,7 +94,7 @@ def _credit_copies(brief: Brief, copies: dict[str, str], articles: list[Article]
         return out
 
     _map_citations(brief, credited)
-    for part in _parts(brief):
+    for part in _parts(brief):  # old dict sections (until every section is typed)
         if isinstance(part, dict) and isinstance(part.get("article_ids"), list):
             part["article_ids"] = list(dict.fromkeys(
                 x for aid in part["article_ids"] for x in [aid] + [c.id for c in copies_of.get(aid, [])]))
@@ -106,33 +106,40 @@ def _fill_citation_text(brief: Brief, articles: list[Article]) -> None:
     """Give every citation in every section the exact source text it points at."""
     by_id = {a.id: a for a in articles}
 
-    def filled(citations: list) -> list:
-        return [replace(c, text=by_id[c.article_id].text[c.start:c.end])
-                if isinstance(c, Citation) and c.article_id in by_id else c for c in citations]
+    def filled(citations: list[Citation]) -> list[Citation]:
+        return [replace(c, text=by_id[c.article_id].text[c.start:c.end]) if c.article_id in by_id else c
+                for c in citations]
 
     _map_citations(brief, filled)
 
 
 def _parts(brief: Brief) -> list:
-    """Every CitedText and every dict in a brief's sections, however nested: the
-    places that hold citations ("citations") and the articles they name ("article_ids")."""
+    """Every item of a brief's sections that holds citations, however nested (a
+    difference's sides too)."""
     found = []
 
     def walk(value) -> None:
-        if isinstance(value, (CitedText, dict)):
+        if isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict):
             found.append(value)
-        for v in value.values() if isinstance(value, dict) else value if isinstance(value, list) else ():
-            walk(v)
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, Record) and not isinstance(value, Citation):
+            if isinstance(value, Cited):
+                found.append(value)
+            for f in fields(value):
+                walk(getattr(value, f.name))
 
-    for f in fields(brief):
-        walk(getattr(brief, f.name))
+    walk(brief)
     return found
 
 
 def _map_citations(brief: Brief, change) -> None:
     """Replace every list of citations in the brief by change(list)."""
     for part in _parts(brief):
-        if isinstance(part, CitedText):
+        if isinstance(part, Cited):
             part.citations = change(part.citations)
         elif isinstance(part.get("citations"), list):
             part["citations"] = change(part["citations"])

@@ -24,57 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..settings import ClusterConfig
 from .features import ArticleFeatures
-
-
-@dataclass
-class ClusterConfig:
-    """Thresholds and weights of story clustering, tuned on multinews dev.jsonl over nine
-    synthetic streams (seeds 0-2; stories starting within 14, 7 and 3 days, so up to the whole
-    set at once): best mean B-cubed F1 with precision kept at the old settings' level."""
-
-    threshold: float = 0.22
-    """Decayed similarity an article needs to join a story; below it, it opens a new one.
-    Higher: purer stories (precision), lower: fewer split stories (recall)."""
-    w_dense: float = 0.10
-    """Weight of the cosine between the article's MiniLM headline+lead embedding and the story's.
-    Small: a 200-character lead tells apart stories of one topic far worse than the words do."""
-    w_terms: float = 0.80
-    """Weight of the cosine between word TF-IDF vectors (article vs story centroid): the
-    strongest single signal on multinews dev."""
-    w_entities: float = 0.10
-    """Weight of the cosine between name/date TF-IDF vectors (article vs story centroid)."""
-    grace_days: float = 2.0
-    """Gap between the article and the story's nearest article that costs nothing."""
-    half_life_days: float = 7.0
-    """Beyond the grace, similarity halves every this many days: a story three months
-    old keeps under 1e-3 of its similarity, so a loosely similar article cannot reopen it."""
-    window_days: float = 30.0
-    """Stories with no article within this many days of the newest one close (leave the index)."""
-    lead_chars: int = 120
-    """Characters of headline + lead that are embedded (MiniLM cost grows with length). With
-    the dense weight at 0.10, 120 scores as well as 200 on dev (B-cubed F1 0.925 vs 0.923,
-    mean of two stream seeds) and embeds 1.45x faster."""
-    idf_prior_docs: float = 10.0
-    """Documents that use none of the terms, added to the IDF's count (see TermStats): without
-    it, a four-article folder weighs its story's own names least and splits a short follow-up
-    off. On dev, 10 scored as 0 on precision and a little better on recall (F1 0.9225 vs
-    0.9216); 30 and more began to cost precision."""
-    max_terms: int = 200
-    """Heaviest TF-IDF terms kept per article (bounds vector size and comparison cost; on
-    multinews dev 200-250 beat 100-150, and more let common words blur stories together)."""
-    index_terms: int = 12
-    """Heaviest terms and names per article that index its story for candidate lookup."""
-    dense_candidates: int = 10
-    """Open stories with the closest embedding centroids that are always scored."""
-    merge_threshold: float = 0.22
-    """Decayed similarity at which a small story merges into the story an article has just
-    joined, its centroid scored as one article: with the join threshold, a one-article story
-    merges exactly when its article would join the grown story now. Above 1: never merge."""
-    merge_max_articles: int = 1
-    """Largest story (in articles that shaped its centroid) that can merge into another. On
-    multinews dev, merging two-article stories cost more precision than it gained recall: the
-    centroids of stories on one topic (two North Korea stories) are closer than an article is."""
 
 
 @dataclass
