@@ -33,7 +33,8 @@ def main() -> None:
         articles = storyline.read(str(path), published=published)
         storyline.brief(articles)  # load models in this process
         t = time.perf_counter()
-        storyline.render(storyline.brief(articles), "md")
+        for brief in storyline.brief(articles):
+            storyline.render(brief, "md")
         warm = time.perf_counter() - t
         print(f"{name:<18}{len(articles):>9}{cold:>9.2f}{warm:>9.2f}")
     sys.stdout.flush()

@@ -16,7 +16,7 @@ storyline, timed as a whole and per phase, models already loaded:
   analyse   per story: cross-source analysis, timeline and cited summary,
             MiniLM embedding the sentences each step needs (cached in the
             store by sentence text), briefs cached in the store
-            (storyline.report.build.cached_briefs does parse + analyse).
+            (storyline.pipeline.Pipeline.briefs does parse + analyse).
 bare spaCy: nlp.pipe with the same model, --processes workers, over the
 same texts.
 
@@ -67,36 +67,28 @@ def bare_spacy(texts: list[str], processes: int) -> float:
 
 
 def storyline_pipeline(texts: list[tuple[str, str]], processes: int) -> tuple[float, dict[str, float], int]:
-    """Seconds in all, seconds per phase, number of stories."""
-    from storyline.analyze.entities import parse_articles
+    """Seconds in all, seconds per phase, number of stories: the pipeline every caller uses."""
     from storyline.ingest import RawArticle, build_article
-    from storyline.report import build
-    from storyline.stories.cluster import assign_stories, list_stories, story_articles
+    from storyline.pipeline import Pipeline
+    from storyline.stories.cluster import list_stories
     from storyline.store import Store
 
     phases = dict.fromkeys(["ingest", "parse", "analyse"], 0.0)
+
+    def on_stage(name: str, seconds: float) -> None:
+        phases[name] += seconds
+
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.db") as store:
+        pipeline = Pipeline(store=store, processes=processes, on_stage=on_stage)
         start = time.perf_counter()
         for i in range(0, len(texts), 200):
             t = time.perf_counter()
-            batch = [build_article(RawArticle(source=name, text=text)) for name, text in texts[i:i + 200]]
-            assign_stories(store, store.add_articles(batch))
+            pipeline.add([build_article(RawArticle(source=name, text=text)) for name, text in texts[i:i + 200]])
             phases["ingest"] += time.perf_counter() - t
-        stories = [story_articles(store, s["id"]) for s in list_stories(store)]
-        # cached_briefs as it is, with its parse timed apart
-        parse = build.parse_articles
-
-        def timed_parse(*args, **kwargs):
-            t = time.perf_counter()
-            docs = parse(*args, **kwargs)
-            phases["parse"] += time.perf_counter() - t
-            return docs
-
-        build.parse_articles = timed_parse
         t = time.perf_counter()
-        build.cached_briefs(store, stories, story_ids=[str(k) for k in range(len(stories))], processes=processes)
+        stories = [pipeline.story(s["id"]) for s in list_stories(store)]
+        pipeline.briefs(stories)
         phases["analyse"] = time.perf_counter() - t - phases["parse"]
-        build.parse_articles = parse
         total = time.perf_counter() - start
     return total, phases, len(stories)
 

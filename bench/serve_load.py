@@ -33,13 +33,11 @@ SEARCHES = ["water", "ferry", "strike", "council", "festival", "boil notice", "r
 
 
 def seed_db(db: Path) -> None:
-    from storyline.ingest import ingest
+    from storyline.pipeline import Pipeline
     from storyline.store import Store
-    from storyline.stories.cluster import assign_stories
 
     with Store(db) as store:
-        report = ingest([str(DATA)], store)
-        assign_stories(store, report.added)
+        Pipeline(store=store).ingest([str(DATA)])
 
 
 def free_port() -> int:

