@@ -117,6 +117,26 @@ MIGRATIONS: list[str] = [
     END;
     INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
     """,
+    # v4, stories (storyline.stories.storage): clustering state is not a cache
+    # (a cache may be emptied at any time), so the generation that every write
+    # to the stories changes moves from the cache table to a table of its own.
+    """
+    CREATE TABLE story_state (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    INSERT INTO story_state (name, value)
+        SELECT 'generation', CAST(value AS TEXT) FROM cache WHERE kind = 'stories' AND key = 'generation';
+    DELETE FROM cache WHERE kind = 'stories';
+    """,
+    # v5, cache rows owned by a story (Store.cache_put): a story keeps one row
+    # of a kind (its brief), deleting the story deletes its rows; meta is small
+    # JSON of what the key was made from, kept beside the value.
+    """
+    ALTER TABLE cache ADD COLUMN owner TEXT;
+    ALTER TABLE cache ADD COLUMN meta TEXT;
+    CREATE INDEX cache_owner ON cache(owner, kind) WHERE owner IS NOT NULL;
+    """,
 ]
 
 
@@ -253,17 +273,91 @@ class Store:
                 chunk).fetchall())
         return out
 
+    def article_ids_page(self, limit: int, offset: int) -> list[str]:
+        """One page of article ids, newest first."""
+        return [r[0] for r in self.db.execute(
+            "SELECT id FROM articles ORDER BY published DESC, ingested_at DESC, id LIMIT ? OFFSET ?",
+            (limit, offset))]
+
+    # -- web pages: search and filters (storyline.web.queries) -----------------
+    def search(self, match: str, limit: int, offset: int, marks: tuple[str, str]) -> tuple[int, list[sqlite3.Row]]:
+        """(number of articles matching the FTS5 query, one page of them best first:
+        id, title, outlet, published, snip (an excerpt, its hits between the two
+        marks) and stories (comma-separated story ids))."""
+        total = self.db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?",
+                                (match,)).fetchone()[0]
+        rows = self.db.execute(
+            """SELECT a.id, a.title, a.outlet, a.published,
+                      snippet(articles_fts, 1, ?, ?, ' … ', 24) AS snip,
+                      (SELECT group_concat(story_id) FROM story_articles WHERE article_id = a.id) AS stories
+               FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
+               WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 4.0, 1.0), a.id LIMIT ? OFFSET ?""",
+            (*marks, match, limit, offset)).fetchall()
+        return total, rows
+
+    def story_ids_matching(self, match: str | None = None, outlet: str | None = None) -> set[str]:
+        """Stories with an article that matches the FTS5 query and/or is from the outlet
+        (case-insensitive); every story when neither is given."""
+        conditions, params = ["1"], []
+        if match is not None:
+            conditions.append("a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+            params.append(match)
+        if outlet is not None:
+            conditions.append("lower(a.outlet) = lower(?)")
+            params.append(outlet)
+        rows = self.db.execute(
+            "SELECT DISTINCT sa.story_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE "
+            + " AND ".join(conditions), params)
+        return {r[0] for r in rows}
+
+    def outlets(self) -> list[str]:
+        """Distinct outlet names of stored articles (one spelling per name, any case), by name."""
+        rows = self.db.execute(
+            "SELECT outlet FROM articles WHERE outlet IS NOT NULL AND outlet != '' "
+            "GROUP BY lower(outlet) ORDER BY lower(outlet)")
+        return [r[0] for r in rows]
+
+    def story_outlets(self, story_id: str) -> list[str]:
+        """Distinct outlet names of the story's articles, by name."""
+        rows = self.db.execute(
+            "SELECT DISTINCT a.outlet FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
+            "WHERE sa.story_id = ? AND a.outlet IS NOT NULL ORDER BY a.outlet", (story_id,))
+        return [r[0] for r in rows]
+
+    def stories_of_article(self, article_id: str) -> list[str]:
+        """Ids of the stories the article is in, by id."""
+        return [r[0] for r in self.db.execute(
+            "SELECT story_id FROM story_articles WHERE article_id = ? ORDER BY story_id", (article_id,))]
+
     # -- cache of per-article/per-story analysis ----------------------------
     def cache_get(self, kind: str, key: str) -> bytes | None:
         row = self.db.execute("SELECT value FROM cache WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         return row[0] if row else None
 
-    def cache_put(self, kind: str, key: str, value: bytes) -> None:
-        self.db.execute("INSERT OR REPLACE INTO cache (kind, key, value) VALUES (?,?,?)", (kind, key, value))
+    def cache_put(self, kind: str, key: str, value: bytes, owner: str | None = None,
+                  meta: dict | None = None) -> None:
+        """Keep value under (kind, key). owner: the id of the story the value belongs
+        to (a brief): the owner's other rows of this kind are deleted in the same
+        transaction, so a story that grows keeps one row, and deleting the story
+        deletes its rows (stories.storage.delete_stories). meta: small JSON of the
+        key's ingredients, kept beside the value."""
+        with self.transaction():
+            if owner is not None:
+                self.db.execute("DELETE FROM cache WHERE owner = ? AND kind = ? AND key != ?", (owner, kind, key))
+            self.db.execute(
+                "INSERT OR REPLACE INTO cache (kind, key, value, owner, meta) VALUES (?,?,?,?,?)",
+                (kind, key, value, owner, json.dumps(meta, ensure_ascii=False) if meta is not None else None))
+
+    def cache_drop_owners(self, owners: list[str]) -> None:
+        """Delete every cache row owned by one of the owners."""
+        for i in range(0, len(owners), 500):
+            chunk = owners[i:i + 500]
+            self.db.execute("DELETE FROM cache WHERE owner IN (%s)" % ",".join("?" * len(chunk)), chunk)
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception. SQLite
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception; within an open
+    transaction, part of that one. SQLite
     failures (busy, read-only, disk full) come out as one-line
     StorylineErrors naming the database; the rollback means nothing of the
     batch is left behind."""
@@ -273,6 +367,11 @@ class _Transaction:
         self.path = path
 
     def __enter__(self) -> sqlite3.Connection:
+        # Inside a transaction already (a cache_put within the caller's batch):
+        # this one joins it, and the outer one commits or rolls back the whole.
+        self.joined = self.db.in_transaction
+        if self.joined:
+            return self.db
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as e:
@@ -280,6 +379,8 @@ class _Transaction:
         return self.db
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        if self.joined:
+            return
         if exc_type is None:
             try:
                 self.db.execute("COMMIT")

@@ -40,6 +40,12 @@ def make(text: str, day: int = 0, outlet: str | None = None, source: str = "x"):
                                     published=PartialDate.from_date(DAY0 + timedelta(days=day))))
 
 
+def ingest_batch(store, articles) -> dict[str, str]:
+    """Store a batch and place it, as an ingest does."""
+    store.add_articles(articles)
+    return assign_stories(store, articles)
+
+
 # -- derived copies ------------------------------------------------------------
 
 def reprint(text: str, outlet: str) -> str:
@@ -148,14 +154,13 @@ def event_articles(days_apart: int = 1):
 def test_streaming_groups_events_into_stories(store, new_process):
     labelled = event_articles()
     articles = [a for _, a in labelled]
-    store.add_articles(articles)
-    # Two ingest batches, as storyline ingest would call it; with new_process
-    # the second batch finds no live stream and rebuilds the open stories
-    # from the store.
-    story_of = assign_stories(store, articles[:5])
+    # Two ingest batches, as storyline ingest would store and place them; with
+    # new_process the second batch finds no live stream and rebuilds the open
+    # stories from the store.
+    story_of = ingest_batch(store, articles[:5])
     if new_process:
         cluster_module._STREAMS.clear()
-    story_of.update(assign_stories(store, articles[5:]))
+    story_of.update(ingest_batch(store, articles[5:]))
     gold = {a.id: event for event, a in labelled}
     score = bcubed(story_of, gold)
     assert score["precision"] == 1.0
@@ -272,9 +277,8 @@ def same_partition(a: dict[str, str], b: dict[str, str]) -> bool:
 
 def test_recluster_matches_streaming(store):
     articles = [a for _, a in event_articles()]
-    store.add_articles(articles)
     for i in range(0, len(articles), 4):
-        assign_stories(store, articles[i:i + 4])
+        ingest_batch(store, articles[i:i + 4])
     streamed = partition(store)
     assert recluster(store) == 4
     rebuilt = partition(store)
@@ -285,8 +289,7 @@ def test_recluster_matches_streaming(store):
 def test_merge_and_split_survive_ingest_and_recluster(store):
     labelled = event_articles(days_apart=1)
     first, second = labelled[:6], labelled[6:]  # bridge + recall, then vote + fire
-    store.add_articles([a for _, a in labelled])
-    story_of = assign_stories(store, [a for _, a in first])
+    story_of = ingest_batch(store, [a for _, a in first])
     bridge_story = story_of[first[0][1].id]
     recall_story = story_of[first[3][1].id]
     merged = merge_stories(store, [bridge_story, recall_story[:8]])
@@ -302,7 +305,7 @@ def test_merge_and_split_survive_ingest_and_recluster(store):
         assert part[analysis.id] != part[next(iter(merged_ids))]
 
     check()
-    later = assign_stories(store, [a for _, a in second])
+    later = ingest_batch(store, [a for _, a in second])
     check()
     assert len(set(later.values())) == 2  # the new events open their own stories
     recluster(store)

@@ -85,6 +85,12 @@ def story_names(groups, articles) -> list[set[str]]:
     return sorted(({name[a.id] for a in g} for g in groups), key=sorted)
 
 
+def ingest_batch(store, batch) -> dict[str, str]:
+    """Store a batch and place it, as an ingest does."""
+    store.add_articles(batch)
+    return assign_stories(store, batch)
+
+
 def test_merge_rejoins_a_story_split_by_arrival_order(articles):
     stream = [articles[n] for n in ORDER]
     without = story_names(cluster_articles(stream, ClusterConfig(merge_threshold=2.0)), articles)
@@ -99,9 +105,8 @@ def test_merge_rejoins_a_story_split_by_arrival_order(articles):
 def test_merge_across_batches_updates_the_store(store, articles):
     first_batch = [articles["first"], articles["theft"]]
     second_batch = [articles[n] for n in ("inspection", "theft2", "follow_up")]
-    store.add_articles(first_batch + second_batch)
-    before = assign_stories(store, first_batch)
-    after = assign_stories(store, second_batch)
+    before = ingest_batch(store, first_batch)
+    after = ingest_batch(store, second_batch)
     dam_story = after[articles["follow_up"].id]
     # The first report's stored story merged into the story opened in the second batch.
     assert after[articles["inspection"].id] == dam_story
@@ -115,15 +120,14 @@ def test_merge_across_batches_updates_the_store(store, articles):
 
 def test_user_split_is_never_merged_back(store, articles):
     first_batch = [articles[n] for n in ("first", "theft", "inspection", "theft2")]
-    store.add_articles(first_batch + [articles["follow_up"]])
-    story_of = assign_stories(store, first_batch)
+    story_of = ingest_batch(store, first_batch)
     first, inspection = articles["first"].id, articles["inspection"].id
     assert story_of[first] != story_of[inspection]
     # The user merges the two dam stories, then splits the first report off again.
     merged = merge_stories(store, [story_of[inspection], story_of[first]])
     split_story(store, merged, [first])
     cluster_module._STREAMS.clear()  # a later ingest in a new process rebuilds the stream from the store
-    assign_stories(store, [articles["follow_up"]])
+    ingest_batch(store, [articles["follow_up"]])
     part = store.stories_of([first, inspection, articles["follow_up"].id])
     assert part[first] != part[inspection]
     recluster(store)

@@ -2,7 +2,7 @@
 
     assign_stories(store, new_articles)    # streaming: after each stored batch
     cluster_articles(articles)             # batch, no store: largest story first
-    list_stories(store) / story_articles(store, id)
+    list_stories(store) / story_meta(store, id) / story_articles(store, id)
     merge_stories(store, ids) / split_story(store, id, article_ids)
     recluster(store)                       # rebuild from scratch, corrections kept
 
@@ -20,11 +20,9 @@ survive later ingests; recluster() obeys the same constraints.
 """
 from __future__ import annotations
 
-import json
 import uuid
 import weakref
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -32,13 +30,14 @@ import numpy as np
 
 from ..errors import StorylineError
 from ..model import Article
+from . import storage
 from .dedup import CopyIndex
 from .features import (EPOCH, ArticleFeatures, RawFeatures, TermStats, article_days, embed_leads,
                        headline_of, newest_day, raw_features, weigh)
 from .online import ClusterConfig, OnlineClusterer
 
 __all__ = ["ClusterConfig", "StoryStream", "assign_stories", "cluster_articles", "list_stories",
-           "story_articles", "merge_stories", "split_story", "recluster"]
+           "story_meta", "story_articles", "merge_stories", "split_story", "recluster"]
 
 
 def new_story_id() -> str:
@@ -159,11 +158,7 @@ def cluster_articles(articles: list[Article], config: ClusterConfig | None = Non
 
 
 # -- the store -----------------------------------------------------------------
-
-# Tables: story_features, story_copies, story_df, story_groups, story_apart
-# (migration v2 in storyline.store).
-DOCS_ROW = ""  # story_df row whose df is the number of documents
-
+# Tables and SQL: storage.py.
 
 @dataclass
 class _Cached:
@@ -172,60 +167,72 @@ class _Cached:
 
 
 # One live stream per open Store, reused while no other writer changed the
-# stories (checked through a generation counter in the cache table).
+# stories (storage.generation).
 _STREAMS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _generation(store) -> str:
-    value = store.cache_get("stories", "generation")
-    return value.decode() if isinstance(value, bytes) else str(value or "")
+@dataclass
+class _Plan:
+    """Where articles without a story go: placements not yet written."""
 
-
-def _bump_generation(store) -> str:
-    gen = uuid.uuid4().hex
-    store.cache_put("stories", "generation", gen.encode())
-    return gen
+    stream: StoryStream  # the clustering state once they are placed
+    placements: list[Placement]
+    merged_into: dict[str, str]  # stored story -> the story it merged into
+    by_id: dict[str, Article]
+    times: dict[str, float]
 
 
 def assign_stories(store, articles: list[Article], config: ClusterConfig | None = None) -> dict[str, str]:
-    """Put newly stored articles into stories, in publication order.
-    Articles that already have a story keep it, except that a small story
-    can merge into a story that the new articles made close to it (see
-    online.py); stories a user split stay apart. Returns {article id: story
-    id} for the given articles."""
+    """Put stored articles into stories, in publication order: the given ones and
+    every other stored article that has no story (an ingest killed between storing
+    a batch and placing it leaves such articles, and whatever places articles next
+    places them too). Articles that already have a story keep it, except that a
+    small story can merge into a story that the new articles made close to it (see
+    online.py); stories a user split stay apart. Returns {article id: story id}
+    for the given articles."""
     config = config or ClusterConfig()
-    result: dict[str, str] = {}
-    existing = store.stories_of([a.id for a in articles])
-    fresh = [a for a in articles if a.id not in existing and a.id not in result]
-    result.update({a.id: existing[a.id] for a in articles if a.id in existing})
-    unique = list({a.id: a for a in fresh}.values())
-    if not unique:
-        return result
-    times = _article_times(store, unique)
-    unique.sort(key=lambda a: times[a.id])  # stable: same-day articles keep their arrival order
-    cached = _STREAMS.get(store)
-    if cached is None or cached.generation != _generation(store) or cached.stream.config != config:
-        cached = _Cached("", _load_stream(store, config, max(times.values())))
-    stream = cached.stream
-    placements = stream.place(unique, [times[a.id] for a in unique])
+    vectors: dict[str, np.ndarray] = {}  # lead embeddings, kept should the placement be redone
+    generation = storage.generation(store)
+    plan = _plan(store, articles, config, generation, vectors)  # outside the write lock: embedding is slow
+    if plan is not None:
+        with store.transaction():
+            if storage.generation(store) != generation:
+                # Another process placed articles meanwhile (perhaps these): place again, under the lock.
+                generation = storage.generation(store)
+                plan = _plan(store, articles, config, generation, vectors)
+            if plan is not None:
+                _save_placements(store, plan.placements, plan.by_id, plan.times)
+                for absorbed, target in plan.merged_into.items():
+                    storage.merge_into(store, absorbed, target)
+                generation = storage.bump_generation(store)
+        if plan is not None:
+            _STREAMS[store] = _Cached(generation, plan.stream)
+    return store.stories_of([a.id for a in articles])
+
+
+def _plan(store, articles: list[Article], config: ClusterConfig, generation: str,
+          vectors: dict[str, np.ndarray]) -> _Plan | None:
+    """Placements of every stored article without a story (the given objects are
+    used for those given) on the stories as stored at `generation`; None when
+    every article has a story. vectors: lead embeddings known, and those computed."""
+    unplaced = storage.unplaced_article_ids(store)
+    if not unplaced:
+        return None
+    given = {a.id: a for a in articles}
+    read = {a.id: a for a in store.articles([aid for aid in unplaced if aid not in given])}
+    todo = [given.get(aid) or read[aid] for aid in unplaced]
+    times = _article_times(store, todo)
+    todo.sort(key=lambda a: times[a.id])  # stable: same-day articles keep their arrival order
+    cached = _STREAMS.pop(store, None)  # put back only once its placements are written
+    if cached is not None and cached.generation == generation and cached.stream.config == config:
+        stream = cached.stream
+    else:
+        stream = _load_stream(store, config, max(times.values()))
+    placements = stream.place(todo, [times[a.id] for a in todo], embeddings=vectors)
+    vectors.update({p.article_id: p.features.embedding for p in placements if p.features is not None})
     merged_into = merge_map(stream.clusterer.merged)
     stream.clusterer.merged.clear()
-    by_id = {a.id: a for a in unique}
-    with store.transaction():
-        _save_placements(store, placements, by_id, times)
-        _save_merges(store, merged_into)
-        cached.generation = _bump_generation(store)
-    _STREAMS[store] = cached
-    result.update({p.article_id: p.story_id for p in placements})
-    result.update({aid: merged_into.get(sid, sid) for aid, sid in result.items()})
-    return result
-
-
-def _save_merges(store, merged_into: dict[str, str]) -> None:
-    """Move the articles of stored stories that merged into another story."""
-    for absorbed, target in merged_into.items():
-        store.db.execute("UPDATE story_articles SET story_id = ? WHERE story_id = ?", (target, absorbed))
-        store.db.execute("DELETE FROM stories WHERE id = ?", (absorbed,))
+    return _Plan(stream, placements, merged_into, {a.id: a for a in todo}, times)
 
 
 def _article_times(store, articles: list[Article]) -> dict[str, float]:
@@ -234,11 +241,7 @@ def _article_times(store, articles: list[Article]) -> dict[str, float]:
     newest = newest_day(articles)
     times: dict[str, float | None] = {a.id: article_days(a.published, newest) for a in articles}
     undated = [aid for aid, t in times.items() if t is None]
-    stored = {}
-    for chunk in _chunks(undated, 500):
-        marks = ",".join("?" * len(chunk))
-        stored.update(store.db.execute(
-            f"SELECT id, ingested_at FROM articles WHERE id IN ({marks})", chunk).fetchall())
+    stored = storage.ingested_at(store, undated)
     now = _days(datetime.now(timezone.utc).replace(tzinfo=None))
     for aid in undated:
         times[aid] = _days(datetime.fromisoformat(stored[aid])) if aid in stored else now
@@ -251,33 +254,18 @@ def _days(moment: datetime) -> float:
 
 def _load_stream(store, config: ClusterConfig, newest: float) -> StoryStream:
     """Rebuild the open stories (last article within the window) from the store."""
-    docs = store.db.execute("SELECT df FROM story_df WHERE term = ?", (DOCS_ROW,)).fetchone()
-    stats = TermStats({r[0]: r[1] for r in store.db.execute(
-        "SELECT term, df FROM story_df WHERE term != ?", (DOCS_ROW,))}, docs[0] if docs else 0,
-        config.idf_prior_docs)
-    stream = StoryStream(config, stats)
-    row = store.db.execute("SELECT max(time) FROM story_features").fetchone()
-    now = max(newest, row[0]) if row[0] is not None else newest
-    rows = store.db.execute(
-        """SELECT f.article_id, f.time, f.embedding, f.terms, f.entities, sa.story_id,
-                  c.original_id, a.text
-           FROM story_articles sa
-           JOIN story_features f ON f.article_id = sa.article_id
-           JOIN articles a ON a.id = sa.article_id
-           LEFT JOIN story_copies c ON c.article_id = sa.article_id
-           WHERE sa.story_id IN (SELECT sa2.story_id FROM story_articles sa2
-                                 JOIN story_features f2 ON f2.article_id = sa2.article_id
-                                 GROUP BY sa2.story_id HAVING max(f2.time) >= ?)
-           ORDER BY f.time, a.ingested_at, a.rowid""",
-        (now - config.window_days,)).fetchall()
+    df, docs = storage.document_frequencies(store)
+    stream = StoryStream(config, TermStats(df, docs, config.idf_prior_docs))
+    stored_newest = storage.newest_time(store)
+    now = max(newest, stored_newest) if stored_newest is not None else newest
     clusterer = stream.clusterer
-    for r in rows:
-        stream.copies.add(r["article_id"], r["text"])
-        if r["embedding"] is None:  # a copy: a member without vectors
-            clusterer.add_member(r["story_id"], r["article_id"], r["time"])
+    for m in storage.open_story_members(store, now - config.window_days):
+        stream.copies.add(m.article_id, m.text)
+        if m.features is None:  # a copy: a member without vectors
+            clusterer.add_member(m.story_id, m.article_id, m.time)
         else:
-            clusterer.add(_features_from_row(r), r["story_id"])
-    for a, b in _apart_stories(store):
+            clusterer.add(m.features, m.story_id)
+    for a, b in storage.apart_story_pairs(store):
         if a in clusterer.stories and b in clusterer.stories:
             clusterer.keep_apart(a, b)
     clusterer.advance(now)
@@ -288,44 +276,18 @@ def _load_stream(store, config: ClusterConfig, newest: float) -> StoryStream:
     return stream
 
 
-def _apart_stories(store) -> set[tuple[str, str]]:
-    """Pairs of stories that hold groups a user split apart."""
-    return {(r[0], r[1]) for r in store.db.execute(
-        """SELECT DISTINCT sa.story_id, sb.story_id FROM story_apart ap
-           JOIN story_groups ga ON ga.group_id = ap.group_a
-           JOIN story_groups gb ON gb.group_id = ap.group_b
-           JOIN story_articles sa ON sa.article_id = ga.article_id
-           JOIN story_articles sb ON sb.article_id = gb.article_id""")}
-
-
-def _features_from_row(r) -> ArticleFeatures:
-    return ArticleFeatures(r["article_id"], r["time"], np.frombuffer(r["embedding"], dtype=np.float32).copy(),
-                           json.loads(r["terms"]), json.loads(r["entities"]))
-
-
 def _save_placements(store, placements: list[Placement], by_id: dict[str, Article],
                      times: dict[str, float]) -> None:
-    db = store.db
     df: Counter = Counter()
     for p in placements:
-        if p.new_story:
-            db.execute("INSERT INTO stories (id, headline) VALUES (?, ?)",
-                       (p.story_id, headline_of(by_id[p.article_id])))
-        db.execute("INSERT INTO story_articles (story_id, article_id) VALUES (?, ?)", (p.story_id, p.article_id))
-        f = p.features
-        db.execute(
-            "INSERT OR REPLACE INTO story_features (article_id, time, embedding, terms, entities)"
-            " VALUES (?,?,?,?,?)",
-            (p.article_id, times[p.article_id], f.embedding.astype(np.float32).tobytes() if f else None,
-             json.dumps(f.terms) if f else "{}", json.dumps(f.entities) if f else "{}"))
-        if p.copy_of:
-            db.execute("INSERT OR REPLACE INTO story_copies (article_id, original_id) VALUES (?, ?)",
-                       (p.article_id, p.copy_of))
-        if f:
-            df.update(f.terms.keys() | f.entities.keys())
-            df[DOCS_ROW] += 1
-    db.executemany("INSERT INTO story_df (term, df) VALUES (?, ?)"
-                   " ON CONFLICT(term) DO UPDATE SET df = df + excluded.df", df.items())
+        if p.features:
+            df.update(p.features.terms.keys() | p.features.entities.keys())
+            df[storage.DOCS_ROW] += 1
+    storage.add_stories(store, [(p.story_id, headline_of(by_id[p.article_id])) for p in placements if p.new_story])
+    storage.add_members(store, [(p.story_id, p.article_id) for p in placements])
+    storage.save_features(store, [(p.article_id, times[p.article_id], p.features) for p in placements])
+    storage.save_copies(store, [(p.article_id, p.copy_of) for p in placements if p.copy_of])
+    storage.add_document_frequencies(store, df)
 
 
 # -- listing -------------------------------------------------------------------
@@ -335,47 +297,36 @@ def list_stories(store) -> list[dict]:
     None when undated), articles, outlets (distinct outlet names; an article
     without one counts as its own), independent_sources (articles that are
     not copies of another article of the story)."""
-    rows = store.db.execute(
-        """SELECT s.id, s.headline, min(a.published) AS first_date, max(a.published) AS last_date,
-                  count(*) AS articles,
-                  count(DISTINCT coalesce(lower(a.outlet), a.id)) AS outlets,
-                  sum(c.original_id IS NOT NULL AND c.original_id IN
-                      (SELECT article_id FROM story_articles WHERE story_id = s.id)) AS copies
-           FROM stories s
-           JOIN story_articles sa ON sa.story_id = s.id
-           JOIN articles a ON a.id = sa.article_id
-           LEFT JOIN story_copies c ON c.article_id = a.id
-           GROUP BY s.id
-           ORDER BY articles DESC, last_date DESC, s.created_at, s.id""").fetchall()
-    return [{"id": r["id"], "headline": r["headline"], "first_date": r["first_date"],
-             "last_date": r["last_date"], "articles": r["articles"], "outlets": r["outlets"],
-             "independent_sources": r["articles"] - (r["copies"] or 0)} for r in rows]
+    return [_story_entry(row) for row in storage.story_summaries(store)]
+
+
+def story_meta(store, story_id: str) -> dict:
+    """One story's entry of list_stories (id or a unique prefix of one), reading that story only."""
+    rows = storage.story_summaries(store, resolve_story(store, story_id))
+    if not rows:  # a story row without articles: none to show
+        raise StorylineError(f"no story with id {story_id!r}")
+    return _story_entry(rows[0])
+
+
+def _story_entry(row: dict) -> dict:
+    fields = ("id", "headline", "first_date", "last_date", "articles", "outlets")
+    return {**{f: row[f] for f in fields}, "independent_sources": row["articles"] - row["copies"]}
 
 
 def resolve_story(store, story_id: str) -> str:
     """Full story id from an id or a unique prefix of one."""
-    rows = store.db.execute("SELECT id FROM stories WHERE id LIKE ? || '%' ORDER BY id LIMIT 2",
-                            (story_id,)).fetchall()
-    exact = [r[0] for r in rows if r[0] == story_id]
-    if exact:
-        return exact[0]
-    if len(rows) != 1:
-        what = "no" if not rows else "more than one"
+    ids = storage.story_ids_with_prefix(store, story_id)
+    if story_id in ids:
+        return story_id
+    if len(ids) != 1:
+        what = "no" if not ids else "more than one"
         raise StorylineError(f"{what} story with id {story_id!r}")
-    return rows[0][0]
+    return ids[0]
 
 
 def story_articles(store, story_id: str) -> list[Article]:
     """The story's articles in publication order (id prefixes accepted)."""
-    return list(store.articles(_member_ids(store, resolve_story(store, story_id))))
-
-
-def _member_ids(store, story_id: str) -> list[str]:
-    return [r[0] for r in store.db.execute(
-        """SELECT sa.article_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id
-           LEFT JOIN story_features f ON f.article_id = a.id
-           WHERE sa.story_id = ? ORDER BY coalesce(f.time, 0), a.published, a.ingested_at, a.rowid""",
-        (story_id,))]
+    return list(store.articles(storage.member_ids(store, resolve_story(store, story_id))))
 
 
 # -- corrections ---------------------------------------------------------------
@@ -387,13 +338,12 @@ def merge_stories(store, story_ids: list[str]) -> str:
     if len(ids) < 2:
         raise StorylineError("merge needs at least two different stories")
     target = ids[0]
-    members = [a for sid in ids for a in _member_ids(store, sid)]
+    members = [a for sid in ids for a in storage.member_ids(store, sid)]
     with store.transaction():
         for sid in ids[1:]:
-            store.db.execute("UPDATE story_articles SET story_id = ? WHERE story_id = ?", (target, sid))
-            store.db.execute("DELETE FROM stories WHERE id = ?", (sid,))
+            storage.merge_into(store, sid, target)
         _regroup(store, {new_story_id(): members})
-        _bump_generation(store)
+        storage.bump_generation(store)
     return target
 
 
@@ -402,7 +352,7 @@ def split_story(store, story_id: str, article_ids: list[str]) -> str:
     them) out of the story into a new one; returns the new story's id.
     Both parts stay apart, and each stays whole, in later ingests and reclusters."""
     sid = resolve_story(store, story_id)
-    members = _member_ids(store, sid)
+    members = storage.member_ids(store, sid)
     moved: list[str] = []
     for prefix in article_ids:
         match = [m for m in members if m.startswith(prefix)]
@@ -410,26 +360,20 @@ def split_story(store, story_id: str, article_ids: list[str]) -> str:
             what = "no" if not match else "more than one"
             raise StorylineError(f"{what} article of story {sid} with id {prefix!r}")
         moved.append(match[0])
-    copies = {r[0]: r[1] for r in store.db.execute(
-        "SELECT article_id, original_id FROM story_copies WHERE original_id IN (%s)" % ",".join("?" * len(moved)),
-        moved)}
-    moved_set = set(moved) | {c for c, orig in copies.items() if c in members}
+    moved_set = set(moved) | {c for c in storage.copies_of(store, moved) if c in members}
     rest = [m for m in members if m not in moved_set]
     if not rest:
         raise StorylineError("split would leave the story empty: name only the articles to move")
     new_id = new_story_id()
     moved_ordered = [m for m in members if m in moved_set]
     with store.transaction():
-        store.db.execute("INSERT INTO stories (id, headline) VALUES (?, ?)",
-                         (new_id, headline_of(store.get_article(moved_ordered[0]))))
-        store.db.executemany("UPDATE story_articles SET story_id = ? WHERE article_id = ? AND story_id = ?",
-                             [(new_id, m, sid) for m in moved_ordered])
-        store.db.execute("UPDATE stories SET headline = ? WHERE id = ?",
-                         (headline_of(store.get_article(rest[0])), sid))
+        storage.add_stories(store, [(new_id, headline_of(store.get_article(moved_ordered[0])))])
+        storage.move_members(store, moved_ordered, sid, new_id)
+        storage.set_headline(store, sid, headline_of(store.get_article(rest[0])))
         g_moved, g_rest = new_story_id(), new_story_id()
         _regroup(store, {g_moved: moved_ordered, g_rest: rest})
-        store.db.execute("INSERT OR IGNORE INTO story_apart (group_a, group_b) VALUES (?, ?)", (g_moved, g_rest))
-        _bump_generation(store)
+        storage.add_apart_links(store, [(g_moved, g_rest)])
+        storage.bump_generation(store)
     return new_id
 
 
@@ -437,31 +381,19 @@ def _regroup(store, groups: dict[str, list[str]]) -> None:
     """Give each listed article its new group. Apart-links of the groups they
     left carry over to the new groups (except between the new groups
     themselves, which the caller decides)."""
-    db = store.db
     new_of = {a: g for g, members in groups.items() for a in members}
-    old_of = dict(_group_rows(store, list(new_of)))
-    links = db.execute("SELECT group_a, group_b FROM story_apart").fetchall()
+    old_of = storage.groups_of(store, list(new_of))
     old_groups = set(old_of.values())
     carried: set[tuple[str, str]] = set()
-    for a, b in links:
+    for a, b in storage.apart_links(store):
         for side, other in ((a, b), (b, a)):
             if side in old_groups and other not in old_groups:
                 for art, g_old in old_of.items():
                     if g_old == side:
                         carried.add(tuple(sorted((new_of[art], other))))
-    for g in old_groups:
-        db.execute("DELETE FROM story_apart WHERE group_a = ? OR group_b = ?", (g, g))
-    db.executemany("INSERT OR REPLACE INTO story_groups (article_id, group_id) VALUES (?, ?)", new_of.items())
-    db.executemany("INSERT OR IGNORE INTO story_apart (group_a, group_b) VALUES (?, ?)", carried)
-
-
-def _group_rows(store, ids: list[str]) -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = []
-    for chunk in _chunks(ids, 500):
-        rows += store.db.execute(
-            "SELECT article_id, group_id FROM story_groups WHERE article_id IN (%s)" % ",".join("?" * len(chunk)),
-            chunk).fetchall()
-    return [(r[0], r[1]) for r in rows]
+    storage.drop_apart_links(store, old_groups)
+    storage.set_groups(store, new_of)
+    storage.add_apart_links(store, carried)
 
 
 # -- rebuild -------------------------------------------------------------------
@@ -475,28 +407,47 @@ def recluster(store, config: ClusterConfig | None = None) -> int:
     the streaming result exactly; articles ingested out of order can land
     differently (the streaming pass saw them late)."""
     config = config or ClusterConfig()
-    db = store.db
     articles = list(store.articles())
     times = _article_times(store, articles)
-    order = {r[0]: i for i, r in enumerate(db.execute("SELECT id FROM articles ORDER BY ingested_at, rowid"))}
+    order = storage.ingest_order(store)
     articles.sort(key=lambda a: (times[a.id], order[a.id]))
-    embeddings = {r[0]: np.frombuffer(r[1], dtype=np.float32).copy() for r in db.execute(
-        "SELECT article_id, embedding FROM story_features WHERE embedding IS NOT NULL")}
-    group_of = dict(_group_rows(store, [a.id for a in articles]))
-    apart_groups: dict[str, set[str]] = {}
-    for a, b in db.execute("SELECT group_a, group_b FROM story_apart"):
-        apart_groups.setdefault(a, set()).add(b)
-        apart_groups.setdefault(b, set()).add(a)
-    old_story = {r[0]: r[1] for r in db.execute("SELECT article_id, story_id FROM story_articles")}
+    old_story = storage.memberships(store)
+    embeddings = storage.stored_embeddings(store)
     never_seen = [a for a in articles if a.id not in old_story and a.id not in embeddings]
     leads = [raw_features(a, config.lead_chars).lead for a in never_seen]
     embeddings.update(zip((a.id for a in never_seen), embed_leads(leads)))
 
     stream = StoryStream(config)
+    placements = _replay(store, stream, articles, times, embeddings)
+    renamed = _stable_ids(placements, old_story)
+    seen: set[str] = set()
+    for p in placements:
+        p.story_id = renamed[p.story_id]
+        p.new_story = p.story_id not in seen
+        seen.add(p.story_id)
+    with store.transaction():
+        storage.delete_stories(store, sorted(set(old_story.values()) - seen))  # with their cached briefs
+        storage.clear_stories(store)
+        _save_placements(store, placements, {a.id: a for a in articles}, times)
+        generation = storage.bump_generation(store)
+    _STREAMS[store] = _Cached(generation, stream)
+    return len(seen)
+
+
+def _replay(store, stream: StoryStream, articles: list[Article], times: dict[str, float],
+            embeddings: dict[str, np.ndarray]) -> list[Placement]:
+    """Place the articles one at a time (constraints depend on where earlier
+    groups went): an article of a group joins the story its group went to,
+    never one that holds a group kept apart from it."""
+    group_of = storage.groups_of(store, [a.id for a in articles])
+    apart_groups: dict[str, set[str]] = {}
+    for a, b in storage.apart_links(store):
+        apart_groups.setdefault(a, set()).add(b)
+        apart_groups.setdefault(b, set()).add(a)
     story_of_group: dict[str, str] = {}
     placements: list[Placement] = []
     merges: list[tuple[str, str]] = []
-    for a in articles:  # one at a time: constraints depend on where earlier groups went
+    for a in articles:
         g = group_of.get(a.id)
         forced = {a.id: story_of_group[g]} if g in story_of_group else None
         apart = {a.id: {story_of_group[o] for o in apart_groups.get(g, ()) if o in story_of_group}} if g else None
@@ -513,24 +464,7 @@ def recluster(store, config: ClusterConfig | None = None) -> int:
     merged_into = merge_map(merges)
     for p in placements:
         p.story_id = merged_into.get(p.story_id, p.story_id)
-
-    renamed = _stable_ids(placements, old_story)
-    for p in placements:
-        p.story_id = renamed[p.story_id]
-    by_id = {a.id: a for a in articles}
-    with store.transaction():
-        db.execute("DELETE FROM story_articles")
-        db.execute("DELETE FROM stories")
-        db.execute("DELETE FROM story_copies")
-        db.execute("DELETE FROM story_df")
-        seen: set[str] = set()
-        for p in placements:
-            p.new_story = p.story_id not in seen
-            seen.add(p.story_id)
-        _save_placements(store, placements, by_id, times)
-        gen = _bump_generation(store)
-    _STREAMS[store] = _Cached(gen, stream)
-    return len(seen)
+    return placements
 
 
 def _stable_ids(placements: list[Placement], old_story: dict[str, str]) -> dict[str, str]:
@@ -547,8 +481,3 @@ def _stable_ids(placements: list[Placement], old_story: dict[str, str]) -> dict[
     for p in placements:
         renamed.setdefault(p.story_id, p.story_id)
     return renamed
-
-
-def _chunks(items: list, n: int) -> Iterable[list]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]

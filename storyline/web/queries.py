@@ -1,4 +1,4 @@
-"""Read-only SQL behind the web pages: full-text search and story filters.
+"""Full-text search and story filters of the web pages (their SQL: Store methods).
 
 Search runs on the FTS5 index of article titles and text (store migration v3).
 User text never reaches FTS5 query syntax: it is cut into words and each word
@@ -44,16 +44,9 @@ def search_articles(store: Store, text: str, limit: int = 20, offset: int = 0) -
     query = fts_query(text)
     if query is None:
         return 0, []
-    total = store.db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (query,)).fetchone()[0]
-    rows = store.db.execute(
-        f"""SELECT a.id, a.title, a.outlet, a.published,
-                   snippet(articles_fts, 1, '{HIT_START}', '{HIT_END}', ' … ', 24) AS snip,
-                   (SELECT group_concat(story_id) FROM story_articles WHERE article_id = a.id) AS stories
-            FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
-            WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 4.0, 1.0), a.id LIMIT ? OFFSET ?""",
-        (query, limit, offset)).fetchall()
+    total, rows = store.search(query, limit, offset, (HIT_START, HIT_END))
     hits = [SearchHit(r["id"], r["title"], r["outlet"], r["published"], split_marks(r["snip"] or ""),
-                      (r["stories"] or "").split(",") if r["stories"] else []) for r in rows]
+                      r["stories"].split(",") if r["stories"] else []) for r in rows]
     return total, hits
 
 
@@ -69,39 +62,22 @@ def split_marks(snippet: str) -> list[tuple[str, bool]]:
 def matching_story_ids(store: Store, text: str | None = None, outlet: str | None = None) -> set[str] | None:
     """Stories with an article that matches the search text and/or is from the
     outlet; None when neither filter is given (every story matches)."""
-    conditions, params = [], []
-    if text:
-        query = fts_query(text)
-        if query is None:
-            return set()
-        conditions.append("a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
-        params.append(query)
-    if outlet:
-        conditions.append("lower(a.outlet) = lower(?)")
-        params.append(outlet)
-    if not conditions:
+    if not text and not outlet:
         return None
-    rows = store.db.execute(
-        "SELECT DISTINCT sa.story_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE "
-        + " AND ".join(conditions), params)
-    return {r[0] for r in rows}
+    query = fts_query(text) if text else None
+    if text and query is None:
+        return set()
+    return store.story_ids_matching(query, outlet or None)
 
 
 def outlets(store: Store) -> list[str]:
     """Distinct outlet names of stored articles, for the filter menu."""
-    rows = store.db.execute(
-        "SELECT outlet FROM articles WHERE outlet IS NOT NULL AND outlet != '' "
-        "GROUP BY lower(outlet) ORDER BY lower(outlet)")
-    return [r[0] for r in rows]
+    return store.outlets()
 
 
 def story_outlets(store: Store, story_id: str) -> list[str]:
-    rows = store.db.execute(
-        "SELECT DISTINCT a.outlet FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
-        "WHERE sa.story_id = ? AND a.outlet IS NOT NULL ORDER BY a.outlet", (story_id,))
-    return [r[0] for r in rows]
+    return store.story_outlets(story_id)
 
 
 def stories_of_article(store: Store, article_id: str) -> list[str]:
-    return [r[0] for r in store.db.execute(
-        "SELECT story_id FROM story_articles WHERE article_id = ? ORDER BY story_id", (article_id,))]
+    return store.stories_of_article(article_id)
