@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from storyline.cli import build_parser  # noqa: E402
 from storyline.ingest import ingest  # noqa: E402
-from storyline.model import Brief, Citation, CitedText, SourceRef  # noqa: E402
+from storyline.model import (Brief, Citation, CitedText, Development, Difference, EntityEntry, Fact,  # noqa: E402
+                             QuoteEntry, Side, SourceRef, TimelineEntry)
 from storyline.store import Store  # noqa: E402
 from storyline.web.app import create_app, serve  # noqa: E402
 
@@ -86,26 +87,46 @@ def test_listing_search_and_query_parameters_are_escaped(client):
     assert hits and hits[0]["title"] == XSS_TITLE  # JSON keeps the text as data
 
 
-def test_standalone_html_brief_escapes_every_section():
-    from storyline.report.render import render_html
-
+def hostile_brief() -> Brief:
+    """Every section of a brief filled with hostile text."""
     cite = Citation("a1", 0, 0, 10, XSS_QUOTE)
-    item = {"text": XSS_QUOTE, "citations": [cite]}
-    brief = Brief(
+    fact = Fact(XSS_QUOTE, 2, [cite])
+    return Brief(
         headline=XSS_TITLE, summary=[CitedText(XSS_QUOTE, [cite])], key_points=[CitedText(XSS_TITLE, [cite])],
         sources=[SourceRef(1, "a1", XSS_OUTLET, XSS_TITLE, "2024-03-05", "<script>src</script>",
                            url="javascript:alert('url')"),
                  SourceRef(2, "a2", "Plain", "Plain", None, "x", url="JAVASCRIPT:alert('url2')")],
-        entities=[{"name": XSS_AUTHOR, "type": "<script>t</script>", "mentions": 2, "citations": [cite]}],
-        quotes=[{"speaker": XSS_AUTHOR, "text": XSS_QUOTE, "verb": "<script>v</script>", "citations": [cite]}],
-        agree=[item], single_source=[item],
-        differ=[{"topic": XSS_TITLE, "sides": [{"label": XSS_OUTLET, "text": XSS_QUOTE, "citations": [cite]}]}],
-        timeline=[{"date": "2024-03-05", "label": "<script>l</script>", "text": XSS_QUOTE, "citations": [cite]}],
-        development=[{"article_id": "a1", "published": "2024-03-05", "written": "after", "adds": [XSS_QUOTE]}],
+        entities=[EntityEntry(name=XSS_AUTHOR, type="<script>t</script>", mentions=2, citations=[cite])],
+        quotes=[QuoteEntry(speaker=XSS_AUTHOR, text=XSS_QUOTE, verb="<script>v</script>", citations=[cite]),
+                QuoteEntry(speaker=None, text=XSS_QUOTE, kind="reported", citations=[cite])],
+        agree=[fact], single_source=[fact],
+        differ=[Difference(topic=XSS_TITLE, kind="figures", text=XSS_QUOTE, citations=[cite],
+                           sides=[Side(label=XSS_OUTLET, text=XSS_QUOTE, figure=XSS_QUOTE, citations=[cite])])],
+        timeline=[TimelineEntry(date="2024-03-05", label="<script>l</script>", text=XSS_QUOTE, citations=[cite])],
+        development=[Development("a1", "2024-03-05", written="after", adds=[XSS_QUOTE])],
         notes=[XSS_TITLE])
-    html = render_html(brief)
+
+
+def test_standalone_html_brief_escapes_every_section():
+    from storyline.report.render import render_html
+
+    html = render_html(hostile_brief())
     assert not RAW.findall(html.split("<body", 1)[1])
     assert "&lt;b onmouseover=alert(&#39;quote&#39;)&gt;" in html
+    assert 'href="javascript' not in html.lower()
+
+
+def test_web_story_page_escapes_every_section():
+    from storyline.web.present import make_templates
+
+    brief = hostile_brief()
+    story = {"id": "s1", "headline": XSS_TITLE, "first_date": "2024-03-05", "last_date": "2024-03-05",
+             "articles": 2, "outlets": 2, "independent_sources": 2}
+    html = make_templates().get_template("story.html").render(story=story, brief=brief, articles={},
+                                                              outlets=[XSS_OUTLET, "Plain"])
+    assert_inert(html.replace('<svg class="chart"', '<chart'))  # the page's own timeline chart is the one svg
+    assert "&lt;b onmouseover=alert(&#39;quote&#39;)&gt;" in html and '<section id="matrix">' in html
+    assert html.count("&lt;svg onload=alert(&#39;author&#39;)&gt;Kim Vale") >= 2  # entity and speaker
 
 
 # -- uploads -----------------------------------------------------------------------------

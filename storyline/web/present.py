@@ -1,5 +1,6 @@
-"""Brief and article data shaped for the page templates: citation links,
-the source matrix and an article's text cut into highlighted pieces.
+"""The web pages' Jinja environment, and brief and article data shaped for the
+page templates: citation links, the source matrix, the timeline chart and an
+article's text cut into highlighted pieces.
 
 Everything here returns plain data; the Jinja templates (autoescape on) turn
 it into HTML, so no article-derived text is ever inserted as markup.
@@ -7,8 +8,28 @@ it into HTML, so no article-derived text is ever inserted as markup.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from ..model import Article, Brief, Citation, SourceRef
+import jinja2
+from fastapi.templating import Jinja2Templates
+
+from ..model import Article, Brief, Cited, Citation, Difference, Fact, SourceRef
+from ..report.render import add_template_helpers
+from .timeline_chart import Chart, timeline_chart
+
+WEB_TEMPLATES = Path(__file__).parent / "templates"
+REPORT_TEMPLATES = Path(__file__).parents[1] / "report" / "templates"  # the brief's section partials
+
+
+def make_templates() -> Jinja2Templates:
+    """The web app's templates: its pages, and the brief's section partials they share
+    with the standalone HTML brief; autoescape on for every template name."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([WEB_TEMPLATES, REPORT_TEMPLATES]),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    add_template_helpers(env)
+    env.globals.update(cite_links=cite_links, citation_href=citation_href, source_matrix=source_matrix,
+                       story_chart=story_chart)
+    return Jinja2Templates(env=env)
 
 
 def citation_href(c: Citation) -> str:
@@ -16,11 +37,11 @@ def citation_href(c: Citation) -> str:
     return f"/articles/{c.article_id}?s={c.sentence}#s{c.sentence}"
 
 
-def cite_links(brief: Brief, citations: list[Citation] | None) -> list[dict]:
+def cite_links(brief: Brief, citations: list[Citation]) -> list[dict]:
     """One [n] link per cited source (n = its number in the brief), pointing at
     the first sentence cited from it; title = the cited source text."""
     links: dict[int, dict] = {}
-    for c in citations or []:
+    for c in citations:
         n = brief.source_number(c.article_id)
         if n is None:
             continue
@@ -30,12 +51,19 @@ def cite_links(brief: Brief, citations: list[Citation] | None) -> list[dict]:
     return [links[n] for n in sorted(links)]
 
 
-def all_citations(item: dict) -> list[Citation]:
-    """An item's own citations plus those of its sides (for 'differ' items)."""
-    out = list(item.get("citations") or [])
-    for side in item.get("sides") or []:
-        out += side.get("citations") or []
-    return out
+def fact_citations(item: Fact | Difference) -> list[Citation]:
+    """A fact's citations; a difference's own plus those of its sides."""
+    sides = item.sides if isinstance(item, Difference) else []
+    return [*item.citations, *(c for side in sides for c in side.citations)]
+
+
+def first_citation_href(item: Cited) -> str | None:
+    return citation_href(item.citations[0]) if item.citations else None
+
+
+def story_chart(brief: Brief) -> Chart | None:
+    """The timeline chart of the story page, each mark linked to the sentence that dates it."""
+    return timeline_chart(brief.timeline, first_citation_href)
 
 
 # -- source matrix -------------------------------------------------------------
@@ -87,9 +115,9 @@ def source_matrix(brief: Brief) -> tuple[list[SourceColumn], list[MatrixRow]]:
     rows: list[MatrixRow] = []
     for kind, items in (("agree", brief.agree), ("differ", brief.differ), ("single", brief.single_source)):
         for item in items:
-            cites = all_citations(item)
+            cites = fact_citations(item)
             cells = [cite_links(brief, [c for c in cites if c.article_id in col.article_ids]) for col in columns]
-            rows.append(MatrixRow(kind, item.get("text", ""), cells))
+            rows.append(MatrixRow(kind, item.text, cells))
     return columns, rows
 
 

@@ -11,6 +11,8 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..model import TimelineEntry
+
 WIDTH = 780
 LEFT, RIGHT = 190, 20  # room for the date labels, and a margin
 ROW = 24
@@ -45,7 +47,7 @@ class Chart:
     marks: list[Mark]
     ticks: list[tuple[float, str]]
     breaks: list[float] = field(default_factory=list)  # x of each cut in the axis
-    unplaced: list[dict] = field(default_factory=list)  # entries without a year
+    unplaced: list[TimelineEntry] = field(default_factory=list)  # entries without a year
     left: int = LEFT
     right: int = WIDTH - RIGHT
     omitted: int = 0
@@ -77,12 +79,12 @@ def day_span(iso: str | None) -> tuple[date, date] | None:
         return None
 
 
-def timeline_chart(entries: list[dict], href=None) -> Chart | None:
+def timeline_chart(entries: list[TimelineEntry], href=None) -> Chart | None:
     """Chart layout for the brief's timeline entries; None when nothing has a year.
     href(entry) -> link for an entry (its first citation), optional."""
     placed, unplaced = [], []
     for e in entries:
-        span = day_span(e.get("date"))
+        span = day_span(e.date)
         (placed if span else unplaced).append((e, span))
     if not placed:
         return None
@@ -94,13 +96,13 @@ def timeline_chart(entries: list[dict], href=None) -> Chart | None:
     for row, (e, (first, last)) in enumerate(placed):
         x0, x1 = axis.x(first.toordinal()), axis.x(last.toordinal() + 1)
         single = first == last
-        text = e.get("text") or ""
+        text = e.text
         short = text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS - 1].rstrip() + "…"
         x = round((x0 + x1) / 2, 1) if single else x0
         width = 0 if single else max(2.0, round(x1 - x0, 1))
         marks.append(Mark(
-            label=e.get("label") or e.get("date") or "", text=text, short=short, x=x, width=width,
-            y=TOP + row * ROW + ROW / 2, planned=e.get("tense") == "future",
+            label=e.label or e.date or "", text=text, short=short, x=x, width=width,
+            y=TOP + row * ROW + ROW / 2, planned=e.tense == "future",
             href=href(e) if href else None,
             text_left=x + width + 10 + len(short) * CHAR_PX > WIDTH and x - LEFT > WIDTH - x - width,
         ))
