@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
 import re
 import typing
 
@@ -114,3 +115,17 @@ def test_several_briefs_on_one_page(briefs):
     for b in (1, 2):
         anchors = set(re.findall(rf'href="#b{b}-source-(\d+)"', page))
         assert anchors and anchors <= set(re.findall(rf'id="b{b}-source-(\d+)"', page))
+
+
+def test_a_part_shows_its_sections_and_the_sources(briefs):
+    from storyline.pipeline import PARTS
+    from storyline.report.render import render_part
+
+    shown = [briefs["bridge"], briefs["storm"]]
+    for part, names in PARTS.items():
+        md = render_part(shown, part, "md")
+        expected = [s.title for s in SECTIONS if (s.name in names or s.name == "sources") and s.shown(shown[0])]
+        assert titles("md", md.split("\n---\n")[0]) == expected, part
+        data = json.loads(render_part(shown, part, "json"))
+        assert [set(d) for d in data] == [{"story_id", "headline", "sources", *names}] * 2
+        assert data[1]["sources"] == shown[1].to_json()["sources"]
