@@ -5,7 +5,8 @@
 Quotes (direct; the gold lists every direct quote of each article), speakers
 (of direct quotes and reported statements found), reported statements, entity
 merges (pairs of surface forms that name one entity), syndication (pairs of
-articles that are copies of one story) and differences (sources differ).
+articles that are copies of one story, by stories/dedup as the pipeline finds
+them) and differences (sources differ).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from storyline.analyze.quotes import extract_quotes, norm_words  # noqa: E402
 from storyline.analyze.relate import analyze_story  # noqa: E402
 from storyline.ingest.segment import segment  # noqa: E402
 from storyline.model import Article, PartialDate  # noqa: E402
+from storyline.stories.dedup import find_copies  # noqa: E402
 
 GOLD = json.loads((REPO / "bench" / "gold" / "analysis.json").read_text())
 EXAMPLES = json.loads((REPO / "tests" / "data" / "analysis_examples.json").read_text())
@@ -83,6 +85,51 @@ def pr(tp_p: int, n_p: int, tp_r: int, n_r: int) -> str:
     return f"precision {p:.2f} ({tp_p}/{n_p})  recall {r:.2f} ({tp_r}/{n_r})"
 
 
+def score_entity_merges(name: str, ents, t: list[int]) -> None:
+    """Pairs of gold surface forms, same entity or not."""
+    for g in (g for g in GOLD.get("entities", []) if g["set"] == name):
+        entity_of = {}
+        for e in ents.entities:
+            for alias in e.aliases():
+                entity_of.setdefault(alias.removeprefix("the "), e.key)
+        surfaces = [(s, k) for k, cluster in enumerate(g["clusters"]) for s in cluster]
+        for (s1, c1), (s2, c2) in combinations(surfaces, 2):
+            e1, e2 = entity_of.get(s1), entity_of.get(s2)
+            same_sys = e1 is not None and e1 == e2
+            if same_sys:
+                t[1] += 1
+                t[0] += c1 == c2
+            if c1 == c2:
+                t[3] += 1
+                t[2] += same_sys
+
+
+def score_syndication(name: str, arts: list[Article], copies: dict[str, str], t: list[int]) -> None:
+    """Pairs of articles with one origin."""
+    for g in (g for g in GOLD["syndication"] if g["set"] == name):
+        origin_gold = {a.id: g["copies"].get(a.id, a.id) for a in arts}
+        origin_sys = {a.id: copies.get(a.id, a.id) for a in arts}
+        for a, b in combinations([a.id for a in arts], 2):
+            same_sys, same_gold = origin_sys[a] == origin_sys[b], origin_gold[a] == origin_gold[b]
+            t[1] += same_sys
+            t[0] += same_sys and same_gold
+            t[3] += same_gold
+            t[2] += same_sys and same_gold
+
+
+def score_differences(name: str, differ: list, t: list[int]) -> None:
+    """Differences found against the gold ones (same kind, gold topic in the topic or text)."""
+    gold_diff = [g for g in GOLD["differ"] if g["set"] == name]
+
+    def same(g, d) -> bool:
+        return g["kind"] == d.kind and g["topic"] in d.topic + " " + d.text
+
+    t[0] += sum(1 for d in differ if any(same(g, d) for g in gold_diff))
+    t[1] += len(differ)
+    t[2] += sum(1 for g in gold_diff if any(same(g, d) for d in differ))
+    t[3] += len(gold_diff)
+
+
 def main(verbose: bool = False) -> None:
     nlp = load_spacy()
     totals = {k: [0, 0, 0, 0] for k in ("quotes", "speakers", "reported", "entity merges", "syndication", "differ")}
@@ -123,45 +170,11 @@ def main(verbose: bool = False) -> None:
                 for g in gold:
                     if id(g) not in matched_gold:
                         print(f"  missed {kind} [{name}] {g['snippet']!r}")
-        analysis = analyze_story(arts, docs=docs)
-        # entity merges: pairs of gold surface forms, same entity or not
-        for g in (g for g in GOLD.get("entities", []) if g["set"] == name):
-            entity_of = {}
-            for e in ents.entities:
-                for alias in e.aliases():
-                    entity_of.setdefault(alias.removeprefix("the "), e.key)
-            surfaces = [(s, k) for k, cluster in enumerate(g["clusters"]) for s in cluster]
-            t = totals["entity merges"]
-            for (s1, c1), (s2, c2) in combinations(surfaces, 2):
-                e1, e2 = entity_of.get(s1), entity_of.get(s2)
-                same_sys = e1 is not None and e1 == e2
-                if same_sys:
-                    t[1] += 1
-                    t[0] += c1 == c2
-                if c1 == c2:
-                    t[3] += 1
-                    t[2] += same_sys
-        # syndication: pairs of articles with one origin
-        for g in (g for g in GOLD["syndication"] if g["set"] == name):
-            origin_gold = {a.id: g["copies"].get(a.id, a.id) for a in arts}
-            origin_sys = {a.id: analysis.copies.get(a.id, a.id) for a in arts}
-            t = totals["syndication"]
-            for a, b in combinations([a.id for a in arts], 2):
-                same_sys, same_gold = origin_sys[a] == origin_sys[b], origin_gold[a] == origin_gold[b]
-                t[1] += same_sys
-                t[0] += same_sys and same_gold
-                t[3] += same_gold
-                t[2] += same_sys and same_gold
-        gold_diff = [g for g in GOLD["differ"] if g["set"] == name]
-        t = totals["differ"]
-        hit = [d for d in analysis.differ
-               if any(g["kind"] == d["kind"] and g["topic"] in d["topic"] + " " + d["text"] for g in gold_diff)]
-        t[0] += len(hit)
-        t[1] += len(analysis.differ)
-        t[2] += sum(1 for g in gold_diff
-                    if any(g["kind"] == d["kind"] and g["topic"] in d["topic"] + " " + d["text"]
-                           for d in analysis.differ))
-        t[3] += len(gold_diff)
+        copies = find_copies(arts)
+        analysis = analyze_story(arts, docs=docs, copies=copies)
+        score_entity_merges(name, ents, totals["entity merges"])
+        score_syndication(name, arts, copies, totals["syndication"])
+        score_differences(name, analysis.differ, totals["differ"])
     elapsed = time.perf_counter() - t0
     for k, (a, b, c, d) in totals.items():
         print(f"{k:14s} {pr(a, b, c, d)}")

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from storyline.analyze.entities import Mention, canonical_key, canonicalise, parse_articles, story_entities
+from storyline.analyze.entities import (LISTED_LABELS, Mention, canonical_key, canonicalise, parse_articles,
+                                        story_entities)
 from storyline.ingest.segment import segment
-from storyline.model import Article, PartialDate
+from storyline.model import Article, EntityEntry, PartialDate
+from storyline.settings import EntitySettings
 
 EXAMPLES = json.loads((Path(__file__).parent / "data" / "analysis_examples.json").read_text())
 
@@ -107,13 +109,25 @@ def test_honorific_gender_picks_among_shared_surnames():
     assert len(mary.mentions) == 2 and len(ents.entities) == 2
 
 
-def test_entity_dict_schema(seed_entities, seed_articles):
-    d = seed_entities.listed()[0].to_dict({a.id: a for a in seed_articles})
-    assert set(d) >= {"name", "type", "role", "stands_for", "aliases", "mentions", "article_ids", "citations"}
-    c = d["citations"][0]
-    text = next(a for a in seed_articles if a.id == c.article_id).text
-    assert d["name"].split()[-1] in text[c.start:c.end]
-    json.dumps({k: v for k, v in d.items() if k != "citations"})
+def test_entity_entry_cites_the_first_mention_in_each_article(seed_entities, seed_articles):
+    top = seed_entities.listed()[0]
+    entry = top.entry({a.id: a for a in seed_articles})
+    assert (entry.name, entry.type, entry.mentions) == (top.name, top.type, len(top.mentions))
+    assert entry.article_ids() == top.article_ids
+    for c in entry.citations:
+        article = next(a for a in seed_articles if a.id == c.article_id)
+        first = min((m for m in top.mentions if m.article_id == c.article_id), key=lambda m: m.start)
+        assert article.text[c.start:c.end] == article.sentences[first.sentence].text
+        assert c.start <= first.start < c.end
+    assert EntityEntry.from_dict(json.loads(json.dumps(entry.to_dict()))) == entry
+
+
+def test_one_off_single_word_names_are_listed_from_a_setting(call_entities):
+    one_offs = [e for e in call_entities.entities if e.type in LISTED_LABELS and len(e.mentions) == 1
+                and not (e.role or e.stands_for) and len(e.name.split()) == 1]
+    assert one_offs, "the example should have a one-off single-word name"
+    assert not set(map(id, one_offs)) & set(map(id, call_entities.listed()))
+    assert set(map(id, one_offs)) <= set(map(id, call_entities.listed(EntitySettings(min_mentions=1))))
 
 
 def test_named_storms_are_events_and_landform_qualifiers_places(nlp):

@@ -9,7 +9,8 @@ import pytest
 from storyline.analyze.entities import parse_articles, story_entities
 from storyline.analyze.quotes import extract_quotes, find_quote_spans, merge_quotes, norm_words
 from storyline.ingest.segment import segment
-from storyline.model import Article, PartialDate
+from storyline.model import Article, PartialDate, QuoteEntry
+from storyline.settings import QuoteSettings
 
 EXAMPLES = json.loads((Path(__file__).parent / "data" / "analysis_examples.json").read_text())
 
@@ -31,10 +32,11 @@ def analyse(arts, nlp):
     return quotes, merge_quotes(quotes, {a.id: a for a in arts})
 
 
-def find(merged, words: str, kind: str = "direct") -> dict:
+def find(merged, words: str, kind: str = "direct") -> QuoteEntry:
+    """The one merged quote of this kind whose text holds the words."""
     key = " ".join(norm_words(words))
-    hits = [m for m in merged if m["kind"] == kind and key in " ".join(norm_words(m["text"]))]
-    assert len(hits) == 1, f"{words!r}: {[(m['speaker'], m['text']) for m in hits]}"
+    hits = [q for q, _ in merged if q.kind == kind and key in " ".join(norm_words(q.text))]
+    assert len(hits) == 1, f"{words!r}: {[(q.speaker, q.text) for q in hits]}"
     return hits[0]
 
 
@@ -57,58 +59,62 @@ def test_quote_marks_skip_apostrophes():
 def test_seed_white_house_quotes(seeds):
     _, merged = seeds
     q = find(merged, "suffering in Syria has gone on for far too long")
-    assert q["speaker"] == "White House" and q["verb"] == "said"
+    assert q.speaker == "White House" and q.verb == "said"
     q = find(merged, "The conversation was a very good one")
-    assert q["speaker"] == "White House"
+    assert q.speaker == "White House"
 
 
 def test_seed_kremlin_business_like_constructive(seeds):
     _, merged = seeds
     q = find(merged, "business-like")
-    assert "constructive" in q["text"] and q["speaker"] == "Kremlin" and q["verb"] == "described"
+    assert "constructive" in q.text and q.speaker == "Kremlin" and q.verb == "described"
 
 
 def test_seed_tweet_is_one_quote_from_two_sources(seeds, seed_articles):
     _, merged = seeds
     q = find(merged, "everyone will come to their senses")
-    assert q["speaker"] == "Donald Trump"
-    assert sorted(q["article_ids"]) == sorted(a.id for a in seed_articles)
-    assert len(q["citations"]) == 2
+    assert q.speaker == "Donald Trump"
+    assert sorted(q.article_ids()) == sorted(a.id for a in seed_articles)
+    assert len(q.citations) == 2
 
 
 def test_seed_putin_statements(seeds):
     _, merged = seeds
-    assert find(merged, "We never interfere in the political life")["speaker"] == "Vladimir Putin"
+    assert find(merged, "We never interfere in the political life").speaker == "Vladimir Putin"
     q = find(merged, "Certainly, without the participation of such a party")
-    assert q["speaker"] == "Vladimir Putin"
-    assert "continue to be in contact" in q["text"]  # the quote goes on after "Mr. Putin said."
+    assert q.speaker == "Vladimir Putin"
+    assert "continue to be in contact" in q.text  # the quote goes on after "Mr. Putin said."
     # "He said ... were “simply rumours”": the pronoun points back to Mr Putin
-    assert find(merged, "simply rumours")["speaker"] == "Vladimir Putin"
+    assert find(merged, "simply rumours").speaker == "Vladimir Putin"
 
 
 def test_seed_reported_statements(seeds):
     _, merged = seeds
-    assert find(merged, "Moscow ever interferes in other countries", "reported")["verb"] == "denied"
-    assert find(merged, "Moscow ever interferes in other countries", "reported")["speaker"] == "Vladimir Putin"
-    assert find(merged, "agreed to bolster diplomatic efforts", "reported")["speaker"] == "Kremlin"
-    assert find(merged, "cooperation with Washington was critical", "reported")["speaker"] == "Vladimir Putin"
+    assert find(merged, "Moscow ever interferes in other countries", "reported").verb == "denied"
+    assert find(merged, "Moscow ever interferes in other countries", "reported").speaker == "Vladimir Putin"
+    assert find(merged, "agreed to bolster diplomatic efforts", "reported").speaker == "Kremlin"
+    assert find(merged, "cooperation with Washington was critical", "reported").speaker == "Vladimir Putin"
 
 
 def test_split_quote_merged_across_outlets_with_ellipsis(strike):
     _, merged = strike
     q = find(merged, "our patience is over")
-    assert q["speaker"] == "Ana Ferreira"
-    assert set(q["article_ids"]) == {"wire", "wire_edited", "wire_partial", "courier", "post"}
-    assert "Nobody will unload a single ship" in q["text"]
+    assert q.speaker == "Ana Ferreira"
+    assert set(q.article_ids()) == {"wire", "wire_edited", "wire_partial", "courier", "post"}
+    assert "Nobody will unload a single ship" in q.text
+    # each merged quote comes with the article quotes it merges, one citation each
+    (members,) = [ms for entry, ms in merged if entry is q]
+    assert [m.article_id for m in members] == [c.article_id for c in q.citations]
+    assert q.independent_sources == 5  # no copies given: every article is a source of its own
 
 
 def test_role_pronoun_and_paragraph_inheritance(strike):
     _, merged = strike
-    assert find(merged, "We are ready to talk")["speaker"] == "Rui Costa"  # "the minister said"
-    assert find(merged, "would not negotiate under pressure", "reported")["speaker"] == "Rui Costa"  # "He said"
-    assert find(merged, "Our members are tired of promises")["speaker"] == "Ana Ferreira"  # previous paragraph
+    assert find(merged, "We are ready to talk").speaker == "Rui Costa"  # "the minister said"
+    assert find(merged, "would not negotiate under pressure", "reported").speaker == "Rui Costa"  # "He said"
+    assert find(merged, "Our members are tired of promises").speaker == "Ana Ferreira"  # previous paragraph
     q = find(merged, "unaffordable")
-    assert q["speaker"] == "Rui Costa" and set(q["article_ids"]) == {"wire", "wire_edited"}
+    assert q.speaker == "Rui Costa" and set(q.article_ids()) == {"wire", "wire_edited"}
 
 
 def test_no_inheritance_when_narrative_intervenes(nlp):
@@ -131,4 +137,18 @@ def test_different_speakers_never_merge(nlp):
     a = article(["“We must protect the harbour at all costs,” said Ana Ferreira."], "a")
     b = article(["“We must protect the harbour at all costs,” said Rui Costa."], "b")
     _, merged = analyse([a, b], nlp)
-    assert sorted(m["speaker"] for m in merged if m["kind"] == "direct") == ["Ana Ferreira", "Rui Costa"]
+    assert sorted(q.speaker for q, _ in merged if q.kind == "direct") == ["Ana Ferreira", "Rui Costa"]
+
+
+def test_how_far_a_pronoun_reaches_back_is_a_setting(nlp):
+    a = article(["Mayor Lena Okafor visited the harbour on Monday. The tide was high and the wind was strong. "
+                 "“We will rebuild the sea wall before the winter storms,” she said."])
+    docs = parse_articles([a], nlp)
+    ents = story_entities([a], docs)
+
+    def speaker(settings: QuoteSettings) -> str | None:
+        (q,) = [q for q in extract_quotes(a, docs[0], ents, settings) if q.kind == "direct"]
+        return q.speaker.name if q.speaker else None
+
+    assert speaker(QuoteSettings()) == "Lena Okafor"  # back over one narrative sentence
+    assert speaker(QuoteSettings(look_back_sentences=1)) is None

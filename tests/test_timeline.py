@@ -9,6 +9,7 @@ from storyline.analyze.timeline import build_timeline, format_timeline_text
 from storyline.ingest.clean import split_paragraphs
 from storyline.ingest.segment import segment
 from storyline.model import Article, PartialDate
+from storyline.settings import TimelineSettings
 
 
 def make_article(text: str, published: str | None, outlet: str) -> Article:
@@ -25,7 +26,7 @@ def entries_citing(tl, article, *words):
     """Entries with a citation of `article` whose sentence contains all words."""
     out = []
     for e in tl.entries:
-        for c in e["citations"]:
+        for c in e.citations:
             sentence = article.text[c.start:c.end]
             if c.article_id == article.id and all(w in sentence for w in words):
                 out.append(e)
@@ -47,14 +48,14 @@ def undated_timeline(seed_articles_undated, nlp):
 
 def test_seed_tweet_on_april_13(seed_timeline, seed_articles):
     preview = by_file(seed_articles, "002_")
-    assert [e["date"] for e in entries_citing(seed_timeline, preview, "Twitter", "April 13")] == ["2017-04-13"]
+    assert [e.date for e in entries_citing(seed_timeline, preview, "Twitter", "April 13")] == ["2017-04-13"]
 
 
 def test_seed_chemical_attack_and_strikes_in_early_april(seed_timeline, seed_articles):
     report = by_file(seed_articles, "000_")
     (entry,) = entries_citing(seed_timeline, report, "strikes", "chemical weapons")
-    assert (entry["date"], entry["granularity"], entry["tense"]) == ("2017-04", "month", "past")
-    assert entry["label"] == "early April 2017"
+    assert (entry.date, entry.granularity, entry.tense) == ("2017-04", "month", "past")
+    assert entry.label == "early April 2017"
 
 
 def test_seed_phone_call_on_tuesday_is_may_2(seed_timeline, seed_articles):
@@ -62,43 +63,43 @@ def test_seed_phone_call_on_tuesday_is_may_2(seed_timeline, seed_articles):
     # The preview's future "Tuesday" is the call the report calls "Tuesday's call": the same day.
     (planned,) = entries_citing(seed_timeline, preview, "plans to talk", "telephone")
     (reported,) = entries_citing(seed_timeline, report, "Tuesday’s call")
-    assert planned["date"] == reported["date"] == "2017-05-02"
-    assert planned["label"] == "Tue 2 May 2017"
-    assert reported["tense"] == "past"
+    assert planned.date == reported.date == "2017-05-02"
+    assert planned.label == "Tue 2 May 2017"
+    assert reported.tense == "past"
 
 
 def test_seed_astana_talks(seed_timeline, seed_articles):
     preview, report = by_file(seed_articles, "002_"), by_file(seed_articles, "000_")
     (both_days,) = entries_citing(seed_timeline, preview, "Wednesday and the next day")
-    assert (both_days["date"], both_days["granularity"], both_days["tense"]) == (
+    assert (both_days.date, both_days.granularity, both_days.tense) == (
         "2017-05-03/2017-05-04", "range", "future")
     (start,) = entries_citing(seed_timeline, report, "begin on Wednesday")
-    assert start["date"] == "2017-05-03"
+    assert start.date == "2017-05-03"
 
 
 def test_seed_meeting_in_july_at_g20(seed_timeline, seed_articles):
     preview, report = by_file(seed_articles, "002_"), by_file(seed_articles, "000_")
-    (july,) = [e for e in seed_timeline.entries if e["date"] == "2017-07"]
-    assert (july["granularity"], july["tense"]) == ("month", "future")
+    (july,) = [e for e in seed_timeline.entries if e.date == "2017-07"]
+    assert (july.granularity, july.tense) == ("month", "future")
     # The same planned meeting in both sources is one entry.
-    assert set(july["article_ids"]) == {preview.id, report.id}
+    assert set(july.article_ids()) == {preview.id, report.id}
     assert entries_citing(seed_timeline, preview, "Group of 20") == [july]
 
 
 def test_seed_election_last_year_and_inauguration_in_january(seed_timeline, seed_articles):
     preview = by_file(seed_articles, "002_")
-    (election,) = [e for e in seed_timeline.entries if "last year" in " ".join(e["expressions"])]
-    assert (election["date"], election["granularity"], len(election["article_ids"])) == ("2016", "year", 2)
-    (inauguration,) = [e for e in entries_citing(seed_timeline, preview, "inauguration") if e["date"] == "2017-01"]
-    assert inauguration["tense"] == "past"
+    (election,) = [e for e in seed_timeline.entries if "last year" in " ".join(e.expressions)]
+    assert (election.date, election.granularity, len(election.article_ids())) == ("2016", "year", 2)
+    (inauguration,) = [e for e in entries_citing(seed_timeline, preview, "inauguration") if e.date == "2017-01"]
+    assert inauguration.tense == "past"
 
 
 def test_seed_nothing_in_a_wrong_year(seed_timeline):
-    years = {e["date"][:4] for e in seed_timeline.entries if e["date"]}
+    years = {e.date[:4] for e in seed_timeline.entries if e.date}
     assert years <= {"2016", "2017"}
-    assert not [e for e in seed_timeline.entries if e["date"] and e["date"] > "2017-07-31"]
-    assert all(e["date"] for e in seed_timeline.entries)
-    dates = [e["date"] for e in seed_timeline.entries]
+    assert not [e for e in seed_timeline.entries if e.date and e.date > "2017-07-31"]
+    assert all(e.date for e in seed_timeline.entries)
+    dates = [e.date for e in seed_timeline.entries]
     assert dates == sorted(dates, key=lambda d: d.split("/")[0])
 
 
@@ -107,35 +108,35 @@ def test_seed_preview_written_before_the_call(seed_timeline, seed_articles):
     assert seed_timeline.references[preview.id]["date"] == "2017-05-02"
     assert seed_timeline.references[preview.id]["source"] == "written"
     assert seed_timeline.references[report.id]["date"] == "2017-05-03"
-    assert seed_timeline.main_event["date"] == "2017-05-02"
+    assert seed_timeline.main_event.date == "2017-05-02"
     dev = seed_timeline.development
-    assert [(d["article_id"], d["written"]) for d in dev] == [(preview.id, "before"), (report.id, "after")]
-    assert any("previewed" in a for a in dev[1]["adds"])
+    assert [(d.article_id, d.written) for d in dev] == [(preview.id, "before"), (report.id, "after")]
+    assert any("previewed" in a for a in dev[1].adds)
     assert any("written on or before Tue 2 May 2017" in n for n in seed_timeline.notes)
 
 
 def test_seed_entries_cite_their_sentences(seed_timeline, seed_articles):
     texts = {a.id: a for a in seed_articles}
     for e in seed_timeline.entries:
-        assert e["citations"] and set(e["article_ids"]) == {c.article_id for c in e["citations"]}
-        for c in e["citations"]:
+        assert e.citations and set(e.article_ids()) == {c.article_id for c in e.citations}
+        for c in e.citations:
             article = texts[c.article_id]
             assert article.text[c.start:c.end] == article.sentences[c.sentence].text
-        assert e["text"].strip(" …") and e["text"].strip(" …").split()[0] in " ".join(
-            texts[c.article_id].sentences[c.sentence].text for c in e["citations"])
+        assert e.text.strip(" …") and e.text.strip(" …").split()[0] in " ".join(
+            texts[c.article_id].sentences[c.sentence].text for c in e.citations)
 
 
 # ---------------------------------------------------------------- seeds without a reference date
 
 def test_undated_seeds_guess_no_year(undated_timeline, seed_articles_undated):
     preview = by_file(seed_articles_undated, "002_")
-    assert all(e["date"] is None or e["date"].startswith("--") for e in undated_timeline.entries)
+    assert all(e.date is None or e.date.startswith("--") for e in undated_timeline.entries)
     (tweet,) = entries_citing(undated_timeline, preview, "Twitter", "April 13")
-    assert (tweet["date"], tweet["label"]) == ("--04-13", "13 April (year unknown)")
+    assert (tweet.date, tweet.label) == ("--04-13", "13 April (year unknown)")
     (call,) = entries_citing(undated_timeline, preview, "plans to talk")
-    assert (call["date"], call["label"], call["granularity"]) == (None, "Tuesday (date unknown)", "weekday")
-    (july,) = [e for e in undated_timeline.entries if e["date"] == "--07"]
-    assert july["tense"] == "future"
+    assert (call.date, call.label, call.granularity) == (None, "Tuesday (date unknown)", "weekday")
+    (july,) = [e for e in undated_timeline.entries if e.date == "--07"]
+    assert july.tense == "future"
     assert any("year unknown" in n for n in undated_timeline.notes)
     text = format_timeline_text(undated_timeline)
     assert "Tuesday (date unknown)" in text and "2017" not in text
@@ -157,12 +158,12 @@ def test_other_articles_date_a_repost_preview(nlp):
     report = make_article(REPORT, "2019-10-09", "City Post")
     tl = build_timeline([preview, report], nlp=nlp)
     (planned,) = entries_citing(tl, preview, "plan to meet")
-    assert planned["date"] == "2019-10-08"
+    assert planned.date == "2019-10-08"
     assert tl.references[preview.id]["source"] == "written"
-    assert [d["article_id"] for d in tl.development] == [preview.id, report.id]
-    assert [d["written"] for d in tl.development] == ["before", "after"]
-    (week,) = [e for e in tl.entries if e["granularity"] == "week"]
-    assert week["date"] == "2019-10-14/2019-10-20"
+    assert [d.article_id for d in tl.development] == [preview.id, report.id]
+    assert [d.written for d in tl.development] == ["before", "after"]
+    (week,) = [e for e in tl.entries if e.granularity == "week"]
+    assert week.date == "2019-10-14/2019-10-20"
 
 
 def test_a_later_preview_keeps_its_date(nlp):
@@ -172,16 +173,26 @@ def test_a_later_preview_keeps_its_date(nlp):
     tl = build_timeline([report, later], nlp=nlp)
     assert tl.references[later.id]["source"] == "published"
     (again,) = entries_citing(tl, later, "again")
-    assert again["date"] == "2019-10-15"
+    assert again.date == "2019-10-15"
 
 
 def test_same_event_from_two_sources_is_one_entry(nlp):
     a = make_article(REPORT, "2019-10-09", "City Post")
     b = make_article(SECOND_REPORT, "2019-10-09", "Evening Star")
     tl = build_timeline([a, b], nlp=nlp)
-    tuesday = [e for e in tl.entries if e["date"] == "2019-10-08"]
-    assert len(tuesday) == 1 and set(tuesday[0]["article_ids"]) == {a.id, b.id}
-    assert "Tuesday" in tuesday[0]["text"]
+    tuesday = [e for e in tl.entries if e.date == "2019-10-08"]
+    assert len(tuesday) == 1 and set(tuesday[0].article_ids()) == {a.id, b.id}
+    assert "Tuesday" in tuesday[0].text
+    assert tuesday[0].tenses == {a.id: "past", b.id: "past"}
+
+
+def test_how_alike_one_event_must_be_is_a_setting(nlp):
+    a = make_article(REPORT, "2019-10-09", "City Post")
+    b = make_article(SECOND_REPORT, "2019-10-09", "Evening Star")
+    never = TimelineSettings(same_event=1.01, same_event_with_actor=1.01)  # no cosine reaches it
+    tl = build_timeline([a, b], nlp=nlp, settings=never)
+    tuesday = [e for e in tl.entries if e.date == "2019-10-08"]
+    assert sorted(e.article_ids() for e in tuesday) == sorted([[a.id], [b.id]])
 
 
 def test_year_inferred_from_another_article(nlp):
@@ -190,7 +201,7 @@ def test_year_inferred_from_another_article(nlp):
                             "Rail Weekly")
     tl = build_timeline([dated, yearless], nlp=nlp)
     (friday,) = entries_citing(tl, yearless, "Friday")
-    assert (friday["date"], friday["year_inferred"]) == ("2019-10-11", True)
+    assert (friday.date, friday.year_inferred) == ("2019-10-11", True)
     assert any("inferred as 2019" in n for n in tl.notes)
     assert "year inferred" in format_timeline_text(tl)
 
@@ -200,17 +211,17 @@ def test_undated_article_in_a_dated_story(nlp):
     undated = make_article("Commuters said on Monday that the strike, which began in early September, "
                            "had doubled their journeys.", None, "Blog")
     tl = build_timeline([dated, undated], nlp=nlp)
-    (monday,) = [e for e in entries_citing(tl, undated, "Monday") if e["expressions"] == ["Monday"]]
-    assert monday["date"] is None  # a borrowed date is too rough for weekdays
-    (september,) = [e for e in tl.entries if e["date"] == "2019-09"]
-    assert set(september["article_ids"]) == {dated.id, undated.id}
+    (monday,) = [e for e in entries_citing(tl, undated, "Monday") if e.expressions == ["Monday"]]
+    assert monday.date is None  # a borrowed date is too rough for weekdays
+    (september,) = [e for e in tl.entries if e.date == "2019-09"]
+    assert set(september.article_ids()) == {dated.id, undated.id}
 
 
 def test_one_article_and_no_dates(nlp):
     lone = make_article("The council approved the budget after a long debate.", "2020-02-02", "Gazette")
     tl = build_timeline([lone], nlp=nlp)
     assert tl.entries == [] and tl.main_event is None
-    assert [d["written"] for d in tl.development] == ["unknown"]
+    assert [d.written for d in tl.development] == ["unknown"]
     assert build_timeline([]).entries == []
 
 
@@ -220,7 +231,7 @@ def test_mixed_tenses_of_one_weekday_date_the_article(nlp):
                      "reached the last stranded families.", "2017-05-03", "Valley News")
     tl = build_timeline([a], nlp=nlp)
     assert tl.references[a.id]["date"] == "2017-05-02"
-    assert {e["date"] for e in tl.entries} == {"2017-05-02"}
+    assert {e.date for e in tl.entries} == {"2017-05-02"}
 
 
 def test_last_and_next_weekday_do_not_move_the_date(nlp):
@@ -229,4 +240,4 @@ def test_last_and_next_weekday_do_not_move_the_date(nlp):
                      "walkout last Monday.", "2023-06-03", "Harbour Times")
     tl = build_timeline([a], nlp=nlp)
     assert tl.references[a.id]["source"] == "published"
-    assert sorted(e["date"] for e in tl.entries) == ["2023-05-29", "2023-06-05"]
+    assert sorted(e.date for e in tl.entries) == ["2023-05-29", "2023-06-05"]

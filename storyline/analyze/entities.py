@@ -17,7 +17,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..model import Article, Citation
+from ..model import Article, Citation, EntityEntry
+from ..settings import EntitySettings
 
 KEPT_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP"}
 # NORP ("Russian", "Syrian") is kept for look-ups but is not a "who" worth listing.
@@ -114,15 +115,15 @@ class Entity:
     def aliases(self) -> list[str]:
         return [s for s, _ in Counter(m.surface for m in self.mentions).most_common()]
 
-    def to_dict(self, articles: dict[str, Article]) -> dict:
+    def entry(self, articles: dict[str, Article]) -> EntityEntry:
+        """The brief's entry: one citation per article, the sentence of its first mention there."""
         cites = []
         for aid in self.article_ids:
             first = min((m for m in self.mentions if m.article_id == aid), key=lambda m: m.start)
             s = articles[aid].sentences[first.sentence] if aid in articles and articles[aid].sentences else None
             cites.append(Citation(aid, first.sentence, s.start if s else first.start, s.end if s else first.end))
-        return {"name": self.name, "type": self.type, "role": self.role, "stands_for": self.stands_for,
-                "aliases": self.aliases(), "mentions": len(self.mentions), "article_ids": self.article_ids,
-                "citations": cites}
+        return EntityEntry(name=self.name, type=self.type, role=self.role, stands_for=self.stands_for,
+                           aliases=self.aliases(), mentions=len(self.mentions), citations=cites)
 
 
 @dataclass
@@ -153,11 +154,12 @@ class StoryEntities:
         """Mentions in [lo, pos), nearest first."""
         return [(m, e) for m, e in reversed(self.by_article.get(article_id, [])) if lo <= m.start and m.end <= pos]
 
-    def listed(self, min_mentions: int = 2) -> list[Entity]:
+    def listed(self, settings: EntitySettings = EntitySettings()) -> list[Entity]:
         """Entities worth a line in a brief, most mentioned (across sources) first. A one-off
         single-word name is more often a tagging slip than a person the story is about."""
         keep = [e for e in self.entities if e.type in LISTED_LABELS
-                and (len(e.mentions) >= min_mentions or e.role or e.stands_for or len(e.name.split()) > 1)]
+                and (len(e.mentions) >= settings.min_mentions or e.role or e.stands_for
+                     or len(e.name.split()) > 1)]
         return sorted(keep, key=lambda e: (-len(e.article_ids), -len(e.mentions), e.name))
 
 

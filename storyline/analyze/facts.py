@@ -4,9 +4,9 @@ states, and where they are in tension.
 Sentences of different articles are aligned when they share distinctive words
 and their embeddings are close (or they carry the same quote); only sentences
 that share such words with another source are embedded. A group of aligned
-sentences is one fact. Copies of one wire story (storyline.stories.dedup)
-count as one independent source, so a fact carried only by a wire story and
-its reprints is single-source. Tension is reported only on explicit evidence,
+sentences is one fact. Copies of one wire story (storyline.stories.dedup,
+passed in by the caller) count as one independent source, so a fact carried
+only by a wire story and its reprints is single-source. Tension is reported only on explicit evidence,
 because a false "sources differ" misleads more than a missed one:
 - an account said to leave a topic out ("It made no mention of safe zones")
   against another party's statement that covers it;
@@ -21,22 +21,17 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.cluster.hierarchy import DisjointSet
 
-from ..model import Article, Citation
+from ..model import Article, Citation, Difference, Fact, Side
+from ..settings import FactsSettings, QuoteSettings, SameFact
 from .entities import StoryEntities, fold
-from .quotes import Quote, quote_citation, resolve_mention
+from .quotes import Context, Quote, quote_citation, resolve_mention
 
-MIN_WORDS = 6
-# Two sentences state the same thing when their embeddings are close AND they share
-# distinctive words. MiniLM alone rates "the first call since the strikes" and "they
-# have spoken twice since January" at 0.8; the words they share (Trump, Putin, speak)
-# are the story's everyday vocabulary, so an IDF-weighted overlap tells them apart.
-SIM_MIN = 0.65
-OVERLAP_MIN = 0.40
-COSINE_MIN = 0.20  # below it, no pair in multinews dev reached SIM_MIN: not worth embedding
+# Two sentences state the same thing when their embeddings are close (SameFact) AND they
+# share distinctive words (FactsSettings.word_overlap). MiniLM alone rates "the first call
+# since the strikes" and "they have spoken twice since January" at 0.8; the words they
+# share (Trump, Putin, speak) are the story's everyday vocabulary, so an IDF-weighted
+# overlap tells them apart.
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
-MAX_SINGLE = 8
-FIGURE_SIM = 0.6  # two counts with the same word and verb compare when their sentences are this close
-QUOTE_CHARS = re.compile(r"[“”\"]")
 TIME_MARK = re.compile(r"\b(?:1[89]\d\d|20\d\d|(?:this|last|next) year)\b", re.IGNORECASE)
 # Counted nouns too generic to compare ("the two sides", "two men").
 GENERIC_UNITS = {"side", "man", "woman", "time", "one", "thing", "way", "part", "day", "week", "month", "year",
@@ -82,12 +77,15 @@ class Figure:
     when: frozenset[str]  # years named in the sentence: counts of different years don't compare
 
 
-def statements(articles: list[Article], docs: list, ents: StoryEntities, copies: dict[str, str]) -> list[Statement]:
+def statements(articles: list[Article], docs: list, ents: StoryEntities, copies: dict[str, str],
+               settings: FactsSettings = FactsSettings()) -> list[Statement]:
+    """The sentences long enough to state something, each with its origin (its article's
+    original, for a copy) and its content words and names."""
     out = []
     for a, doc in zip(articles, docs):
         mentions = ents.by_article.get(a.id, [])
         for s in a.sentences:
-            if len(s.text.split()) < MIN_WORDS:
+            if len(s.text.split()) < settings.statement_min_words:
                 continue
             keys = {e.key for m, e in mentions if s.start <= m.start < s.end and e.type != "NORP"}
             span = doc.char_span(s.start, s.end, alignment_mode="expand") or []
@@ -126,7 +124,8 @@ def overlap_matrix(stmts: list[Statement]) -> tuple[np.ndarray, np.ndarray]:
     return overlap, np.divide(dots, scale, out=np.zeros_like(dots), where=scale > 0)
 
 
-def candidate_pairs(stmts: list[Statement], overlap: np.ndarray, cosine: np.ndarray) -> list[tuple[int, int]]:
+def candidate_pairs(stmts: list[Statement], overlap: np.ndarray, cosine: np.ndarray,
+                    settings: FactsSettings = FactsSettings()) -> list[tuple[int, int]]:
     """Pairs (i, j), i < j, of statements of different articles that may state the same
     thing: each is the other's best lexical match in the other's article, sharing enough
     distinctive words. Only these are compared in meaning (and so embedded)."""
@@ -142,58 +141,22 @@ def candidate_pairs(stmts: list[Statement], overlap: np.ndarray, cosine: np.ndar
                 best[(i, a)] = int(j)
     return sorted((i, j) for (i, a), j in best.items()
                   if i < j and best.get((j, arts[i])) == i
-                  and overlap[i, j] >= OVERLAP_MIN and cosine[i, j] >= COSINE_MIN)
+                  and overlap[i, j] >= settings.word_overlap and cosine[i, j] >= settings.word_cosine)
 
 
 def align(stmts: list[Statement], vectors: np.ndarray, pairs: list[tuple[int, int]],
-          quote_links: set[tuple[int, int]]) -> list[list[int]]:
+          quote_links: set[tuple[int, int]], same_fact: SameFact = SameFact()) -> list[list[int]]:
     """Groups of statement indices that state the same thing in different articles:
     candidate pairs close in meaning, and sentences carrying the same quote. Linking
     only mutual best matches keeps a chain of loose resemblances from gluing unrelated
     sentences together."""
     same = DisjointSet(range(len(stmts)))
     for i, j in pairs:
-        if float(vectors[i] @ vectors[j]) >= SIM_MIN:
+        if float(vectors[i] @ vectors[j]) >= same_fact.cosine:
             same.merge(i, j)
     for i, j in quote_links:
         same.merge(i, j)
     return [sorted(g) for g in sorted(same.subsets(), key=min)]
-
-
-REWRITE_SIM = 0.85  # a lightly edited sentence of the same copy
-REWRITE_SHARE = 0.5  # share of an article's own-words sentences found so in another
-REWRITE_MIN = 3
-
-
-def rewritten_copies(stmts: list[Statement], vectors: np.ndarray, copies: dict[str, str],
-                     order: list[str]) -> dict[str, str]:
-    """Copies the shingle index misses because every sentence was lightly edited: most of
-    an article's narrative sentences (quoted speech aside, since independent reporters
-    quote the same words) match sentences of another article near-verbatim. Returns the
-    copies map extended; the article earlier in `order` is the original."""
-    out = dict(copies)
-    narrative = [k for k, s in enumerate(stmts) if not QUOTE_CHARS.search(s.text)]
-    rank = {a: i for i, a in enumerate(order)}
-    narrative.sort(key=lambda k: (rank.get(stmts[k].article_id, len(rank)), k))
-    if not narrative:
-        return out
-    ids = list(dict.fromkeys(stmts[k].article_id for k in narrative))
-    first = [next(i for i, k in enumerate(narrative) if stmts[k].article_id == a) for a in ids]
-    sizes = np.diff(first + [len(narrative)])
-    v = vectors[narrative]
-    # best similarity of each narrative sentence to each article, then per article pair the
-    # number of sentences of one that have a near-verbatim twin in the other
-    best = np.maximum.reduceat(v @ v.T, first, axis=1)
-    shared = np.add.reduceat((best >= REWRITE_SIM).astype(np.int32), first, axis=0)
-    for i, a in enumerate(ids):
-        for j in range(i + 1, len(ids)):
-            b = ids[j]
-            if out.get(a, a) == out.get(b, b):
-                continue
-            n = int(shared[j, i])
-            if n >= REWRITE_MIN and n >= REWRITE_SHARE * min(sizes[i], sizes[j]):
-                out[b] = out.get(a, a)
-    return out
 
 
 def quote_statement_links(stmts: list[Statement], merged_quotes: list[list[Quote]]) -> set[tuple[int, int]]:
@@ -208,32 +171,33 @@ def quote_statement_links(stmts: list[Statement], merged_quotes: list[list[Quote
     return links
 
 
-def fact_dicts(stmts: list[Statement], groups: list[list[int]], vectors: np.ndarray,
-               exclude: set[int]) -> tuple[list[dict], list[dict]]:
-    """(agree, single_source) dicts: a group stated by two or more independent sources
-    agrees; notable single-origin groups are listed as single-source. vectors must hold
-    the rows of every statement in a group of two or more."""
+def group_facts(stmts: list[Statement], groups: list[list[int]], vectors: np.ndarray, exclude: set[int],
+                settings: FactsSettings = FactsSettings()) -> tuple[list[Fact], list[Fact]]:
+    """(agree, single_source): a group stated by two or more independent sources agrees
+    (most sources, then most articles, first); notable single-origin groups are listed as
+    single-source. Within those, the statements that carry more of the story's common
+    vocabulary come first. vectors must hold the rows of every statement in a group of two
+    or more."""
     centrality = lexical_centrality(stmts)
-    agree, single = [], []
+    agree, single = [], []  # (sort key, fact)
     for g in groups:
         if any(i in exclude for i in g):
             continue
         origins = {stmts[i].origin for i in g}
-        articles = list(dict.fromkeys(stmts[i].article_id for i in g))
         centre = vectors[g].mean(axis=0)
         # rounded: in a pair both members are equally close to their mean, and float noise
         # (which batch embedded a sentence) must not pick the representative
         rep = max(g, key=lambda i: (round(float(vectors[i] @ centre), 3), centrality[i]))
-        item = {"text": stmts[rep].text, "article_ids": articles, "independent_sources": len(origins),
-                "outlets": len(articles), "citations": [stmts[i].citation() for i in g],
-                "centrality": round(float(centrality[rep]), 4)}
+        fact = Fact(text=stmts[rep].text, independent_sources=len(origins),
+                    citations=[stmts[i].citation() for i in g])
+        weight = round(float(centrality[rep]), 4)
         if len(origins) >= 2:
-            agree.append(item)
+            agree.append(((-len(origins), -len(fact.article_ids()), -weight), fact))
         elif stmts[rep].entities:
-            single.append(item)
-    agree.sort(key=lambda f: (-f["independent_sources"], -f["outlets"], -f["centrality"]))
-    single.sort(key=lambda f: -f["centrality"])
-    return agree, single[:MAX_SINGLE]
+            single.append(((-weight,), fact))
+    agree.sort(key=lambda kf: kf[0])
+    single.sort(key=lambda kf: kf[0])
+    return [f for _, f in agree], [f for _, f in single[:settings.max_single_source]]
 
 
 def lexical_centrality(stmts: list[Statement]) -> np.ndarray:
@@ -254,8 +218,10 @@ def lexical_centrality(stmts: list[Statement]) -> np.ndarray:
 
 # ---- tension: explicit omissions ----
 
-def omissions(articles: list[Article], docs: list, ents: StoryEntities, quotes: list[Quote]) -> list[dict]:
-    """"It made no mention of safe zones" against another party's statement on safe zones."""
+def omissions(articles: list[Article], docs: list, ents: StoryEntities, quotes: list[Quote],
+              quote_settings: QuoteSettings = QuoteSettings()) -> list[Difference]:
+    """"It made no mention of safe zones" against another party's statement on safe zones.
+    quote_settings: how the omitting party ("It") is resolved, as the quotes' speakers are."""
     out = []
     for a, doc in zip(articles, docs):
         for s in a.sentences:
@@ -266,7 +232,8 @@ def omissions(articles: list[Article], docs: list, ents: StoryEntities, quotes: 
             topic_span = doc.char_span(s.start + m.start(), s.start + m.end(), alignment_mode="expand")
             verb = next((t for t in topic_span if t.pos_ in ("VERB", "AUX")), None) if topic_span else None
             subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None) if verb else None
-            party = resolve_mention(a, doc, subj, ents) if subj is not None else None
+            party = resolve_mention(a, doc, subj, ents, Context(settings=quote_settings)) if subj is not None \
+                else None
             if party is None:
                 continue
             topic_words = _topic_words(doc, s.start + m.start(m.lastgroup), s.start + m.end(m.lastgroup))
@@ -282,13 +249,12 @@ def omissions(articles: list[Article], docs: list, ents: StoryEntities, quotes: 
             omit_cite = Citation(a.id, s.index, s.start, s.end)
             topic_text = re.sub(r"^(?:the|any)\s+", "", topic)
             who = _named(said.speaker)
-            out.append({
-                "topic": topic_text, "kind": "omission",
-                "text": f"{who[0].upper()}{who[1:]} mentioned {topic_text}; {_named(party)} made no mention of it.",
-                "sides": [{"label": said.speaker.name, "text": said.text, "citations": other_cites},
-                          {"label": party.name, "text": s.text, "citations": [omit_cite]}],
-                "citations": other_cites + [omit_cite],
-            })
+            out.append(Difference(
+                topic=topic_text, kind="omission",
+                text=f"{who[0].upper()}{who[1:]} mentioned {topic_text}; {_named(party)} made no mention of it.",
+                sides=[Side(label=said.speaker.name, text=said.text, citations=other_cites),
+                       Side(label=party.name, text=s.text, citations=[omit_cite])],
+                citations=other_cites + [omit_cite]))
     return out
 
 
@@ -386,7 +352,8 @@ def _governor(tok) -> str | None:
     return None
 
 
-def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity) -> list[dict]:
+def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity,
+                    settings: FactsSettings = FactsSettings()) -> list[Difference]:
     """Different figures for the same count (same counted word and verb, shared context)
     from independent sources: one item per count, one side per figure."""
     by_count: dict[tuple[str, str], list[Figure]] = {}
@@ -399,7 +366,8 @@ def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity) -> l
             # only figures whose surroundings match a figure given elsewhere
             if any(g.statement.origin != f.statement.origin and fold(g.phrase) != fold(f.phrase)
                    and g.when == f.when
-                   and (len(f.context & g.context) >= 2 or similarity(f.statement, g.statement) >= FIGURE_SIM)
+                   and (len(f.context & g.context) >= settings.figure_context_words
+                        or similarity(f.statement, g.statement) >= settings.figure_similarity)
                    for g in fs):
                 phrases.setdefault(fold(f.phrase), []).append(f)
         if len(phrases) < 2 or len({f.statement.origin for v in phrases.values() for f in v}) < 2:
@@ -408,15 +376,14 @@ def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity) -> l
         compatible = all(a[0].low <= b[0].high and b[0].low <= a[0].high
                          for i, a in enumerate(groups) for b in groups[i + 1:])
         shown = " and ".join(f"“{g[0].phrase} {g[0].unit_text}”" for g in groups)
-        sides = [{"label": ", ".join(dict.fromkeys(labels.get(f.statement.article_id, f.statement.article_id)
-                                                   for f in g)),
-                  "text": g[0].statement.text, "figure": f"{g[0].phrase} {g[0].unit_text}",
-                  "citations": [f.statement.citation() for f in g]} for g in groups]
-        out.append({
-            "topic": f"how many {groups[0][0].unit_text}", "kind": "figures", "compatible": compatible,
-            "text": f"Sources give different figures: {shown}"
-                    + (" (the ranges overlap; one is more precise)." if compatible
-                       else " (the figures contradict each other)."),
-            "sides": sides, "citations": [c for side in sides for c in side["citations"]],
-        })
+        sides = [Side(label=", ".join(dict.fromkeys(labels.get(f.statement.article_id, f.statement.article_id)
+                                                    for f in g)),
+                      text=g[0].statement.text, figure=f"{g[0].phrase} {g[0].unit_text}",
+                      citations=[f.statement.citation() for f in g]) for g in groups]
+        out.append(Difference(
+            topic=f"how many {groups[0][0].unit_text}", kind="figures", compatible=compatible,
+            text=f"Sources give different figures: {shown}"
+                 + (" (the ranges overlap; one is more precise)." if compatible
+                    else " (the figures contradict each other)."),
+            sides=sides, citations=[c for side in sides for c in side.citations]))
     return out

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from scipy.cluster.hierarchy import DisjointSet
 
-from ..model import Article, Citation
+from ..model import Article, Citation, QuoteEntry
+from ..settings import QuoteSettings
 from .entities import Entity, StoryEntities, fold
 
 # Verbs that attribute a direct quote (lemmas as the en_core_web_sm lemmatizer gives them).
@@ -137,11 +138,12 @@ def _paragraph_bounds(article: Article) -> dict[int, tuple[int, int]]:
     return bounds
 
 
-def extract_quotes(article: Article, doc, ents: StoryEntities) -> list[Quote]:
+def extract_quotes(article: Article, doc, ents: StoryEntities,
+                   settings: QuoteSettings = QuoteSettings()) -> list[Quote]:
     """Direct quotes and reported statements of one article (doc parses article.text)."""
     marks = find_quote_spans(article)
     inside = [(m.start - 1, m.end + 1) for m in marks]
-    ctx = Context(inside=inside)
+    ctx = Context(inside=inside, settings=settings)
     sent_of = _sentence_index(article)
     direct: list[Quote] = []
     for m in marks:
@@ -319,10 +321,12 @@ def _phrase(tok) -> str:
 @dataclass
 class Context:
     """What is known of an article while its quotes are read in order: the speaker found
-    for each sentence so far, and the quoted spans (their words are not the narrator's)."""
+    for each sentence so far, and the quoted spans (their words are not the narrator's);
+    with the settings its speakers are resolved by."""
 
     said_by: dict[int, Entity] = field(default_factory=dict)
     inside: list[tuple[int, int]] = field(default_factory=list)
+    settings: QuoteSettings = field(default_factory=QuoteSettings)
 
 
 def resolve_mention(article: Article, doc, tok, ents: StoryEntities, ctx: Context | None = None) -> Entity | None:
@@ -370,9 +374,6 @@ def _sentence_subject_entity(article: Article, doc, sent_index: int, ents: Story
     return None
 
 
-LOOK_BACK = 3  # sentences a pronoun may reach back over
-
-
 def _antecedent(article: Article, doc, tok, ents: StoryEntities, ctx: Context) -> Entity | None:
     """He/she -> the named person the text is about just before; it/they -> a body.
     Sentences that are all quotation are skipped; a sentence naming two candidates
@@ -395,7 +396,7 @@ def _antecedent(article: Article, doc, tok, ents: StoryEntities, ctx: Context) -
             return e
     looked = 0
     for k in range(s_idx - 1, -1, -1):
-        if looked == LOOK_BACK:
+        if looked == ctx.settings.look_back_sentences:
             break
         sent = article.sentences[k]
         if fits(ctx.said_by.get(k)):
@@ -533,8 +534,11 @@ def same_quote(a: Quote, b: Quote) -> bool:
     return difflib.SequenceMatcher(None, sa, sb).ratio() >= 0.85
 
 
-def merge_quotes(quotes: list[Quote], articles: dict[str, Article]) -> list[dict]:
-    """One dict per distinct quote, with every article that carries it."""
+def merge_quotes(quotes: list[Quote], articles: dict[str, Article],
+                 copies: dict[str, str] | None = None) -> list[tuple[QuoteEntry, list[Quote]]]:
+    """One QuoteEntry per distinct quote, citing every article that carries it, each with
+    the quotes it merges. copies ({copy id: original id}) count as their original's source."""
+    copies = copies or {}
     same = DisjointSet(range(len(quotes)))
     for i in range(len(quotes)):
         for j in range(i + 1, len(quotes)):
@@ -548,17 +552,15 @@ def merge_quotes(quotes: list[Quote], articles: dict[str, Article]) -> list[dict
         speaker = next((q.speaker for q in members if speakers and q.speaker is not None
                         and q.speaker.key == speakers.most_common(1)[0][0]), None)
         verbs = Counter(q.verb for q in members if q.verb)
-        cites = [quote_citation(articles[q.article_id], q) for q in members]
-        out.append({
-            "speaker": speaker.name if speaker else None,
-            "speaker_type": speaker.type if speaker else None,
-            "speaker_text": best.speaker_text,
-            "verb": best.verb or (verbs.most_common(1)[0][0] if verbs else None),
-            "text": best.text, "kind": best.kind,
-            "article_ids": list(dict.fromkeys(q.article_id for q in members)),
-            "citations": cites,
-            "_members": members,
-        })
+        entry = QuoteEntry(
+            speaker=speaker.name if speaker else None,
+            speaker_type=speaker.type if speaker else None,
+            speaker_text=best.speaker_text,
+            verb=best.verb or (verbs.most_common(1)[0][0] if verbs else None),
+            text=best.text, kind=best.kind,
+            independent_sources=len({copies.get(q.article_id, q.article_id) for q in members}),
+            citations=[quote_citation(articles[q.article_id], q) for q in members])
+        out.append((entry, members))
     return out
 
 

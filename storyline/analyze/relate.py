@@ -6,84 +6,85 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..model import Article
-from ..stories.dedup import find_copies
-from .entities import parse_articles, story_entities
-from .embedcache import DIM, SentenceVectors
-from .facts import (align, candidate_pairs, fact_dicts, figure_tensions, figures, omissions, overlap_matrix,
-                    quote_statement_links, rewritten_copies, statements)
-from .quotes import extract_quotes, merge_quotes, sentence_speakers
+from ..model import Article, Difference, EntityEntry, Fact, QuoteEntry
+from ..settings import DEFAULT_SETTINGS, Settings
+from .entities import StoryEntities, parse_articles, story_entities
+from .embedcache import SentenceVectors
+from .facts import (Statement, align, candidate_pairs, figure_tensions, figures, group_facts, omissions,
+                    overlap_matrix, quote_statement_links, statements)
+from .nlp import embedder
+from .quotes import Quote, extract_quotes, merge_quotes, sentence_speakers
 
 
 @dataclass
 class StoryAnalysis:
-    entities: list[dict] = field(default_factory=list)
-    quotes: list[dict] = field(default_factory=list)
-    agree: list[dict] = field(default_factory=list)
-    differ: list[dict] = field(default_factory=list)
-    single_source: list[dict] = field(default_factory=list)
+    entities: list[EntityEntry] = field(default_factory=list)
+    quotes: list[QuoteEntry] = field(default_factory=list)
+    agree: list[Fact] = field(default_factory=list)
+    differ: list[Difference] = field(default_factory=list)
+    single_source: list[Fact] = field(default_factory=list)
     independent_sources: int = 0
-    copies: dict[str, str] = field(default_factory=dict)  # copy article id -> original id
     speakers: dict[tuple[str, int], str] = field(default_factory=dict)  # (article id, sentence) -> who is quoted
 
 
-def analyze_story(articles: list[Article], docs: list | None = None,
-                  vectors: SentenceVectors | None = None, copies: dict[str, str] | None = None) -> StoryAnalysis:
-    """Analyse the articles of one story. docs (entities.parse_articles(articles)),
+def analyze_story(articles: list[Article], docs: list | None = None, vectors: SentenceVectors | None = None,
+                  copies: dict[str, str] | None = None, settings: Settings = DEFAULT_SETTINGS) -> StoryAnalysis:
+    """Analyse the articles of one story. docs (entities.parse_articles(articles)) and
     vectors (a SentenceVectors over the articles, shared with the other steps of the
-    brief) and copies (dedup.find_copies(articles)) may be passed in; otherwise each
-    article is parsed here and sentences are embedded as needed."""
+    brief) may be passed in; otherwise each article is parsed here and sentences are
+    embedded as needed. copies ({copy id: original id}, stories/dedup's syndicated copies)
+    are taken as they are: a copy and its original count as one source everywhere."""
     if not articles:
         return StoryAnalysis()
-    if docs is None:
-        docs = parse_articles(articles)
-    if vectors is None:
-        vectors = SentenceVectors(articles)
-    by_id = {a.id: a for a in articles}
+    docs = parse_articles(articles) if docs is None else docs
+    vectors = SentenceVectors(articles, settings=settings.embed) if vectors is None else vectors
+    copies = copies or {}
     ents = story_entities(articles, docs)
-    # Copies: the shingle index first, then lightly edited rewrites it misses.
-    copies = find_copies(articles) if copies is None else copies
-    stmts = statements(articles, docs, ents, copies)
-    pairs = candidate_pairs(stmts, *overlap_matrix(stmts))
-    vecs = np.zeros((len(stmts), DIM), dtype=np.float32)  # rows of statements never embedded stay zero
+    stmts = statements(articles, docs, ents, copies, settings.facts)
+    pairs = candidate_pairs(stmts, *overlap_matrix(stmts), settings.facts)
+    # rows of statements never embedded stay zero
+    vecs = np.zeros((len(stmts), embedder(vectors.settings).dim), dtype=np.float32)
     _fill(vecs, sorted({k for pair in pairs for k in pair}), stmts, vectors)
-    published_order = [a.id for a in sorted(articles, key=lambda a: (a.published.sort_key(), a.id))]
-    copies = rewritten_copies(stmts, vecs, copies, published_order)
-    for st in stmts:
-        st.origin = copies.get(st.article_id, st.article_id)
-    origins = {copies.get(a.id, a.id) for a in articles}
 
-    quotes = [q for a, d in zip(articles, docs) for q in extract_quotes(a, d, ents)]
-    merged = merge_quotes(quotes, by_id)
-    members = [m.pop("_members") for m in merged]
-    for m, ms in zip(merged, members):
-        m["independent_sources"] = len({copies.get(q.article_id, q.article_id) for q in ms})
-    order = {a.id: k for k, a in enumerate(articles)}
-    ranked = sorted(zip(merged, members), key=lambda mm: (-mm[0]["independent_sources"],
-                                                          mm[0]["speaker"] is None,
-                                                          order[mm[1][0].article_id], mm[1][0].sentences[0]))
-    merged = [m for m, _ in ranked]
-    members = [ms for _, ms in ranked]
-
-    groups = align(stmts, vecs, pairs, quote_statement_links(stmts, members))
+    quotes = [q for a, d in zip(articles, docs) for q in extract_quotes(a, d, ents, settings.quotes)]
+    merged = _ranked_quotes(merge_quotes(quotes, {a.id: a for a in articles}, copies), articles)
+    groups = align(stmts, vecs, pairs, quote_statement_links(stmts, [members for _, members in merged]),
+                   settings.same_fact)
     _fill(vecs, [i for g in groups if len(g) > 1 for i in g if not vecs[i].any()], stmts, vectors)
-    labels = {a.id: a.label for a in articles}
+    differ = _differences(articles, docs, ents, quotes, stmts, vecs, vectors, settings)
+    in_tension = {(c.article_id, c.sentence) for d in differ for c in d.citations}
+    agree, single = group_facts(stmts, groups, vecs, settings=settings.facts,
+                                exclude={k for k, s in enumerate(stmts) if (s.article_id, s.sentence) in in_tension})
+    by_id = {a.id: a for a in articles}
+    return StoryAnalysis(
+        entities=[e.entry(by_id) for e in ents.listed(settings.entities)],
+        quotes=[entry for entry, _ in merged], agree=agree, differ=differ, single_source=single,
+        independent_sources=len({copies.get(a.id, a.id) for a in articles}), speakers=sentence_speakers(quotes))
+
+
+def _ranked_quotes(merged: list[tuple[QuoteEntry, list[Quote]]],
+                   articles: list[Article]) -> list[tuple[QuoteEntry, list[Quote]]]:
+    """Most independent sources first, attributed before unattributed, then in text order."""
+    order = {a.id: k for k, a in enumerate(articles)}
+    return sorted(merged, key=lambda qm: (-qm[0].independent_sources, qm[0].speaker is None,
+                                          order[qm[1][0].article_id], qm[1][0].sentences[0]))
+
+
+def _differences(articles: list[Article], docs: list, ents: StoryEntities, quotes: list[Quote],
+                 stmts: list[Statement], vecs: np.ndarray, vectors: SentenceVectors,
+                 settings: Settings) -> list[Difference]:
+    """Explicit omissions, then different figures for one count (statements embedded on demand)."""
     row = {(s.article_id, s.sentence): k for k, s in enumerate(stmts)}
 
-    def similarity(a, b) -> float:
+    def similarity(a: Statement, b: Statement) -> float:
         i, j = row[(a.article_id, a.sentence)], row[(b.article_id, b.sentence)]
         _fill(vecs, [k for k in (i, j) if not vecs[k].any()], stmts, vectors)
         return float(vecs[i] @ vecs[j])
 
-    differ = omissions(articles, docs, ents, quotes) + figure_tensions(
-        figures(stmts, {a.id: d for a, d in zip(articles, docs)}), labels, similarity)
-    in_tension = {(c.article_id, c.sentence) for d in differ for c in d["citations"]}
-    agree, single = fact_dicts(stmts, groups, vecs,
-                               exclude={k for k, s in enumerate(stmts) if (s.article_id, s.sentence) in in_tension})
-    return StoryAnalysis(
-        entities=[e.to_dict(by_id) for e in ents.listed()],
-        quotes=merged, agree=agree, differ=differ, single_source=single,
-        independent_sources=len(origins), copies=copies, speakers=sentence_speakers(quotes))
+    labels = {a.id: a.label for a in articles}
+    counts = figures(stmts, {a.id: d for a, d in zip(articles, docs)})
+    return omissions(articles, docs, ents, quotes, settings.quotes) + figure_tensions(
+        counts, labels, similarity, settings.facts)
 
 
 def quote_speakers(articles: list[Article], docs: list | None = None) -> dict[tuple[str, int], str]:

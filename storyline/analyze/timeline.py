@@ -17,28 +17,22 @@ from datetime import date
 from scipy.cluster.hierarchy import DisjointSet
 
 from ..ingest.dates import complete_year
-from ..model import Article, Citation, PartialDate
+from ..model import Article, Citation, Development, PartialDate, TimelineEntry
+from ..settings import TimelineSettings
 from .temporal import (WEEKDAYS, Reference, TimeExpression, date_label, find_expressions, resolve_expressions,
                        sentence_docs)
 
 ACTOR_LABELS = ("PERSON", "ORG", "GPE")
 TITLE_WORDS = re.compile(r"^(?:Mr|Mrs|Ms|Dr|President|Chancellor|Secretary|Prime Minister|Sen|Rep)\.?\s+")
-# Same date and this similar (MiniLM cosine of the two sentences) = same event;
-# a shared actor that few of the story's dated sentences name lowers the bar.
-SAME_EVENT = 0.55
-SAME_EVENT_WITH_ACTOR = 0.45
-MERGE_MIN_WORDS = 2  # content words two sentences share before their meaning is compared
-DESCRIPTION_TOKENS = 30
-REPOST_DAYS = 2
 
 
 @dataclass
 class Timeline:
-    entries: list[dict] = field(default_factory=list)
-    development: list[dict] = field(default_factory=list)
+    entries: list[TimelineEntry] = field(default_factory=list)
+    development: list[Development] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     references: dict[str, dict] = field(default_factory=dict)  # article id -> reference used
-    main_event: dict | None = None
+    main_event: TimelineEntry | None = None
     sources: dict[str, str] = field(default_factory=dict)  # article id -> label
     expressions: dict[str, list[TimeExpression]] = field(default_factory=dict)  # article id -> resolved
 
@@ -52,7 +46,21 @@ class _ArticleTimes:
     order: int
 
 
-def build_timeline(articles: list[Article], docs: dict[str, list] | None = None, nlp=None) -> Timeline:
+@dataclass
+class _Candidate:
+    """A timeline entry while the timeline is built, with what merging and ordering read
+    and the brief does not show."""
+
+    entry: TimelineEntry
+    sort: tuple | None  # the date's sort key; None: undated
+    year: int | None
+    position: tuple[int, int]  # (the article's rank in publication order, sentence index)
+    sentence: str  # the text of the sentence that dates it
+    written: date | None  # the day its article was written, if known
+
+
+def build_timeline(articles: list[Article], docs: dict[str, list] | None = None, nlp=None,
+                   settings: TimelineSettings = TimelineSettings()) -> Timeline:
     """The timeline of one story. docs: optional per-sentence spaCy docs from
     temporal.sentence_docs (parsed here, once, when not given)."""
     tl = Timeline(sources={a.id: a.label for a in articles})
@@ -66,7 +74,7 @@ def build_timeline(articles: list[Article], docs: dict[str, list] | None = None,
     for it in items:
         it.reference = it.stated
         resolve_expressions(it.expressions, it.reference)
-    _reestimate_written(items, tl.notes)
+    _reestimate_written(items, tl.notes, settings)
     for it in items:
         ref = it.reference
         tl.expressions[it.article.id] = it.expressions
@@ -76,15 +84,14 @@ def build_timeline(articles: list[Article], docs: dict[str, list] | None = None,
     items.sort(key=_publication_order)
     for rank, it in enumerate(items):
         it.order = rank  # merged entries take their wording from the earliest article
-    entries = _merge([e for it in items for e in _entries(it, docs[it.article.id])])
-    entries.sort(key=_chronological)
-    tl.entries = entries
-    tl.main_event = _main_event(entries)
-    tl.development = _development(items, entries, tl.main_event)
-    for e in entries:
-        for k in ("_sort", "_year", "_position"):
-            del e[k]
-    if any(e["date"] is None or e["date"].startswith("--") for e in entries):
+    candidates = _merge([c for it in items for c in _entries(it, docs[it.article.id], settings.description_tokens)],
+                        settings)
+    candidates.sort(key=_chronological)
+    main = _main_event(candidates)
+    tl.entries = [c.entry for c in candidates]
+    tl.main_event = main.entry if main else None
+    tl.development = _development(items, tl.entries, tl.main_event)
+    if any(e.date is None or e.date.startswith("--") for e in tl.entries):
         tl.notes.append("Some dates have no known year: they are given as day/month or weekday "
                         "with 'year unknown', not guessed.")
     return tl
@@ -143,7 +150,7 @@ def _stated_references(items: list[_ArticleTimes], notes: list[str]) -> None:
                          f"latest date ({date_label(latest.date)}), weekdays left unresolved.")
 
 
-def _reestimate_written(items: list[_ArticleTimes], notes: list[str]) -> None:
+def _reestimate_written(items: list[_ArticleTimes], notes: list[str], settings: TimelineSettings) -> None:
     """Move an article's reference back to the day it was written when its own
     wording says so: a weekday named as future that the article itself (in a
     past-tense clause) or another article of the story reports as past names
@@ -171,7 +178,8 @@ def _reestimate_written(items: list[_ArticleTimes], notes: list[str]) -> None:
                 # An article's own mixed tenses point to a repost a day or two later;
                 # another article's evidence counts only when the future reading
                 # would lie beyond every date the story states.
-                if not 0 <= (stated - day).days <= (REPOST_DAYS if same_article else 6) or (
+                reach = settings.repost_days if same_article else settings.repost_days_other_article
+                if not 0 <= (stated - day).days <= reach or (
                         not same_article and ahead <= story_latest):
                     continue
                 if written is None or day < written:
@@ -189,7 +197,7 @@ def _reestimate_written(items: list[_ArticleTimes], notes: list[str]) -> None:
 
 # ---------------------------------------------------------------- events
 
-def _entries(it: _ArticleTimes, docs: list) -> list[dict]:
+def _entries(it: _ArticleTimes, docs: list, description_tokens: int) -> list[_Candidate]:
     """One candidate entry per temporal expression of a dated action."""
     out = []
     for e in it.expressions:
@@ -198,36 +206,34 @@ def _entries(it: _ArticleTimes, docs: list) -> list[dict]:
         sentence = it.article.sentences[e.sentence]
         doc = docs[e.sentence]
         span = doc.char_span(e.start - sentence.start, e.end - sentence.start, alignment_mode="expand")
-        description = _description(doc, span)
-        out.append({
-            "date": e.value.iso, "label": e.value.label, "granularity": e.value.granularity,
-            "tense": e.tense, "year_inferred": e.value.year_inferred,
-            "text": description.text.strip(" ,;:") if hasattr(description, "text") else description,
-            "actors": _actors(doc, description if hasattr(description, "ents") else doc),
-            "article_ids": [it.article.id],
-            "citations": [Citation(it.article.id, sentence.index, sentence.start, sentence.end)],
-            "expressions": [e.text],
-            "_sort": e.value.start.sort_key() if e.value.start else None,
-            "_year": e.value.start.year if e.value.start else None,
-            "_sentence": sentence.text, "_position": (it.order, e.sentence),
-            "_written": it.reference.date.to_date(),
-        })
+        description = _description(doc, span, description_tokens)
+        entry = TimelineEntry(
+            date=e.value.iso, label=e.value.label, granularity=e.value.granularity,
+            tense=e.tense, year_inferred=e.value.year_inferred,
+            text=description.text.strip(" ,;:") if hasattr(description, "text") else description,
+            actors=_actors(doc, description if hasattr(description, "ents") else doc),
+            expressions=[e.text],
+            citations=[Citation(it.article.id, sentence.index, sentence.start, sentence.end)])
+        out.append(_Candidate(entry, sort=e.value.start.sort_key() if e.value.start else None,
+                              year=e.value.start.year if e.value.start else None,
+                              position=(it.order, e.sentence), sentence=sentence.text,
+                              written=it.reference.date.to_date()))
     return out
 
 
-def _description(doc, span):
+def _description(doc, span, max_tokens: int):
     """The clause around the date: the smallest ancestor subtree that is a
     clause with its subject (a relative clause with its antecedent: "Mr Putin,
-    who met earlier on Tuesday with ...") and at most DESCRIPTION_TOKENS
-    tokens; else the sentence cut to a window around the date (a str)."""
+    who met earlier on Tuesday with ...") and at most max_tokens tokens; else
+    the sentence cut to a window around the date (a str)."""
     token = span.root
     while True:
         sub = doc[token.left_edge.i:token.right_edge.i + 1]
-        if len(sub) > DESCRIPTION_TOKENS:
+        if len(sub) > max_tokens:
             break
         if token.dep_ == "relcl":
             sub = doc[token.head.left_edge.i:sub.end]
-            if len(sub) > DESCRIPTION_TOKENS:
+            if len(sub) > max_tokens:
                 break
             return sub
         if token.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in token.children):
@@ -235,11 +241,11 @@ def _description(doc, span):
         if token.head.i == token.i:
             return sub
         token = token.head
-    if len(doc) <= DESCRIPTION_TOKENS:
+    if len(doc) <= max_tokens:
         return doc[:]
-    lo = max(0, min(span.start - DESCRIPTION_TOKENS // 2, len(doc) - DESCRIPTION_TOKENS))
-    window = doc[lo:lo + DESCRIPTION_TOKENS]
-    return ("… " if lo else "") + window.text + (" …" if lo + DESCRIPTION_TOKENS < len(doc) else "")
+    lo = max(0, min(span.start - max_tokens // 2, len(doc) - max_tokens))
+    window = doc[lo:lo + max_tokens]
+    return ("… " if lo else "") + window.text + (" …" if lo + max_tokens < len(doc) else "")
 
 
 def _actors(doc, span) -> list[str]:
@@ -257,65 +263,65 @@ def _actor_key(name: str) -> str:
     return name.lower().split()[-1]
 
 
-def _merge(entries: list[dict]) -> list[dict]:
+def _merge(candidates: list[_Candidate], settings: TimelineSettings) -> list[_Candidate]:
     """One entry per event: entries with the same date whose sentences are
     alike (or alike enough and naming the same uncommon actor) are merged.
-    Only sentences that share MERGE_MIN_WORDS content words are compared in
-    meaning (and so embedded)."""
+    Only sentences that share settings.merge_min_words content words are
+    compared in meaning (and so embedded)."""
     from .nlp import content_words
 
     by_date: dict[str, list[int]] = {}
-    for i, e in enumerate(entries):
-        by_date.setdefault(e["date"] or e["label"], []).append(i)
-    words = {i: content_words(e["_sentence"]) for i, e in enumerate(entries)}
+    for i, c in enumerate(candidates):
+        by_date.setdefault(c.entry.date or c.entry.label, []).append(i)
+    words = {i: content_words(c.sentence) for i, c in enumerate(candidates)}
     pairs = [(i, j) for idx in by_date.values() for x, i in enumerate(idx) for j in idx[x + 1:]
-             if entries[i]["citations"][0] != entries[j]["citations"][0]  # two dates of one sentence: two events
-             and len(words[i] & words[j]) >= MERGE_MIN_WORDS]
+             # two dates of one sentence: two events
+             if candidates[i].entry.citations[0] != candidates[j].entry.citations[0]
+             and len(words[i] & words[j]) >= settings.merge_min_words]
     if not pairs:
-        return [_public([e]) for e in entries]
+        return [_merged([c]) for c in candidates]
     from .embedcache import text_vectors  # the facts step has often embedded these sentences already
 
     flat = sorted({i for pair in pairs for i in pair})
-    vectors = dict(zip(flat, text_vectors([entries[i]["_sentence"] for i in flat])))
+    vectors = dict(zip(flat, text_vectors([candidates[i].sentence for i in flat])))
+    actors = [{_actor_key(n) for n in c.entry.actors} for c in candidates]
     mentions: dict[str, int] = {}
-    for e in entries:
-        for a in {_actor_key(n) for n in e["actors"]}:
+    for names in actors:
+        for a in names:
             mentions[a] = mentions.get(a, 0) + 1
-    common = max(2, len(entries) // 3)
-    same = DisjointSet(range(len(entries)))
+    common = max(settings.uncommon_actor_entries, len(candidates) // settings.uncommon_actor_one_in)
+    same = DisjointSet(range(len(candidates)))
     for i, j in pairs:
-        a, b = entries[i], entries[j]
         sim = float(vectors[i] @ vectors[j])
-        shared = {_actor_key(n) for n in a["actors"]} & {_actor_key(n) for n in b["actors"]}
-        rare = {n for n in shared if mentions[n] <= common}
-        if sim >= SAME_EVENT or (rare and sim >= SAME_EVENT_WITH_ACTOR):
+        uncommon = {n for n in actors[i] & actors[j] if mentions[n] <= common}
+        if sim >= settings.same_event or (uncommon and sim >= settings.same_event_with_actor):
             same.merge(i, j)
-    return [_public([entries[k] for k in sorted(group)]) for group in sorted(same.subsets(), key=min)]
+    return [_merged([candidates[k] for k in sorted(group)]) for group in sorted(same.subsets(), key=min)]
 
 
-def _public(group: list[dict]) -> dict:
-    group = sorted(group, key=lambda e: e["_position"])
+def _merged(group: list[_Candidate]) -> _Candidate:
+    """One candidate for a group of them: worded and placed as its earliest article has it,
+    with every article's citations, actors and expressions, and the tense of the most
+    recently written one."""
+    group = sorted(group, key=lambda c: c.position)
     head = group[0]
-    merged = {k: v for k, v in head.items() if not k.startswith("_")}
-    merged["actors"] = list(dict.fromkeys(a for e in group for a in e["actors"]))
-    merged["article_ids"] = list(dict.fromkeys(a for e in group for a in e["article_ids"]))
-    merged["citations"] = [c for e in group for c in e["citations"]]
-    merged["expressions"] = [x for e in group for x in e["expressions"]]
-    latest = max(group, key=lambda e: (e["_written"] or date.min, e["_position"]))
-    merged["tense"] = latest["tense"]  # as the most recent source sees it
-    merged["tenses"] = {e["article_ids"][0]: e["tense"] for e in group}
-    merged["year_inferred"] = any(e["year_inferred"] for e in group)
-    for k in ("_sort", "_year", "_position"):
-        merged[k] = head[k]
-    return merged
+    latest = max(group, key=lambda c: (c.written or date.min, c.position))
+    entry = replace(head.entry,
+                    actors=list(dict.fromkeys(a for c in group for a in c.entry.actors)),
+                    citations=[x for c in group for x in c.entry.citations],
+                    expressions=[x for c in group for x in c.entry.expressions],
+                    tense=latest.entry.tense,
+                    tenses={c.entry.citations[0].article_id: c.entry.tense for c in group},
+                    year_inferred=any(c.entry.year_inferred for c in group))
+    return replace(head, entry=entry)
 
 
-def _chronological(e: dict):
+def _chronological(c: _Candidate):
     """Dated first (by date, coarser before finer within it), then dates without
     a year (by month/day), then undated; ties in text order."""
-    if e["_sort"] is None:
-        return (2, (0, 0, 0), e["_position"])
-    return (0 if e["_year"] is not None else 1, e["_sort"], e["_position"])
+    if c.sort is None:
+        return (2, (0, 0, 0), c.position)
+    return (0 if c.year is not None else 1, c.sort, c.position)
 
 
 # ---------------------------------------------------------------- development
@@ -326,39 +332,41 @@ def _publication_order(it: _ArticleTimes):
     return (0 if known else 1, ref.sort_key(), it.article.published.sort_key(), it.order)
 
 
-def _main_event(entries: list[dict]) -> dict | None:
+def _main_event(candidates: list[_Candidate]) -> _Candidate | None:
     """The news peg: the day-level date that most articles (then mentions) name;
     the entry of it nearest the top of an article (the lead) describes it."""
-    daily = [e for e in entries if e["granularity"] in ("day", "weekday")]
+    daily = [c for c in candidates if c.entry.granularity in ("day", "weekday")]
     if not daily:
         return None
-    key = lambda e: e["date"] or e["label"]  # noqa: E731
+    key = lambda c: c.entry.date or c.entry.label  # noqa: E731
     counts: dict[str, tuple[set, int]] = {}
-    for e in daily:
-        arts, n = counts.get(key(e), (set(), 0))
-        counts[key(e)] = (arts | set(e["article_ids"]), n + len(e["citations"]))
+    for c in daily:
+        arts, n = counts.get(key(c), (set(), 0))
+        counts[key(c)] = (arts | set(c.entry.article_ids()), n + len(c.entry.citations))
     best = max(counts, key=lambda k: (len(counts[k][0]), counts[k][1]))
-    return min((e for e in daily if key(e) == best),
-               key=lambda e: (e["_position"][1], -len(e["article_ids"]), e["_position"][0]))
+    return min((c for c in daily if key(c) == best),
+               key=lambda c: (c.position[1], -len(c.entry.article_ids()), c.position[0]))
 
 
-def _development(items: list[_ArticleTimes], entries: list[dict], main: dict | None) -> list[dict]:
+def _development(items: list[_ArticleTimes], entries: list[TimelineEntry],
+                 main: TimelineEntry | None) -> list[Development]:
+    """Each article in publication order: written before or after the main event, and
+    the entries it is the first to report."""
     out, seen, previous = [], set(), None
-    main_key = (main["date"] or main["label"]) if main else None
     for it in items:
         aid = it.article.id
-        written = _written_relative(it, main, main_key)
+        written = _written_relative(it, main)
         adds = []
         if previous == "before" and written == "after" and main:
-            adds.append(f"reports {main['label']} as having happened; earlier coverage previewed it")
-        new = [e for e in entries if aid in e["article_ids"] and id(e) not in seen]
-        for e in new:
-            seen.add(id(e))
-        adds += [f"{e['label']}: {_short(e['text'])}" for e in new]
+            adds.append(f"reports {main.label} as having happened; earlier coverage previewed it")
+        new = [e for e in entries if aid in e.article_ids() and id(e) not in seen]
+        seen.update(id(e) for e in new)
+        adds += [f"{e.label}: {_short(e.text)}" for e in new]
         published, inferred = _published(it)
-        out.append({"article_id": aid, "published": published, "year_inferred": inferred,
-                    "written_estimate": it.reference.date.iso() if it.reference.source == "written" else None,
-                    "written": written, "adds": adds})
+        out.append(Development(
+            article_id=aid, published=published, year_inferred=inferred,
+            written_estimate=it.reference.date.iso() if it.reference.source == "written" else None,
+            written=written, adds=adds))
         previous = written if written != "unknown" else previous
     return out
 
@@ -370,13 +378,13 @@ def _published(it: _ArticleTimes) -> tuple[str | None, bool]:
     return it.article.published.iso(), False
 
 
-def _written_relative(it: _ArticleTimes, main: dict | None, main_key: str | None) -> str:
+def _written_relative(it: _ArticleTimes, main: TimelineEntry | None) -> str:
     """Was the article written before or after the main event?"""
     if main is None:
         return "unknown"
-    mentions = [e for e in it.expressions if (e.value.iso or e.value.label) == main_key]
+    mentions = [e for e in it.expressions if (e.value.iso or e.value.label) == (main.date or main.label)]
     written = it.reference.full if it.reference.fine else None
-    main_day = PartialDate.parse(main["date"].split("/")[0]).to_date() if main["date"] else None
+    main_day = PartialDate.parse(main.date.split("/")[0]).to_date() if main.date else None
     if written and main_day and written != main_day:
         return "before" if written < main_day else "after"
     if any(e.tense == "future" for e in mentions):
@@ -398,18 +406,18 @@ def format_timeline_text(tl: Timeline) -> str:
     numbers = {aid: n for n, aid in enumerate(tl.sources, 1)}
     lines = [f"Timeline ({len(tl.entries)} events)", ""]
     for e in tl.entries:
-        refs = ",".join(str(numbers.get(a, "?")) for a in e["article_ids"])
-        extra = ", year inferred" if e["year_inferred"] else ""
-        lines.append(f"  {e['label']:<26} [{e['tense']}{extra}] {e['text']} [{refs}]")
+        refs = ",".join(str(numbers.get(a, "?")) for a in e.article_ids())
+        extra = ", year inferred" if e.year_inferred else ""
+        lines.append(f"  {e.label:<26} [{e.tense}{extra}] {e.text} [{refs}]")
     if tl.development:
         lines += ["", "Story development"]
         for d in tl.development:
-            when = f"published {d['published'] or 'undated'}"
-            if d.get("written_estimate"):
-                when += f", written {d['written_estimate']}"
-            lines.append(f"  [{numbers[d['article_id']]}] {tl.sources[d['article_id']]} ({when}; "
-                         f"written {d['written']} the main event)")
-            for add in d["adds"]:
+            when = f"published {d.published or 'undated'}"
+            if d.written_estimate:
+                when += f", written {d.written_estimate}"
+            lines.append(f"  [{numbers[d.article_id]}] {tl.sources[d.article_id]} ({when}; "
+                         f"written {d.written} the main event)")
+            for add in d.adds:
                 lines.append(f"      + {add}")
     lines += ["", "Sources"] + [f"  [{n}] {tl.sources[aid]}" for aid, n in numbers.items()]
     if tl.notes:

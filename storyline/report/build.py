@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, fields, replace
+from dataclasses import fields, replace
 from functools import partial
 
 from spacy.attrs import ENT_IOB
 from spacy.tokens import Doc
 
-from ..model import Article, Brief, Cited, Citation, CitedText, Record, SourceRef
+from ..model import Article, Brief, Cited, Citation, Development, Record, SourceRef
 from ..analyze.embedcache import SentenceVectors, in_rounds
 from ..analyze.entities import parse_articles
 from ..analyze.relate import analyze_story
@@ -48,7 +48,7 @@ def make_brief(articles: list[Article], words: int = 100, story_id: str | None =
         headline=_headline(ordered, summary),
         summary=summary,
         key_points=key_points,
-        sources=_sources(ordered, {**copies, **analysis.copies}, timeline.development),
+        sources=_sources(ordered, copies, timeline.development),
         story_id=story_id,
         entities=analysis.entities,
         quotes=analysis.quotes,
@@ -64,11 +64,11 @@ def make_brief(articles: list[Article], words: int = 100, story_id: str | None =
     return brief
 
 
-def _previews(development: list[dict]) -> set[str]:
+def _previews(development: list[Development]) -> set[str]:
     """Articles written before the main event, when a later article reports it."""
-    if not any(d["written"] == "after" for d in development):
+    if not any(d.written == "after" for d in development):
         return set()
-    return {d["article_id"] for d in development if d["written"] == "before"}
+    return {d.article_id for d in development if d.written == "before"}
 
 
 def _credit_copies(brief: Brief, copies: dict[str, str], articles: list[Article]) -> None:
@@ -177,19 +177,19 @@ def _sentence_doc(span, head: list, array) -> Doc:
     return doc
 
 
-def _sources(articles: list[Article], copies: dict[str, str], development: list[dict]) -> list[SourceRef]:
+def _sources(articles: list[Article], copies: dict[str, str], development: list[Development]) -> list[SourceRef]:
     """The sources list; a publication date without a year gets the year the timeline
     inferred for it (its development entry, flagged), so the brief does not say "year
     unknown" beside a note that gives the year. Copies have no development entry."""
     number = {a.id: i for i, a in enumerate(articles, 1)}
-    dated = {d["article_id"]: d for d in development}
+    dated = {d.article_id: d for d in development}
     out = []
     for a in articles:
-        d = dated.get(a.id, {"published": a.published.iso(), "year_inferred": False})
+        d = dated.get(a.id, Development(article_id=a.id, published=a.published.iso()))
         out.append(SourceRef(number=number[a.id], article_id=a.id, outlet=a.outlet, title=a.title,
-                             published=d["published"], source=a.source, url=a.url,
+                             published=d.published, source=a.source, url=a.url,
                              copy_of=number.get(copies[a.id]) if a.id in copies else None,
-                             year_inferred=d["year_inferred"]))
+                             year_inferred=d.year_inferred))
     return out
 
 
@@ -207,7 +207,7 @@ def _headline(articles: list[Article], summary) -> str:
     return summary[0].text if summary else articles[0].sentences[0].text
 
 
-BRIEF_CACHE_VERSION = "4"
+BRIEF_CACHE_VERSION = "5"  # 5: briefs stored as Brief.to_json
 
 
 def make_briefs(stories: list[list[Article]], words: int = 100, story_ids: list[str | None] | None = None,
@@ -235,36 +235,16 @@ def cached_briefs(store, stories: list[list[Article]], words: int = 100,
     briefs: list[Brief | None] = []
     for key in keys:
         blob = store.cache_get("brief", key)
-        briefs.append(brief_from_dict(json.loads(blob)) if blob is not None else None)
+        briefs.append(Brief.from_json(json.loads(blob)) if blob is not None else None)
     todo = [k for k, b in enumerate(briefs) if b is None]
     made = make_briefs([stories[k] for k in todo], words, [ids[k] for k in todo], store, processes)
     with store.transaction():
         for k, brief in zip(todo, made):
             briefs[k] = brief
-            store.cache_put("brief", keys[k], json.dumps(asdict(brief), ensure_ascii=False).encode("utf-8"))
+            store.cache_put("brief", keys[k], json.dumps(brief.to_json(), ensure_ascii=False).encode("utf-8"))
     return briefs
 
 
 def cached_brief(store, articles: list[Article], words: int = 100, story_id: str | None = None) -> Brief:
     """The brief of one story, cached (see cached_briefs)."""
     return cached_briefs(store, [articles], words, [story_id], processes=1)[0]
-
-
-def brief_from_dict(data: dict) -> Brief:
-    """Inverse of dataclasses.asdict(brief)."""
-    citation_keys = {f.name for f in fields(Citation)}
-
-    def revive(value):
-        if isinstance(value, dict):
-            if set(value) == citation_keys:
-                return Citation(**value)
-            return {k: revive(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [revive(v) for v in value]
-        return value
-
-    data = revive(data)
-    for section in ("summary", "key_points"):
-        data[section] = [CitedText(**item) for item in data[section]]
-    data["sources"] = [SourceRef(**s) for s in data["sources"]]
-    return Brief(**data)
