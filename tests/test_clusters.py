@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from storyline.errors import StorylineError
 from storyline.evaluate.clusters import bcubed, evaluate_file, pairwise
 from storyline.ingest import RawArticle, build_article
 from storyline.model import PartialDate
 from storyline.stories.cluster import (ClusterConfig, assign_stories, cluster_articles, list_stories,
-                                       merge_stories, recluster, split_story, story_articles)
+                                       merge_stories, recluster, split_story, story_articles, story_meta)
 from storyline.stories import cluster as cluster_module
 from storyline.stories.dedup import find_copies
 from storyline.stories.features import EPOCH, TermStats, article_days
@@ -173,6 +174,9 @@ def test_streaming_groups_events_into_stories(store, new_process):
     assert top["articles"] == 3 and top["outlets"] == 3 and top["independent_sources"] == 3
     assert top["first_date"] <= top["last_date"]
     members = story_articles(store, top["id"][:6])  # prefix ids work
+    assert [story_meta(store, s["id"][:6]) for s in listed] == listed
+    with pytest.raises(StorylineError, match="no story with id 'zzz'"):
+        story_meta(store, "zzz")
     assert len(members) == 3
     # Re-assigning known articles changes nothing.
     assert assign_stories(store, articles) == story_of
@@ -189,6 +193,7 @@ def test_copies_join_their_original_and_are_not_independent(store):
     story_of = assign_stories(store, batch)
     assert len(set(story_of.values())) == 1
     (story,) = list_stories(store)
+    assert story_meta(store, story["id"]) == story
     assert story["articles"] == 4
     assert story["independent_sources"] == 2  # the wire story and the Metro report
     linked = dict(store.db.execute("SELECT article_id, original_id FROM story_copies").fetchall())

@@ -160,3 +160,41 @@ def test_absorb_equals_adding_the_members():
 
 def test_merge_map_follows_chains():
     assert merge_map([("a", "b"), ("b", "c"), ("d", "c"), ("e", "f")]) == {"a": "c", "b": "c", "d": "c", "e": "f"}
+
+
+def cache_owners(store) -> set[str]:
+    return {r[0] for r in store.db.execute("SELECT owner FROM cache WHERE owner IS NOT NULL")}
+
+
+def cache_a_brief_of_each_story(store) -> set[str]:
+    ids = {s["id"] for s in list_stories(store)}
+    for sid in ids:
+        store.cache_put("brief", f"key-{sid}", b"{}", owner=sid)
+    return ids
+
+
+def test_a_deleted_story_takes_its_cached_rows_along(store, articles):
+    before = ingest_batch(store, [articles["first"], articles["theft"]])
+    cache_a_brief_of_each_story(store)
+    store.cache_put("embedding", "no-owner", b"v")
+    after = ingest_batch(store, [articles[n] for n in ("inspection", "theft2", "follow_up")])
+    # Streaming merged the first report's story into the new dam story: its row went with it.
+    absorbed, theft = before[articles["first"].id], before[articles["theft"].id]
+    assert absorbed not in {s["id"] for s in list_stories(store)}
+    assert cache_owners(store) == {theft}
+    dam = after[articles["follow_up"].id]
+    store.cache_put("brief", "dam", b"{}", owner=dam)
+    assert merge_stories(store, [dam, theft]) == dam  # the user merges the theft story away
+    assert cache_owners(store) == {dam}
+    assert store.cache_get("embedding", "no-owner") == b"v"
+
+
+def test_recluster_deletes_the_rows_of_the_stories_it_drops(store, articles):
+    stream = [articles[n] for n in ORDER]
+    store.add_articles(stream)
+    assign_stories(store, stream, ClusterConfig(merge_threshold=2.0))  # no merge: the dam story is split
+    old = cache_a_brief_of_each_story(store)
+    assert len(old) == 3
+    assert recluster(store) == 2  # the default merge puts the dam story back together
+    kept = {s["id"] for s in list_stories(store)}
+    assert kept < old and cache_owners(store) == kept
