@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 from fastapi.templating import Jinja2Templates
 
-from ..model import Article, Brief, Cited, Citation, Difference, Fact, SourceRef
+from ..model import Article, Brief, Cited, Citation, SourceRef
 from ..report.render import add_template_helpers
 from .timeline_chart import Chart, timeline_chart
 
@@ -49,12 +49,6 @@ def cite_links(brief: Brief, citations: list[Citation]) -> list[dict]:
             links[n] = {"n": n, "href": citation_href(c), "text": c.text, "article_id": c.article_id,
                         "sentence": c.sentence}
     return [links[n] for n in sorted(links)]
-
-
-def fact_citations(item: Fact | Difference) -> list[Citation]:
-    """A fact's citations; a difference's own plus those of its sides."""
-    sides = item.sides if isinstance(item, Difference) else []
-    return [*item.citations, *(c for side in sides for c in side.citations)]
 
 
 def first_citation_href(item: Cited) -> str | None:
@@ -110,13 +104,14 @@ def source_columns(brief: Brief) -> list[SourceColumn]:
 
 
 def source_matrix(brief: Brief) -> tuple[list[SourceColumn], list[MatrixRow]]:
-    """Facts (agree, differ, single-source items) x sources: which source reports what."""
+    """Facts (agree, differ, single-source items) x sources: which source reports what
+    (a difference's citations are those of all its sides)."""
     columns = source_columns(brief)
     rows: list[MatrixRow] = []
     for kind, items in (("agree", brief.agree), ("differ", brief.differ), ("single", brief.single_source)):
         for item in items:
-            cites = fact_citations(item)
-            cells = [cite_links(brief, [c for c in cites if c.article_id in col.article_ids]) for col in columns]
+            cells = [cite_links(brief, [c for c in item.citations if c.article_id in col.article_ids])
+                     for col in columns]
             rows.append(MatrixRow(kind, item.text, cells))
     return columns, rows
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..model import TimelineEntry
+from ..report.render import timeline_date
 
 WIDTH = 780
 LEFT, RIGHT = 190, 20  # room for the date labels, and a margin
@@ -101,7 +102,7 @@ def timeline_chart(entries: list[TimelineEntry], href=None) -> Chart | None:
         x = round((x0 + x1) / 2, 1) if single else x0
         width = 0 if single else max(2.0, round(x1 - x0, 1))
         marks.append(Mark(
-            label=e.label or e.date or "", text=text, short=short, x=x, width=width,
+            label=timeline_date(e), text=text, short=short, x=x, width=width,
             y=TOP + row * ROW + ROW / 2, planned=e.tense == "future",
             href=href(e) if href else None,
             text_left=x + width + 10 + len(short) * CHAR_PX > WIDTH and x - LEFT > WIDTH - x - width,
