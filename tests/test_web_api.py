@@ -13,7 +13,8 @@ import pytest
 fastapi = pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from storyline.model import Citation  # noqa: E402
+from storyline.model import (  # noqa: E402
+    Citation, Development, Difference, EntityEntry, Fact, QuoteEntry, Side, TimelineEntry)
 from storyline.web import create_app  # noqa: E402
 
 WEB_DATA = Path(__file__).parent / "data" / "web" / "stories.jsonl"
@@ -135,6 +136,42 @@ def test_story_parts(client, web_db):
     story = client.get(f"/api/stories/{water}").json()
     assert {a["id"] for a in story["article_list"]} == {s["article_id"] for s in brief["sources"]}
     assert client.get(f"/api/stories/{water[:6]}").json()["id"] == water  # unique prefix
+
+
+def test_parts_are_made_without_the_summary_and_a_story_is_read_alone(tmp_path, monkeypatch):
+    """With no brief cached, /timeline, /quotes and /facts run only the stages they need (no
+    summary), and give what the brief gives; a story's endpoints read that story only."""
+    import storyline.report.summarize as summarize_module
+    import storyline.stories.cluster as cluster
+    from storyline.pipeline import PARTS
+
+    db = build_store(tmp_path / "parts.db")  # a fresh store: no brief cached
+    summaries, listings = [], []
+    real_summarize, real_list_stories = summarize_module.summarize, cluster.list_stories
+
+    def counted_summarize(*args, **kwargs):
+        summaries.append(1)
+        return real_summarize(*args, **kwargs)
+
+    def counted_list_stories(store):
+        listings.append(1)
+        return real_list_stories(store)
+
+    monkeypatch.setattr(summarize_module, "summarize", counted_summarize)
+    monkeypatch.setattr(cluster, "list_stories", counted_list_stories)
+    client = TestClient(create_app(db))
+    water = story_of(db, "Marrow Falls tells")
+    parts = {name: client.get(f"/api/stories/{water}/{name}").json() for name in PARTS}
+    assert client.get(f"/api/stories/{water}").json()["id"] == water
+    assert summaries == [] and listings == []
+    brief = client.get(f"/api/stories/{water}/brief").json()
+    assert len(summaries) == 1 and listings == []
+    assert brief["timeline"] and brief["quotes"]  # so that the comparison below compares something
+    for name, fields in PARTS.items():
+        assert parts[name].keys() == {"story_id", "sources", *fields}
+        for f in ("story_id", "sources", *fields):
+            assert parts[name][f] == brief[f], (name, f)
+    assert client.get("/api/stories").json()["total"] >= 2 and listings == [1]  # the listing does list them
 
 
 def test_story_page_links_citations_to_sentences(client, web_db):
@@ -300,38 +337,37 @@ def test_script_in_article_renders_inert(client, web_db):
 def full_brief(monkeypatch, web_db):
     """Every section of a brief filled, with hostile text in quotes, facts and
     names, for the story page's rendering (whatever the analysis finds)."""
-    import storyline.report.build as build
+    from storyline.pipeline import Pipeline
 
-    real = build.cached_brief
+    real = Pipeline.brief
 
-    def fake(store, articles, words=100, story_id=None):
-        brief = real(store, articles, words=words, story_id=story_id)
-        a, b = articles[0], articles[1]
+    def fake(self, story, words=100):
+        brief = real(self, story, words)
+        a, b = story.articles[0], story.articles[1]
         ca = Citation(a.id, 1, a.sentences[1].start, a.sentences[1].end, a.sentences[1].text)
         cb = Citation(b.id, 0, b.sentences[0].start, b.sentences[0].end, b.sentences[0].text)
         return replace(
             brief, sources=[replace(s, outlet=f"<b>{s.outlet}</b>") if s.copy_of else s for s in brief.sources],
-            quotes=[{"speaker": "<img src=x onerror=alert('speaker')>", "text": "Water <script>alert('q')</script> ok",
-                     "verb": "said", "kind": "direct", "citations": [ca]},
-                    {"speaker": None, "text": "reported words", "kind": "reported", "citations": [cb]}],
-            agree=[{"text": "Both report <b onmouseover=x>bacteria</b>", "independent_sources": 2,
-                    "citations": [ca, cb]}],
-            differ=[{"topic": "number <i>ill</i>", "text": "30 or 50 people", "citations": [ca, cb],
-                     "sides": [{"label": "<script>label</script>", "text": "30", "citations": [ca]}]}],
-            single_source=[{"text": "Only one says so", "citations": [cb]}],
-            entities=[{"name": "<script>Brask</script>", "type": "PERSON", "mentions": 3, "citations": [ca]}],
-            timeline=[{"date": "2024-06-02", "label": "Sunday 2 June", "text": "bacteria <script>found</script>",
-                       "citations": [ca]},
-                      {"date": "2024-06", "label": "June 2024", "text": "a month", "citations": [cb]},
-                      {"date": "2024-06-03/2024-06-07", "label": "Mon-Fri", "text": "boil notice", "citations": [cb]},
-                      {"date": "--06-20", "label": "20 June", "text": "council meeting", "tense": "future",
-                       "citations": [cb]},
-                      {"date": None, "label": None, "text": "some time", "citations": [cb]}],
-            development=[{"article_id": a.id, "published": "2024-06-03", "year_inferred": True, "written": "after",
-                          "adds": ["Sunday: <script>bacteria</script> found"]}],
+            quotes=[QuoteEntry(speaker="<img src=x onerror=alert('speaker')>", text="Water <script>alert('q')</script> ok",
+                               verb="said", kind="direct", citations=[ca]),
+                    QuoteEntry(speaker=None, text="reported words", kind="reported", citations=[cb])],
+            agree=[Fact(text="Both report <b onmouseover=x>bacteria</b>", independent_sources=2, citations=[ca, cb])],
+            differ=[Difference(topic="number <i>ill</i>", text="30 or 50 people", citations=[ca, cb],
+                               sides=[Side(label="<script>label</script>", text="30", citations=[ca])])],
+            single_source=[Fact(text="Only one says so", citations=[cb])],
+            entities=[EntityEntry(name="<script>Brask</script>", type="PERSON", mentions=3, citations=[ca])],
+            timeline=[TimelineEntry(date="2024-06-02", label="Sunday 2 June", text="bacteria <script>found</script>",
+                                    citations=[ca]),
+                      TimelineEntry(date="2024-06", label="June 2024", text="a month", citations=[cb]),
+                      TimelineEntry(date="2024-06-03/2024-06-07", label="Mon-Fri", text="boil notice", citations=[cb]),
+                      TimelineEntry(date="--06-20", label="20 June", text="council meeting", tense="future",
+                                    citations=[cb]),
+                      TimelineEntry(date=None, text="some time", citations=[cb])],
+            development=[Development(article_id=a.id, published="2024-06-03", year_inferred=True, written="after",
+                                     adds=["Sunday: <script>bacteria</script> found"])],
             notes=["<script>note</script>"])
 
-    monkeypatch.setattr(build, "cached_brief", fake)
+    monkeypatch.setattr(Pipeline, "brief", fake)
 
 
 def test_story_page_sections(client, web_db, full_brief):
@@ -364,6 +400,26 @@ def test_cross_site_writes_and_foreign_hosts_are_refused(tmp_path):
     assert client.get("/api/stories", headers={"host": "[::1]:8000"}).status_code == 200
 
 
+@pytest.mark.xfail(strict=True, reason="a request's Store is opened in one worker thread and used in another "
+                   "(FastAPI runs a sync dependency and the handler in separate threadpool calls): store.Store needs "
+                   "sqlite3.connect(..., check_same_thread=False); then remove this mark")
+def test_concurrent_requests(web_db):
+    """Requests served at the same time each get their own Store, usable in the threads FastAPI runs them in."""
+    import asyncio
+
+    import httpx
+
+    water = story_of(web_db, "Marrow Falls tells")
+
+    async def many() -> list[int]:
+        transport = httpx.ASGITransport(app=create_app(web_db), raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            answers = await asyncio.gather(*[http.get(f"/api/stories/{water}") for _ in range(20)])
+        return [r.status_code for r in answers]
+
+    assert asyncio.run(many()) == [200] * 20
+
+
 def test_errors_are_pages_or_json(client):
     assert client.get("/stories/abcdef123456").status_code == 404
     assert "<h1>404</h1>" in client.get("/stories/abcdef123456").text
@@ -383,7 +439,7 @@ def test_serve_warns_off_loopback(monkeypatch, capsys, tmp_path):
     serve(db=tmp_path / "s.db")
     assert calls[-1][:2] == ("127.0.0.1", 8000) and capsys.readouterr().err == ""
     serve(host="::1", port=9000, db=tmp_path / "s.db", max_upload_mb=5)
-    assert capsys.readouterr().err == "" and calls[-1][2].state.max_upload_bytes == 5_000_000
+    assert capsys.readouterr().err == "" and calls[-1][2].state.web.max_upload_bytes == 5_000_000
     serve(host="0.0.0.0", db=tmp_path / "s.db")
     assert "warning" in capsys.readouterr().err
 
@@ -397,8 +453,8 @@ def test_timeline_chart_layout():
     assert [d.isoformat() for d in day_span("2017-02")] == ["2017-02-01", "2017-02-28"]
     assert [d.isoformat() for d in day_span("2016-05-30/2017")] == ["2016-05-30", "2017-12-31"]
     assert day_span("--05-02") is None and day_span(None) is None and day_span("2017-13") is None
-    chart = timeline_chart([{"date": "2017-05-03", "text": "b"}, {"date": "2017-05-01", "text": "a"},
-                            {"date": "--05-02", "text": "c"}])
-    assert [m.text for m in chart.marks] == ["a", "b"] and [e["text"] for e in chart.unplaced] == ["c"]
+    chart = timeline_chart([TimelineEntry(date="2017-05-03", text="b"), TimelineEntry(date="2017-05-01", text="a"),
+                            TimelineEntry(date="--05-02", text="c")])
+    assert [m.text for m in chart.marks] == ["a", "b"] and [e.text for e in chart.unplaced] == ["c"]
     assert chart.left <= chart.marks[0].x < chart.marks[1].x <= chart.right
-    assert timeline_chart([{"date": None, "text": "x"}]) is None
+    assert timeline_chart([TimelineEntry(date=None, text="x")]) is None

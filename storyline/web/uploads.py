@@ -1,4 +1,4 @@
-"""Uploaded files -> the ingest pipeline, with one result per uploaded file.
+"""Uploaded files -> the pipeline's ingest, with one result per uploaded file.
 
 Client file names are never used as paths: each file is written under a
 fresh temporary folder with a name reduced to [A-Za-z0-9._-], and the
@@ -12,12 +12,18 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.formparsers import MultiPartException
+
 from ..errors import InputError
-from ..ingest import ingest
-from ..model import Article
+from ..model import Article, PartialDate
+from ..pipeline import Pipeline
 from ..store import Store
+from .deps import AppState
 
 SIDECAR = ".meta.json"  # metadata for the text file of the same stem (see ingest.text)
+MAX_FILES = 200
 
 
 @dataclass
@@ -39,77 +45,143 @@ class FileResult:
                 "note": self.note}
 
 
+SavedFile = tuple[Path, FileResult]
+
+
+async def handle_upload(request: Request, state: AppState) -> tuple[dict, int]:
+    """Read the upload within the size limit, ingest it off the event loop, and
+    answer (summary, status): 422 when no file gave an article."""
+    uploads, published = await read_upload(request, state.max_upload_bytes)
+
+    def work() -> list[FileResult]:
+        # its own Store, opened in the worker thread that uses it (sqlite connections stay in one thread)
+        with Store(state.db_path) as store:
+            return ingest_uploads(Pipeline(state.settings, store=store), uploads, published)
+
+    files = await run_in_threadpool(work)
+    summary = {
+        "files": [f.to_json() for f in files],
+        "added": sum(len(f.added) for f in files),
+        "known": sum(len(f.known) for f in files),
+        "errors": sum(len(f.errors) for f in files),
+        "stories": sorted({a["story_id"] for f in files for a in f.added + f.known if a["story_id"]}),
+    }
+    nothing_read = not summary["added"] and not summary["known"]
+    return summary, 422 if nothing_read else 200
+
+
+async def read_upload(request: Request, limit: int) -> tuple[list[Upload], PartialDate | None]:
+    """The files of a multipart upload and its 'published' date, refused (413) past limit bytes."""
+    too_big = HTTPException(413, f"upload larger than the limit of {limit / 1_000_000:g} MB per request")
+    length = request.headers.get("content-length")
+    if length is not None:
+        if not length.isdigit():
+            raise HTTPException(400, "invalid Content-Length header")
+        if int(length) > limit:
+            raise too_big
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise HTTPException(415, "send files as multipart/form-data (field 'files')")
+    body = bytearray()
+    async for chunk in request.stream():  # counted as it arrives: Content-Length may be absent
+        body += chunk
+        if len(body) > limit:
+            raise too_big
+
+    async def replay():
+        return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+    try:
+        form = await Request(request.scope, replay).form(max_files=MAX_FILES, max_fields=20)
+    except MultiPartException as e:
+        raise HTTPException(400, f"bad upload: {e.message}") from None
+    published = None
+    if form.get("published"):
+        try:
+            published = PartialDate.parse(str(form.get("published")))
+        except ValueError as e:
+            raise HTTPException(422, f"published: {e}") from None
+    uploads = [Upload(f.filename or "upload", await f.read()) for f in form.getlist("files")
+               if not isinstance(f, str)]
+    if not uploads:
+        raise HTTPException(400, "no files uploaded (multipart field 'files')")
+    return uploads, published
+
+
+def ingest_uploads(pipeline: Pipeline, uploads: list[Upload], published=None) -> list[FileResult]:
+    """Store the articles of the uploaded files, placed into stories; one result per file."""
+    with tempfile.TemporaryDirectory(prefix="storyline-upload-") as tmp:
+        saved = save_uploads(Path(tmp), uploads)
+        readable = [(p, r) for p, r in saved if not p.name.endswith(SIDECAR)]
+        note_sidecars(saved, readable)
+        from_file: dict[int, FileResult] = {}  # id(article) -> the file it came from
+
+        def relabel(item: Article | InputError) -> None:
+            # Runs before the article is stored: record its upload name, not the temp path.
+            found = owner_of(item.source, saved) if isinstance(item, Article) else None
+            if found:
+                item.source = "upload:" + found[1].name + item.source[len(str(found[0])):]
+                from_file[id(item)] = found[1]
+
+        report = pipeline.ingest([str(p) for p, _ in readable], published=published, on_article=relabel) \
+            if readable else None
+
+    if report is not None:
+        # Known articles keep their story; ones stored before stories existed get one now.
+        stories = pipeline.place(report.articles) if report.articles else {}
+        for bucket, articles in (("added", report.added), ("known", report.known)):
+            for a in articles:
+                if id(a) in from_file:
+                    getattr(from_file[id(a)], bucket).append({"id": a.id, "title": a.title,
+                                                              "story_id": stories.get(a.id)})
+        for e in report.errors:
+            found = owner_of(e.source, saved)
+            if found:
+                found[1].errors.append(f"{found[1].name}{e.source[len(str(found[0])):]}: {e.problem}")
+            else:  # not expected: every source is one of the saved files
+                saved[0][1].errors.append(f"{safe_name(e.source)}: {e.problem}")
+    for _, r in readable:
+        if not (r.added or r.known or r.errors):
+            r.errors.append(f"{r.name}: no articles found")
+    return [r for _, r in saved]
+
+
+def save_uploads(folder: Path, uploads: list[Upload]) -> list[SavedFile]:
+    """Each upload written under folder with a safe, unique name."""
+    saved, used = [], set()
+    for upload in uploads:
+        name = _unique(safe_name(upload.client_name), used)
+        path = folder / name
+        path.write_bytes(upload.data)
+        saved.append((path, FileResult(name)))
+    return saved
+
+
+def note_sidecars(saved: list[SavedFile], readable: list[SavedFile]) -> None:
+    """A metadata sidecar is applied to its text file by the ingest; one without it is an error."""
+    for p, r in saved:
+        if p.name.endswith(SIDECAR):
+            stem = p.name[: -len(SIDECAR)]
+            if any(q.stem == stem for q, _ in readable):
+                r.note = "metadata sidecar, applied to its text file"
+            else:
+                r.errors.append(f"{r.name}: metadata sidecar without its text file ({stem}.txt) in this upload")
+
+
+def owner_of(source: str, saved: list[SavedFile]) -> SavedFile | None:
+    """The saved file an article or error source comes from: its path, or the path plus
+    ':LINE' (JSON Lines) or '#N' (feeds)."""
+    for p, r in saved:
+        if source == str(p) or source.startswith(str(p)) and source[len(str(p))] in ":#":
+            return p, r
+    return None
+
+
 def safe_name(client_name: str) -> str:
     """The last path component of a client's file name, reduced to safe characters."""
     base = re.split(r"[\\/]", client_name or "")[-1]
     base = unicodedata.normalize("NFKC", base)
     base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._-")[:100]
     return base or "upload"
-
-
-def ingest_uploads(store: Store, uploads: list[Upload], published=None) -> list[FileResult]:
-    """Store the articles of the uploaded files and put new ones into stories."""
-    from ..stories.cluster import assign_stories
-
-    with tempfile.TemporaryDirectory(prefix="storyline-upload-") as tmp:
-        folder = Path(tmp)
-        saved: list[tuple[Path, FileResult]] = []
-        used: set[str] = set()
-        for upload in uploads:
-            name = _unique(safe_name(upload.client_name), used)
-            path = folder / name
-            path.write_bytes(upload.data)
-            saved.append((path, FileResult(name)))
-
-        readable = [(p, r) for p, r in saved if not p.name.endswith(SIDECAR)]
-        for p, r in saved:
-            if p.name.endswith(SIDECAR):
-                stem = p.name[: -len(SIDECAR)]
-                paired = any(q.stem == stem for q, _ in readable)
-                r.note = "metadata sidecar, applied to its text file" if paired else None
-                if not paired:
-                    r.errors.append(f"{r.name}: metadata sidecar without its text file ({stem}.txt) in this upload")
-
-        def owner(source: str) -> tuple[Path, FileResult] | None:
-            # A source is the saved path, or the path plus ':LINE' (JSON Lines) or '#N' (feeds).
-            for p, r in saved:
-                if source == str(p) or source.startswith(str(p)) and source[len(str(p))] in ":#":
-                    return p, r
-            return None
-
-        from_file: dict[int, FileResult] = {}  # id(article) -> the file it came from
-
-        def relabel(item: Article | InputError) -> None:
-            # Runs before the article is stored: record its upload name, not the temp path.
-            if isinstance(item, Article):
-                found = owner(item.source)
-                if found:
-                    item.source = "upload:" + found[1].name + item.source[len(str(found[0])):]
-                    from_file[id(item)] = found[1]
-
-        report = ingest([str(p) for p, _ in readable], store, published=published, on_article=relabel) \
-            if readable else None
-
-    if report is None:
-        return [r for _, r in saved]
-    # Known articles keep their story; ones stored before stories existed get one now.
-    stories = assign_stories(store, report.articles) if report.articles else {}
-    for bucket, articles in (("added", report.added), ("known", report.known)):
-        for a in articles:
-            result = from_file.get(id(a))
-            if result is not None:
-                getattr(result, bucket).append({"id": a.id, "title": a.title, "story_id": stories.get(a.id)})
-    for e in report.errors:
-        found = owner(e.source)
-        if found:
-            result = found[1]
-            result.errors.append(f"{result.name}{e.source[len(str(found[0])):]}: {e.problem}")
-        else:  # not expected: every source is one of the saved files
-            saved[0][1].errors.append(f"{safe_name(e.source)}: {e.problem}")
-    for p, r in readable:
-        if not (r.added or r.known or r.errors):
-            r.errors.append(f"{r.name}: no articles found")
-    return [r for _, r in saved]
 
 
 def _unique(name: str, used: set[str]) -> str:
