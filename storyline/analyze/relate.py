@@ -18,6 +18,8 @@ from .quotes import Quote, extract_quotes, merge_quotes, sentence_speakers
 
 @dataclass
 class StoryAnalysis:
+    """The typed sections of a brief that compare the sources, and who is quoted where."""
+
     entities: list[EntityEntry] = field(default_factory=list)
     quotes: list[QuoteEntry] = field(default_factory=list)
     agree: list[Fact] = field(default_factory=list)
