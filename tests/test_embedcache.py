@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
+import pytest
+
 from storyline.analyze import embedcache
-from storyline.analyze.embedcache import SentenceVectors, text_vectors
+from storyline.analyze.embedcache import SentenceVectors, embed_kind, text_vectors
+from storyline.errors import StorylineError
 from storyline.ingest import RawArticle, build_article
+from storyline.settings import EmbedSettings
 
 TEXT = ("The ferry service to Port Alder resumes on Monday after two weeks of repairs. "
         "The operator said the new engine passed its sea trials. "
@@ -23,7 +27,7 @@ def test_vectors_are_unit_rows_in_key_order():
     original, _ = _articles()
     vectors = SentenceVectors([original])
     rows = vectors([(original.id, 2), (original.id, 0)])
-    assert rows.shape == (2, embedcache.DIM)
+    assert rows.shape == (2, 384)
     assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-3)
     assert np.allclose(rows[1], vectors([(original.id, 0)])[0], atol=1e-3)
     assert float(rows[0] @ rows[1]) < 0.9  # different sentences, different vectors
@@ -51,7 +55,31 @@ def test_vectors_survive_the_process_in_the_store(store):
     again = text_vectors(texts, store)
     assert embedcache.counts["embedded"] == before
     assert np.allclose(fresh, again, atol=2e-3)  # float16 storage
-    assert text_vectors([], store).shape == (0, embedcache.DIM)
+    assert text_vectors([], store).shape == (0, 384)
+
+
+def test_vectors_of_other_settings_are_kept_apart(store):
+    """The cache kind is the settings' model and max tokens: a text embedded reading 8 word
+    pieces is not served the vector of the text read whole, from the memo or the store."""
+    assert embed_kind() == "sentence:all-MiniLM-L6-v2:64"  # the kind of the caches made so far
+    short = EmbedSettings(max_tokens=8)
+    assert embed_kind(short) == "sentence:all-MiniLM-L6-v2:8"
+    text = ("The ferry operator said on Monday that the repaired engine had passed every one of "
+            "its sea trials in the harbour at Port Alder.")
+    embedcache._memo.clear()
+    whole = text_vectors([text], store)[0]
+    cut = text_vectors([text], store, short)[0]
+    assert float(whole @ cut) < 0.95  # what the first 8 pieces say is not the whole sentence
+    embedcache._memo.clear()
+    before = embedcache.counts["embedded"]
+    assert np.allclose(text_vectors([text], store, short)[0], cut, atol=2e-3)
+    assert np.allclose(text_vectors([text], store)[0], whole, atol=2e-3)
+    assert embedcache.counts["embedded"] == before  # both from the store, each under its own kind
+
+
+def test_an_unknown_embedder_is_an_error_that_says_which_exist():
+    with pytest.raises(StorylineError, match="all-MiniLM-L6-v2"):
+        text_vectors(["A sentence about the ferry."], settings=EmbedSettings(model="no-such-model"))
 
 
 def _sentences_job(texts: list[str], asked: int):

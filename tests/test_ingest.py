@@ -12,6 +12,7 @@ from storyline.errors import InputError
 from storyline.ingest import ingest, read_file, read_paths
 from storyline.ingest.clean import clean_paragraphs, is_caption
 from storyline.model import PartialDate
+from storyline.settings import IngestSettings
 
 from .conftest import EXAMPLES
 
@@ -83,6 +84,16 @@ def test_caption_detection():
     assert is_caption("Russian President Vladimir Putin and President Donald Trump")
     assert is_caption("Mayor Lena Okafor and Chief Engineer Tomas Reyes")
     assert not is_caption("The mayor said the bridge would stay closed.")
+
+
+def test_a_tagline_repeat_is_dropped_within_the_settings_bounds():
+    quote = "“The talks in Helsinki will be about trade, security and the war in Syria,” the spokesman said."
+    paragraphs = ["MESOP NEWS: " + quote, "The two leaders last met in Hamburg.", quote]
+    assert clean_paragraphs(paragraphs).paragraphs == paragraphs[1:]
+    # a tagline longer than tagline_extra_chars allows is kept as a paragraph of its own
+    assert clean_paragraphs(paragraphs, settings=IngestSettings(tagline_extra_chars=5)).paragraphs == paragraphs
+    # a repeated paragraph shorter than tagline_min_chars is not looked for
+    assert clean_paragraphs(paragraphs, settings=IngestSettings(tagline_min_chars=200)).paragraphs == paragraphs
 
 
 def test_byline_forms():

@@ -6,8 +6,13 @@ from __future__ import annotations
 import pytest
 
 from storyline.analyze.embedcache import SentenceVectors, text_vectors
+from storyline.analyze.nlp import content_words
+from storyline.evaluate import summaries as ev
 from storyline.ingest import RawArticle, build_article, furniture
 from storyline.report import summarize as sm
+from storyline.settings import IngestSettings, SameFact, SummarySettings
+
+SETTINGS = SummarySettings()
 
 WIRE = """\
 (Alder Press) A landslide blocked the only road into the mountain town of Harlow Falls on Thursday, cutting off about 3,000 residents.
@@ -119,13 +124,13 @@ def test_no_two_summary_sentences_restate_each_other(summarized):
     sims = vectors @ vectors.T
     n = len(summary)
     assert n >= 2
-    assert max(sims[i, j] for i in range(n) for j in range(i + 1, n)) < sm.REDUNDANT + 0.05
+    assert max(sims[i, j] for i in range(n) for j in range(i + 1, n)) < SETTINGS.redundant + 0.05
 
 
 def test_the_word_budget_is_filled_but_not_overshot_much(summarized):
     summary, _, _ = summarized
     words = sum(len(item.text.split()) for item in summary)
-    assert 70 <= words <= 70 * sm.OVERFILL + sm.MAX_WORDS
+    assert 70 <= words <= 70 * SETTINGS.overfill + SETTINGS.max_words
 
 
 def test_only_a_shortlist_is_embedded(story, summarized):
@@ -134,6 +139,29 @@ def test_only_a_shortlist_is_embedded(story, summarized):
     assert asked
     assert len(asked) <= total / 2  # the cheap ranking kept most sentences away from MiniLM
     assert len(asked) <= 10 * len(story)
+
+
+def test_the_settings_passed_are_the_ones_used(story, summarized):
+    """Settings are parameters, not globals: a variant changes only its own summary."""
+    summary, points, _ = summarized
+    assert any(len(item.text.split()) > 18 for item in summary + points)
+    short, short_points = sm.summarize(story, words=70, key_points=4, settings=SummarySettings(max_words=18))
+    assert short and all(len(item.text.split()) <= 18 for item in short + short_points)
+    # a same-fact cosine no two sentences reach: every sentence cites only itself
+    alone, _ = sm.summarize(story, words=70, same_fact=SameFact(cosine=1.01))
+    assert alone and all(len(item.citations) == 1 for item in alone)
+    # a reporting sentence needs more words than any of these sources' sentences have
+    assert sm._candidates([(a, s) for a in story for s in a.sentences], ingest=IngestSettings(reporting_min_words=60)) \
+        == []
+    assert sm.summarize(story, words=70, key_points=4) == (summary, points)  # the defaults are untouched
+
+
+def test_the_citation_check_counts_the_summarizers_content_words_stemmed():
+    """One definition of content words: the evaluation stems the summarizer's, with no stop
+    words or tokenizer of its own."""
+    text = "The crews were clearing the roads, and they said it's closed until Friday."
+    assert content_words(text) == {"crews", "clearing", "roads", "said", "closed", "friday"}
+    assert ev.content_words(text) == {"crew", "clear", "road", "said", "close", "friday"}
 
 
 def test_a_longer_budget_takes_more_sentences(story):
@@ -199,7 +227,7 @@ def test_a_figure_restated_in_other_words_is_redundant():
     first, same, different = (sm.Candidate(a, s, s.text, 0) for a, s in
                               [(poll, poll.sentences[0]), (other, other.sentences[0]), (other, other.sentences[1])])
     sm._embed([first, same, different], SentenceVectors([poll, other]))
-    assert 0.5 <= float(first.vector @ same.vector) < sm.REDUNDANT
+    assert 0.5 <= float(first.vector @ same.vector) < SETTINGS.redundant
     assert sm._restates(same, first) and not sm._restates(different, first)
     assert sm._figures("The survey was carried out in 2019 by 12 pollsters.") == {"12"}
 
@@ -213,7 +241,7 @@ def test_a_figure_restated_in_other_words_is_redundant():
     ("Advertisement Continue reading the main story below this line of text.", False),
 ])
 def test_site_notices_are_furniture_but_news_about_their_subjects_is_not(text, reporting):
-    assert (furniture.reporting(text, sm.MAX_WORDS) is not None) == reporting
+    assert (furniture.reporting(text, SETTINGS.max_words) is not None) == reporting
 
 
 def test_words_the_sources_share_up_front_get_higher_rates(story):

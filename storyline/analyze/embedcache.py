@@ -6,8 +6,10 @@ whole story up front: each step first narrows the sentences down with a
 cheap test (position, shared content words) and asks `SentenceVectors` for
 just those. Vectors are keyed by the sentence's text, so a syndicated copy
 reuses its original's, and are kept in a bounded in-process memo and, when a
-store is given, in its `cache` table (kind EMBED_KIND, key = hash of the
-text, value = float16 vector) for later processes.
+store is given, in its `cache` table (kind `embed_kind(settings)`, key = hash
+of the text, value = float16 vector) for later processes. The kind names the
+model and how much of a text it reads (EmbedSettings), so vectors of other
+settings are never served.
 
 MiniLM also costs ~2x more per sentence one at a time than in a batch of
 dozens, and one story asks for a few sentences at a time. `in_rounds` runs
@@ -25,46 +27,51 @@ from typing import TypeVar
 import numpy as np
 
 from ..model import Article
+from ..settings import EmbedSettings
+from . import nlp
 
-EMBED_KIND = "sentence:all-MiniLM-L6-v2:64"  # model and MAX_TOKENS: vectors of other settings differ
-DIM = 384
 MEMO_SENTENCES = 200_000
 
-_memo: OrderedDict[str, np.ndarray] = OrderedDict()
+_memo: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()  # (kind, text hash) -> vector
 _memo_lock = threading.Lock()
 counts = {"embedded": 0, "reused": 0}  # sentences run through MiniLM vs found in a cache (for benchmarks)
+
+
+def embed_kind(settings: EmbedSettings = EmbedSettings()) -> str:
+    """The store's cache kind of sentence vectors made with these settings."""
+    return f"sentence:{settings.model}:{settings.max_tokens}"
 
 
 class SentenceVectors:
     """Unit vectors of the sentences of some articles, looked up by (article id, sentence index)."""
 
-    def __init__(self, articles: Iterable[Article], store=None):
+    def __init__(self, articles: Iterable[Article], store=None, settings: EmbedSettings = EmbedSettings()):
         self.articles = {a.id: a for a in articles}
         self.store = store
+        self.settings = settings
 
     def __call__(self, keys: Iterable[tuple[str, int]]) -> np.ndarray:
         """One row per key, in order; whatever no cache holds is embedded in one batch."""
         texts = [self.articles[aid].sentences[i].text for aid, i in keys]
-        return text_vectors(texts, self.store)
+        return text_vectors(texts, self.store, self.settings)
 
 
-def text_vectors(texts: list[str], store=None) -> np.ndarray:
+def text_vectors(texts: list[str], store=None, settings: EmbedSettings = EmbedSettings()) -> np.ndarray:
     """Unit vectors of texts, one row each, embedding only what no cache holds."""
     rounds = _rounds
     if rounds is not None and threading.get_ident() in rounds.workers:
-        return rounds.ask(texts)
-    return _text_vectors(texts, store)
+        return rounds.ask(texts, settings)
+    return _text_vectors(texts, store, settings)
 
 
-def _text_vectors(texts: list[str], store=None) -> np.ndarray:
-    from .nlp import embed
-
+def _text_vectors(texts: list[str], store, settings: EmbedSettings) -> np.ndarray:
+    kind = embed_kind(settings)
     keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
     found: dict[str, np.ndarray] = {}
     for key in keys:
-        vector = _memo.get(key)
+        vector = _memo.get((kind, key))
         if vector is None and store is not None:
-            blob = store.cache_get(EMBED_KIND, key)
+            blob = store.cache_get(kind, key)
             vector = _decode(blob) if blob is not None else None
         if vector is not None:
             found[key] = vector
@@ -73,20 +80,20 @@ def _text_vectors(texts: list[str], store=None) -> np.ndarray:
     counts["reused"] += len(keys) - len(missing)
     if missing:
         text_of = dict(zip(keys, texts))
-        fresh = dict(zip(missing, embed([text_of[k] for k in missing])))
+        fresh = dict(zip(missing, nlp.embed([text_of[k] for k in missing], settings=settings)))
         if store is not None:
             with store.transaction():
                 for key, vector in fresh.items():
-                    store.cache_put(EMBED_KIND, key, vector.astype(np.float16).tobytes())
+                    store.cache_put(kind, key, vector.astype(np.float16).tobytes())
         found.update(fresh)
     with _memo_lock:  # web requests may embed in several threads at once
         for key, vector in found.items():
-            _memo[key] = vector
-            _memo.move_to_end(key)
+            _memo[(kind, key)] = vector
+            _memo.move_to_end((kind, key))
         while len(_memo) > MEMO_SENTENCES:
             _memo.popitem(last=False)
     if not keys:
-        return np.zeros((0, DIM), dtype=np.float32)
+        return _no_vectors(settings)
     return np.vstack([found[k] for k in keys]).astype(np.float32)
 
 
@@ -103,15 +110,15 @@ class _Rounds:
     def __init__(self, store, workers: int):
         self.store = store
         self.changed = threading.Condition()
-        self.requests: list[tuple[list[str], dict]] = []
+        self.requests: list[tuple[list[str], EmbedSettings, dict]] = []
         self.busy = workers  # workers neither waiting for vectors nor done
         self.workers: set[int] = set()
         self.closed = False  # the serving thread stopped: nothing more will be answered
 
-    def ask(self, texts: list[str]) -> np.ndarray:
+    def ask(self, texts: list[str], settings: EmbedSettings) -> np.ndarray:
         answer: dict = {}
         with self.changed:
-            self.requests.append((texts, answer))
+            self.requests.append((texts, settings, answer))
             self.busy -= 1
             self.changed.notify_all()
             self.changed.wait_for(lambda: answer or self.closed)
@@ -127,18 +134,29 @@ class _Rounds:
                 batch, self.requests = self.requests, []
             if not batch:
                 return
-            texts = list(dict.fromkeys(t for request, _ in batch for t in request))
-            try:
-                row = dict(zip(texts, _text_vectors(texts, self.store)))
-                answers = [{"vectors": np.vstack([row[t] for t in request]) if request
-                            else np.zeros((0, DIM), dtype=np.float32)} for request, _ in batch]
-            except Exception as e:  # every waiting job fails the way a direct call would
-                answers = [{"error": e}] * len(batch)
+            answers = self._answer(batch)
             with self.changed:
-                for (_, answer), given in zip(batch, answers):
+                for (_, _, answer), given in zip(batch, answers):
                     answer.update(given)
                 self.busy += len(batch)
                 self.changed.notify_all()
+
+    def _answer(self, batch: list[tuple[list[str], EmbedSettings, dict]]) -> list[dict]:
+        """The vectors of each request of a round: one batch per embedding settings."""
+        answers: list[dict] = [{} for _ in batch]
+        for settings in dict.fromkeys(settings for _, settings, _ in batch):
+            mine = [k for k, (_, s, _) in enumerate(batch) if s == settings]
+            texts = list(dict.fromkeys(t for k in mine for t in batch[k][0]))
+            try:
+                row = dict(zip(texts, _text_vectors(texts, self.store, settings)))
+                for k in mine:
+                    request = batch[k][0]
+                    answers[k]["vectors"] = np.vstack([row[t] for t in request]) if request \
+                        else _no_vectors(settings)
+            except Exception as e:  # every waiting job fails the way a direct call would
+                for k in mine:
+                    answers[k]["error"] = e
+        return answers
 
 
 _rounds: _Rounds | None = None
@@ -192,6 +210,10 @@ def in_rounds(jobs: list[Callable[[], T]], store=None, workers: int = ROUND_WORK
     if errors:
         raise errors[0]
     return results
+
+
+def _no_vectors(settings: EmbedSettings) -> np.ndarray:
+    return np.zeros((0, nlp.embedder(settings).dim), dtype=np.float32)
 
 
 def _decode(blob: bytes) -> np.ndarray:

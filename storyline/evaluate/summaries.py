@@ -51,6 +51,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..analyze import nlp
 from ..analyze.embedcache import SentenceVectors, text_vectors
 from ..model import Article, CitedText
 
@@ -183,17 +184,17 @@ def _scorer():
 
 
 def content_words(text: str) -> set[str]:
-    """Stemmed words that carry content (sumy's English stop words out)."""
-    stem, stop = _stemmer_and_stop_words()
-    return {stem(w) for w in (t.lower() for t in WORD.findall(text)) if w not in stop}
+    """The text's content words as the summarizer finds them (analyze/nlp.content_words),
+    Porter-stemmed: a restatement may say "closes" where the summary says "closed"."""
+    stem = _stemmer()
+    return {stem(w) for w in nlp.content_words(text)}
 
 
 @lru_cache(maxsize=1)
-def _stemmer_and_stop_words():
+def _stemmer():
     from nltk.stem.porter import PorterStemmer
-    from sumy.utils import get_stop_words
 
-    return PorterStemmer().stem, frozenset(get_stop_words("english"))
+    return PorterStemmer().stem
 
 
 def citation_check(summary: list[CitedText], articles: list[Article], store=None) -> tuple[int, int, int, int]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..model import Article, PartialDate
+from ..settings import IngestSettings
 from .build import build_article
 from .feed import looks_like_feed, read_feed
 from .files import DecodeWarning, decode, kind_of, read_bytes, walk
@@ -21,13 +22,11 @@ from .raw import RawArticle
 from .record import read_json
 from .text import read_text
 
-MIN_WORDS = 8  # below this, what is left is a menu or a caption, not reporting
-NOTICE_MAX_WORDS = 80  # site notices and error pages are short ("Tweet with a location ...": 39 words)
-
 __all__ = ["read_paths", "read_file", "ingest", "IngestReport", "RawArticle", "build_article", "not_an_article"]
 
 
-def read_file(source: Path | str, published: PartialDate | None = None) -> Iterator[Article | InputError]:
+def read_file(source: Path | str, published: PartialDate | None = None,
+              settings: IngestSettings = IngestSettings()) -> Iterator[Article | InputError]:
     """Articles of one file (or '-' for stdin); problems come back as InputError items."""
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -43,11 +42,11 @@ def read_file(source: Path | str, published: PartialDate | None = None) -> Itera
     yield from errors
     for raw in raws:
         try:
-            article = build_article(raw, published)
+            article = build_article(raw, published, settings)
         except InputError as e:
             yield e
             continue
-        problem = not_an_article(article)
+        problem = not_an_article(article, settings)
         if problem:
             yield InputError(raw.source, problem)
             continue
@@ -56,14 +55,15 @@ def read_file(source: Path | str, published: PartialDate | None = None) -> Itera
         yield article
 
 
-def not_an_article(article: Article) -> str | None:
+def not_an_article(article: Article, settings: IngestSettings = IngestSettings()) -> str | None:
     """Why a cleaned text is not an article (None when it is one)."""
     words = len(article.text.split())
-    if words < MIN_WORDS:
+    if words < settings.article_min_words:
         return f"too little text to be an article ({words} words after cleaning)"
     # The furniture patterns are English; a long text without a reporting sentence
     # is more likely broken into fragments (hard-wrapped lines) than a notice.
-    if article.language == "en" and words < NOTICE_MAX_WORDS and not any(reporting(s.text) for s in article.sentences):
+    if article.language == "en" and words < settings.notice_max_words \
+            and not any(reporting(s.text, settings=settings) for s in article.sentences):
         return "not an article: no sentence reports anything (a site notice, an error page or a note to the reader)"
     return None
 
@@ -92,11 +92,12 @@ def _dispatch(name: str, text: str, kind: str | None, source) -> tuple[list[RawA
     return read_text(name, text, Path(source) if source != "-" else None), []
 
 
-def read_paths(paths: list[str], published: PartialDate | None = None) -> Iterator[Article | InputError]:
+def read_paths(paths: list[str], published: PartialDate | None = None,
+               settings: IngestSettings = IngestSettings()) -> Iterator[Article | InputError]:
     """Every article under the given paths, in a stable order."""
     try:
         for source in walk(paths):
-            yield from read_file(source, published)
+            yield from read_file(source, published, settings)
     except InputError as e:
         yield e
 
@@ -114,7 +115,8 @@ class IngestReport:
 
 def ingest(paths: list[str], store, published: PartialDate | None = None, batch_size: int = 200,
            on_article: Callable[[Article | InputError], None] | None = None,
-           after_batch: Callable[[list[Article]], object] | None = None) -> IngestReport:
+           after_batch: Callable[[list[Article]], object] | None = None,
+           settings: IngestSettings = IngestSettings()) -> IngestReport:
     """Read and store articles, one transaction per batch of batch_size.
     after_batch gets each batch's newly stored articles (e.g. to place them in stories)."""
     report = IngestReport()
@@ -130,7 +132,7 @@ def ingest(paths: list[str], store, published: PartialDate | None = None, batch_
             added.discard(a.id)
         batch.clear()
 
-    for item in read_paths(paths, published):
+    for item in read_paths(paths, published, settings):
         if on_article:
             on_article(item)
         if isinstance(item, InputError):

@@ -3,13 +3,15 @@ language, split into sentences."""
 from __future__ import annotations
 
 from ..model import Article, PartialDate
+from ..settings import IngestSettings
 from .clean import clean_paragraphs, split_paragraphs
 from .dates import complete_year
 from .raw import RawArticle
 from .segment import segment
 
 
-def build_article(raw: RawArticle, published: PartialDate | None = None) -> Article:
+def build_article(raw: RawArticle, published: PartialDate | None = None,
+                  settings: IngestSettings = IngestSettings()) -> Article:
     """published: the --published fallback for articles that state no date."""
     paragraphs = split_paragraphs(raw.text)
     title = raw.title
@@ -17,7 +19,7 @@ def build_article(raw: RawArticle, published: PartialDate | None = None) -> Arti
         title, paragraphs = paragraphs[0], paragraphs[1:]
     elif raw.headline_in_text and paragraphs and _same(paragraphs[0], title):
         paragraphs = paragraphs[1:]
-    cleaned = clean_paragraphs(paragraphs, title)
+    cleaned = clean_paragraphs(paragraphs, title, settings)
     text, sentences = segment(cleaned.paragraphs)
 
     date = raw.published

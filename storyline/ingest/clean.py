@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..model import PartialDate
+from ..settings import IngestSettings
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august",
@@ -68,7 +69,7 @@ def split_paragraphs(text: str) -> list[str]:
     return [p for p in normalize_text(text).split("\n") if p]
 
 
-def clean_paragraphs(paragraphs: list[str], title: str = "") -> Cleaned:
+def clean_paragraphs(paragraphs: list[str], title: str = "", settings: IngestSettings = IngestSettings()) -> Cleaned:
     """Drop what is not reporting and read bylines/datelines off the top."""
     out = Cleaned(paragraphs=[])
     title_key = _key(title)
@@ -90,7 +91,7 @@ def clean_paragraphs(paragraphs: list[str], title: str = "") -> Cleaned:
             out.dropped.append(f"caption: {para}")
             continue
         out.paragraphs.append(para)
-    out.paragraphs = _drop_repeats(out.paragraphs, out.dropped)
+    out.paragraphs = _drop_repeats(out.paragraphs, out.dropped, settings)
     return out
 
 
@@ -184,24 +185,21 @@ def _looks_like_sentence_start(place: str) -> bool:
     return len(place.strip()) < 3
 
 
-# A tagline repeat: another paragraph of at least TAGLINE_MIN key characters
-# inside this one, with fewer than TAGLINE_EXTRA characters around it.
-TAGLINE_MIN = 40
-TAGLINE_EXTRA = 120
-
-
-def _drop_repeats(paragraphs: list[str], dropped: list[str]) -> list[str]:
-    """Drop exact repeats, and a paragraph that is another one plus a short
-    prefix (a blog's tagline glued in front of a quote it repeats later).
+def _drop_repeats(paragraphs: list[str], dropped: list[str], settings: IngestSettings) -> list[str]:
+    """Drop exact repeats, and a paragraph that is another one (of at least
+    tagline_min_chars key characters) plus under tagline_extra_chars more: a
+    blog's tagline glued in front of a quote it repeats later.
 
     Linear in the number of paragraphs (a dump of thousands of paragraphs
-    must not take minutes): candidates are found by the first TAGLINE_MIN
-    characters they must share with a window of the longer paragraph."""
+    must not take minutes): candidates are found by the first
+    tagline_min_chars characters they must share with a window of the
+    longer paragraph."""
     keys = [_key(p) for p in paragraphs]
+    head = settings.tagline_min_chars
     by_head: dict[str, set[str]] = {}
     for key in set(keys):
-        if len(key) >= TAGLINE_MIN:
-            by_head.setdefault(key[:TAGLINE_MIN], set()).add(key)
+        if len(key) >= head:
+            by_head.setdefault(key[:head], set()).add(key)
     seen: set[str] = set()
     keep: list[str] = []
     for para, key in zip(paragraphs, keys):
@@ -209,20 +207,21 @@ def _drop_repeats(paragraphs: list[str], dropped: list[str]) -> list[str]:
             dropped.append(f"repeated paragraph: {para}")
             continue
         seen.add(key)
-        if _contains_another(key, by_head):
+        if _contains_another(key, by_head, settings):
             dropped.append(f"tagline repeating a paragraph: {para}")
             continue
         keep.append(para)
     return keep
 
 
-def _contains_another(key: str, by_head: dict[str, set[str]]) -> bool:
-    """Some other paragraph key occurs in key with < TAGLINE_EXTRA characters to spare.
-    Such a key starts at an offset below TAGLINE_EXTRA, so it is among the keys
+def _contains_another(key: str, by_head: dict[str, set[str]], settings: IngestSettings) -> bool:
+    """Some other paragraph key occurs in key with < tagline_extra_chars characters to spare.
+    Such a key starts at an offset below tagline_extra_chars, so it is among the keys
     whose head equals key's window at one of those offsets."""
-    for at in range(min(TAGLINE_EXTRA, len(key) - TAGLINE_MIN + 1)):
-        for other in by_head.get(key[at:at + TAGLINE_MIN], ()):
-            if other != key and len(key) - len(other) < TAGLINE_EXTRA and key.startswith(other, at):
+    head, extra = settings.tagline_min_chars, settings.tagline_extra_chars
+    for at in range(min(extra, len(key) - head + 1)):
+        for other in by_head.get(key[at:at + head], ()):
+            if other != key and len(key) - len(other) < extra and key.startswith(other, at):
                 return True
     return False
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ..settings import IngestSettings
+
 NOT_REPORTING = re.compile(
     r"(?:click|subscribe|sign up|newsletter|follow us|share this|read more|photo:|image:|getty images|"
     r"\(ap photo|all rights reserved|©|this story has been|contributed to this report|"
@@ -39,7 +41,6 @@ DATELINE = re.compile(
     r"|[A-Z][A-Z.'’ ]{2,40}(?:,\s*[A-Z][\w.]{1,20})?\s*[–—]\s*)"
     r"(?=[A-Z“\"])")
 ENDS_SENTENCE = re.compile(r"[.!][\"'”’)]*$")
-MIN_WORDS = 7  # shorter: a fragment, a label or a headline
 
 
 def is_furniture(text: str) -> bool:
@@ -47,12 +48,13 @@ def is_furniture(text: str) -> bool:
     return bool(NOT_REPORTING.search(text) or CAPTION.search(text))
 
 
-def reporting(text: str, max_words: int | None = None) -> str | None:
+def reporting(text: str, max_words: int | None = None, settings: IngestSettings = IngestSettings()) -> str | None:
     """The sentence without a leading dateline, or None if it is furniture,
-    a caption, a fragment, a question or addressed to the reader."""
+    a caption, a fragment (under settings.reporting_min_words), a question or
+    addressed to the reader."""
     text = DATELINE.sub("", text.strip())
     n_words = len(text.split())
-    if n_words < MIN_WORDS or (max_words is not None and n_words > max_words):
+    if n_words < settings.reporting_min_words or (max_words is not None and n_words > max_words):
         return None
     if not ENDS_SENTENCE.search(text) or text.endswith(("...", "…")):
         return None

@@ -25,7 +25,7 @@ about the sentences that selection and citation actually examine:
    words, LexRank, KL-divergence selection, MMR and a linear probe of MiniLM
    vectors all scored within noise of these features.
 3. Selection is greedy: the summary takes, at each step, the sentence with
-   the best score plus COVERAGE_WEIGHT x its coverage gain, the number of
+   the best score plus coverage_weight x its coverage gain, the number of
    a human summary's words it is expected to add per word it costs. How
    often a human summary of the story uses each word is predicted from how
    the sources use it (`word_rates`: a Poisson model of its count, the
@@ -35,16 +35,17 @@ about the sentences that selection and citation actually examine:
    scored within noise on dev, so part of what it adds is a preference for
    full sentences of prose over lists of names and fragments. Key points
    are picked down the plain score. A sentence that restates a chosen one
-   (MiniLM cosine at least REDUNDANT) is passed over. Only a candidate sharing
-   REDUNDANT_SHARED content words with a chosen sentence can restate it, so
-   only such pairs are embedded.
+   (MiniLM cosine at least `redundant`) is passed over. Only a candidate
+   sharing `redundant_shared` content words with a chosen sentence can
+   restate it, so only such pairs are embedded.
 4. Each sentence cites itself first and then, in every other article, the
    sentence that states the same thing. Only sentences that share enough of
-   its content words (CITE_OVERLAP) are embedded to test that (cosine >=
-   SAME_FACT).
+   its content words (`cite_overlap`) are embedded to test that (cosine >=
+   SameFact.cosine, the notion the facts' agreement groups use too).
 
-The summary keeps the sources' order (by position, then article). Weights
-and constants were tuned on multinews dev.jsonl only.
+The summary keeps the sources' order (by position, then article). The tuned
+values are SummarySettings (storyline/settings.py), tuned on multinews
+dev.jsonl only.
 """
 from __future__ import annotations
 
@@ -60,42 +61,13 @@ from ..analyze.embedcache import SentenceVectors
 from ..analyze.nlp import content_words
 from ..ingest.furniture import is_furniture, reporting
 from ..model import Article, Citation, CitedText, Sentence
+from ..settings import IngestSettings, SameFact, SummarySettings
 
-SAME_FACT = 0.66  # cosine at which two sentences state the same thing (MiniLM)
-REDUNDANT = 0.65  # a candidate this close to a chosen sentence restates it
-REDUNDANT_FIGURE = 0.5  # ... or this close and giving the same figure
-CITE_OVERLAP = 0.4  # share of the smaller content-word set two restating sentences share
-CITE_TRIES = 2  # per claim and other article: sentences with the most shared words that get embedded
-MAX_WORDS = 55  # longer sentences read badly in a brief (shorter than furniture.MIN_WORDS: fragments)
-KEY_POINT_MAX_WORDS = 40  # a key point is read at a glance
-KEY_POINT_SUPPORT = 0.2  # key points favour what several sources state
-POSITION_HALF_LIFE = 6.0  # sentences: the lead prior halves every this many sentences
-LENGTH_FULL = 18  # words from which a sentence gets the full length score
-OVERFILL = 1.15  # a sentence may overshoot the budget by this factor (not the first)
-REDUNDANT_SHARED = 2  # content words a candidate shares with a chosen sentence before they are compared
-COVERAGE_WEIGHT = 2.0  # coverage gain (expected summary words per word, 0..1) against the score above
-MAX_REPEATS = 64  # a summary is not expected to use one word more often than this
-
-# Poisson regression of how many times a human summary uses a word, from how the
-# story's sources use it (features: WORD_FEATURES). Fitted on multinews dev.jsonl
-# by bench/fit_word_rates.py, which prints these numbers.
+# The word-rate model's features, one coefficient each in SummarySettings.word_rate_coef
+# (fitted by bench/fit_word_rates.py: a change here needs a refit).
 WORD_FEATURES = ("log count", "log sources", "first position", "stop word", "stop word x log count",
                  "log story words")
-WORD_RATE_COEF = (1.08, 0.57, 0.70, 0.54, -0.17, -0.67)
-WORD_RATE_INTERCEPT = 1.37
-FIRST_HALF_LIFE = 3.0  # sentences: the first-position feature halves every this many
 TOKEN = re.compile(r"[a-z0-9]+")
-
-
-@dataclass(frozen=True)
-class Weights:
-    position: float = 0.40
-    support: float = 0.20
-    lexical: float = 0.10
-    length: float = 0.05
-
-
-WEIGHTS = Weights()
 
 # Sentences that make no sense alone: they lean on something said before.
 DANGLING = re.compile(
@@ -134,7 +106,9 @@ class Candidate:
 def summarize(articles: list[Article], words: int = 100, key_points: int = 5, store=None,
               vectors: SentenceVectors | None = None,
               previews: Collection[str] = (),
-              speakers: Mapping[tuple[str, int], str] | None = None) -> tuple[list[CitedText], list[CitedText]]:
+              speakers: Mapping[tuple[str, int], str] | None = None,
+              settings: SummarySettings = SummarySettings(), same_fact: SameFact = SameFact(),
+              ingest: IngestSettings = IngestSettings()) -> tuple[list[CitedText], list[CitedText]]:
     """(summary sentences, key points), each with citations to source sentences.
     store: where sentence embeddings are cached (optional); vectors: a
     SentenceVectors over these articles shared with other steps (optional);
@@ -142,39 +116,44 @@ def summarize(articles: list[Article], words: int = 100, key_points: int = 5, st
     report (the timeline's story development). A preview's lead announces what
     the reports then tell as done, so its sentences get no position prior;
     speakers: who says the quotation in a sentence, by (article id, sentence
-    index), from the quote analysis: such a sentence can then stand alone."""
+    index), from the quote analysis: such a sentence can then stand alone;
+    same_fact: when a sentence of another article states the same (its citation);
+    ingest: what a reporting sentence is (the summary quotes no other)."""
     articles = [a for a in articles if a.sentences]
     everything = [(a, s) for a in articles for s in a.sentences]
     if not everything:
         return [], []
     vectors = vectors or SentenceVectors(articles, store)
-    candidates = _candidates(everything, speakers)
+    candidates = _candidates(everything, speakers, settings, ingest)
     if not candidates:  # very short sources: take their first sentences as they are
         first_rows = {}
         for row, (a, s) in enumerate(everything):
             first_rows.setdefault(a.id, (row, a, s))
         candidates = [Candidate(a, s, s.text, row) for row, a, s in first_rows.values()]
-    _score(candidates, everything, set(previews))
+    _score(candidates, everything, set(previews), settings)
     # Sentences that cannot stand alone come last: a summary of the few that
     # can would leave most of the budget, and the story, out.
-    coverage = Coverage(word_rates(everything))
-    summary = _select(candidates, vectors, budget=words, chosen=[],
-                      value=lambda c: (float(c.standalone), c.score + COVERAGE_WEIGHT * coverage.gain(c)),
+    coverage = Coverage(word_rates(everything, settings), settings)
+    summary = _select(candidates, vectors, settings, budget=words, chosen=[],
+                      value=lambda c: (float(c.standalone), c.score + settings.coverage_weight * coverage.gain(c)),
                       on_pick=coverage.add)
     rest = [c for c in candidates if c.standalone and c not in summary]
-    points = _select(rest, vectors, budget=10_000, chosen=summary, limit=key_points, max_words=KEY_POINT_MAX_WORDS,
-                     value=lambda c: (c.score + KEY_POINT_SUPPORT * c.support,))
+    points = _select(rest, vectors, settings, budget=10_000, chosen=summary, limit=key_points,
+                     max_words=settings.key_point_max_words,
+                     value=lambda c: (c.score + settings.key_point_support * c.support,))
     if not points:  # short stories: key points may restate the summary's sentences
         points = [c for c in summary if c.standalone][:3] or summary[:3]
     order = {a.id: i for i, a in enumerate(articles)}
     summary.sort(key=lambda c: (c.sentence.index, order[c.article.id]))
     points.sort(key=lambda c: -c.score)
-    cited = _cite(summary + points, everything, vectors)
+    cited = _cite(summary + points, everything, vectors, settings, same_fact)
     return _attribute_once(summary, cited[: len(summary)]), cited[len(summary):]
 
 
 def _candidates(everything: list[tuple[Article, Sentence]],
-                speakers: Mapping[tuple[str, int], str] | None = None) -> list[Candidate]:
+                speakers: Mapping[tuple[str, int], str] | None = None,
+                settings: SummarySettings = SummarySettings(),
+                ingest: IngestSettings = IngestSettings()) -> list[Candidate]:
     """Complete reporting sentences, the first of identical texts only; those
     that cannot stand alone are flagged (a summary takes them only when the
     others cannot fill its budget)."""
@@ -183,8 +162,8 @@ def _candidates(everything: list[tuple[Article, Sentence]],
     out = []
     for row, (a, s) in enumerate(everything):
         speaker = speakers.get((a.id, s.index))
-        alone = _standalone(s.text, speaker)
-        text = alone or reporting(s.text, MAX_WORDS)
+        alone = _standalone(s.text, speaker, settings, ingest)
+        text = alone or reporting(s.text, settings.max_words, ingest)
         if text is None or text.lower() in seen:
             continue
         seen.add(text.lower())
@@ -192,13 +171,14 @@ def _candidates(everything: list[tuple[Article, Sentence]],
     return out
 
 
-def _standalone(text: str, speaker: str | None = None) -> str | None:
+def _standalone(text: str, speaker: str | None = None, settings: SummarySettings = SummarySettings(),
+                ingest: IngestSettings = IngestSettings()) -> str | None:
     """The sentence as a summary would use it, or None if it cannot stand alone.
     A quotation the sentence splits off ("...it said: “We will. | We can.”") is
     closed. speaker: who says the quotation in it (the quote analysis), if known:
     a pronoun speaker is named and a sentence that is all quotation is given
     its speaker ("Okafor: “...”")."""
-    text = reporting(text, MAX_WORDS)
+    text = reporting(text, settings.max_words, ingest)
     if text is None:
         return None
     stripped = CONNECTIVE.sub("", text)
@@ -254,11 +234,12 @@ def _unbalanced_quotes(text: str) -> bool:
     return opening != closing or text.count('"') % 2 == 1
 
 
-def _score(candidates: list[Candidate], everything, previews: set[str] = frozenset()) -> None:
+def _score(candidates: list[Candidate], everything, previews: set[str] = frozenset(),
+           settings: SummarySettings = SummarySettings()) -> None:
     """Score every candidate from position and TF-IDF features (no embedding)."""
     rows = np.array([c.row for c in candidates])
     index = np.array([c.sentence.index for c in candidates], dtype=float)
-    position = 0.5 ** (index / POSITION_HALF_LIFE)
+    position = 0.5 ** (index / settings.position_half_life)
     position[[c.article.id in previews for c in candidates]] = 0.0
     matrix = _tfidf([s.text for _, s in everything])
     if matrix is None:  # nothing but stop words
@@ -268,10 +249,9 @@ def _score(candidates: list[Candidate], everything, previews: set[str] = frozens
         centroid /= np.linalg.norm(centroid) or 1.0
         lexical = np.asarray(matrix[rows] @ centroid).ravel()
         support = _support(np.asarray((matrix[rows] @ matrix.T).todense()), rows, everything)
-    length = np.minimum(1.0, np.array([len(c.text.split()) for c in candidates]) / LENGTH_FULL)
-    w = WEIGHTS
-    score = (w.position * position + w.support * _rescale(support) + w.lexical * _rescale(lexical)
-             + w.length * length)
+    length = np.minimum(1.0, np.array([len(c.text.split()) for c in candidates]) / settings.length_full)
+    score = (settings.position_weight * position + settings.support_weight * _rescale(support)
+             + settings.lexical_weight * _rescale(lexical) + settings.length_weight * length)
     for c, total, sup in zip(candidates, score, support):
         c.score, c.support = float(total), float(sup)
 
@@ -303,16 +283,18 @@ def _rescale(values: np.ndarray) -> np.ndarray:
     return (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values, dtype=float)
 
 
-def _select(candidates: list[Candidate], vectors: SentenceVectors, budget: int, chosen: list[Candidate],
-            value: Callable[[Candidate], tuple], limit: int | None = None, max_words: int = MAX_WORDS,
-            on_pick: Callable[[Candidate], None] | None = None) -> list[Candidate]:
+def _select(candidates: list[Candidate], vectors: SentenceVectors, settings: SummarySettings, budget: int,
+            chosen: list[Candidate], value: Callable[[Candidate], tuple], limit: int | None = None,
+            max_words: int | None = None, on_pick: Callable[[Candidate], None] | None = None) -> list[Candidate]:
     """Greedy: at each step the candidate of highest value that fits the budget
     and does not restate what is chosen, until the budget (or limit) is reached.
     on_pick is told of each pick; a value may then fall (coverage gain) but
     never rise, so a value computed before the last pick bounds the current one
     and only the candidates at the top are asked again (lazy greedy). Only a
-    candidate that shares REDUNDANT_SHARED content words with a chosen sentence
-    can restate it, so only such pairs are embedded and compared."""
+    candidate that shares `redundant_shared` content words with a chosen
+    sentence can restate it, so only such pairs are embedded and compared.
+    max_words: the longest candidate taken (default: settings.max_words)."""
+    max_words = max_words or settings.max_words
     pool = [c for c in candidates if len(c.text.split()) <= max_words]
     # (negated value, order, number of picks when the value was asked): the first of equals wins
     heap = [(_negated(value(c)), i, 0) for i, c in enumerate(pool)]
@@ -323,15 +305,15 @@ def _select(candidates: list[Candidate], vectors: SentenceVectors, budget: int, 
         _, i, asked_at = heapq.heappop(heap)
         c = pool[i]
         n = len(c.text.split())
-        if picked and used + n > budget * OVERFILL:
+        if picked and used + n > budget * settings.overfill:
             continue  # the budget only shrinks: it will never fit
         if on_pick and asked_at < len(picked):
             heapq.heappush(heap, (_negated(value(c)), i, len(picked)))
             continue
-        close = [o for o in chosen + picked if len(_words(c) & _words(o)) >= REDUNDANT_SHARED]
+        close = [o for o in chosen + picked if len(_words(c) & _words(o)) >= settings.redundant_shared]
         if close:
             _embed([c] + close, vectors)
-            if any(_restates(c, o) for o in close):
+            if any(_restates(c, o, settings) for o in close):
                 continue
         picked.append(c)
         if on_pick:
@@ -346,17 +328,19 @@ def _negated(value: tuple) -> tuple:
     return tuple(-v for v in value)
 
 
-def word_rates(everything: list[tuple[Article, Sentence]]) -> dict[str, float]:
+def word_rates(everything: list[tuple[Article, Sentence]],
+               settings: SummarySettings = SummarySettings()) -> dict[str, float]:
     """Per word of the story's sentences, how many times a human summary of the
-    story is expected to use it (the Poisson mean of WORD_RATE_COEF)."""
-    words, features = word_features(everything)
+    story is expected to use it (the Poisson mean of settings.word_rate_coef)."""
+    words, features = word_features(everything, settings)
     if not words:
         return {}
-    rates = np.exp(WORD_RATE_INTERCEPT + features @ np.array(WORD_RATE_COEF))
+    rates = np.exp(settings.word_rate_intercept + features @ np.array(settings.word_rate_coef))
     return dict(zip(words, rates.tolist()))
 
 
-def word_features(everything: list[tuple[Article, Sentence]]) -> tuple[list[str], np.ndarray]:
+def word_features(everything: list[tuple[Article, Sentence]],
+                  settings: SummarySettings = SummarySettings()) -> tuple[list[str], np.ndarray]:
     """The story's words (lower-cased tokens) and their WORD_FEATURES, one row each."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -378,7 +362,7 @@ def word_features(everything: list[tuple[Article, Sentence]]) -> tuple[list[str]
     stop = np.array([w in ENGLISH_STOP_WORDS for w in words], dtype=float)
     return words, np.column_stack([
         counts, np.log1p(np.array([sources[w] for w in words], dtype=float)),
-        0.5 ** (np.array([first[w] for w in words], dtype=float) / FIRST_HALF_LIFE), stop, stop * counts,
+        0.5 ** (np.array([first[w] for w in words], dtype=float) / settings.first_half_life), stop, stop * counts,
         np.full(len(words), np.log1p(sum(count.values())))]).reshape(len(words), len(WORD_FEATURES))
 
 
@@ -387,12 +371,13 @@ class Coverage:
     The k-th use of a word matches the summary if the summary uses it at least
     k times: P(N >= k) for N ~ Poisson(the word's rate)."""
 
-    def __init__(self, rates: dict[str, float]):
+    def __init__(self, rates: dict[str, float], settings: SummarySettings = SummarySettings()):
         from scipy.stats import poisson
 
         # at_least[w][k]: P(N >= k + 1) for word w (lists: read one value at a time)
-        table = poisson.sf(np.arange(MAX_REPEATS)[None, :], np.array(list(rates.values()))[:, None]) \
-            if rates else np.zeros((0, MAX_REPEATS))
+        repeats = settings.max_repeats
+        table = poisson.sf(np.arange(repeats)[None, :], np.array(list(rates.values()))[:, None]) \
+            if rates else np.zeros((0, repeats))
         self.at_least = dict(zip(rates, table.tolist()))
         self.used: Counter = Counter()
 
@@ -417,13 +402,14 @@ def _tokens(c: Candidate) -> Counter:
     return c.tokens
 
 
-def _restates(c: Candidate, o: Candidate) -> bool:
+def _restates(c: Candidate, o: Candidate, settings: SummarySettings = SummarySettings()) -> bool:
     """Whether c states what o does: close in meaning (MiniLM), or less close but
     giving the same figure ("59% of investors", "$2,500 a season"): MiniLM tells
     paraphrases of one figure apart poorly, and a story's figures recur mostly where
     its sources restate one fact."""
     sim = float(c.vector @ o.vector)
-    return sim >= REDUNDANT or (sim >= REDUNDANT_FIGURE and bool(_figures(c.text) & _figures(o.text)))
+    return sim >= settings.redundant or (sim >= settings.redundant_figure
+                                         and bool(_figures(c.text) & _figures(o.text)))
 
 
 def _figures(text: str) -> set[str]:
@@ -445,13 +431,14 @@ def _embed(candidates: list[Candidate], vectors: SentenceVectors) -> None:
         c.vector = v
 
 
-def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors) -> list[CitedText]:
+def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors, settings: SummarySettings,
+          same_fact: SameFact) -> list[CitedText]:
     """Cite each chosen sentence and, in every other article, the sentence
     that states the same thing (if any): sharing the statement's words
-    (CITE_OVERLAP of the smaller word set: the embedding alone links sentences
-    that are merely on the same topic), close in meaning (cosine >=
-    SAME_FACT), and reporting rather than furniture or a caption. The word
-    test comes first, so only sentences that pass it are embedded."""
+    (`cite_overlap` of the smaller word set: the embedding alone links
+    sentences that are merely on the same topic), close in meaning (cosine >=
+    same_fact.cosine), and reporting rather than furniture or a caption. The
+    word test comes first, so only sentences that pass it are embedded."""
     words_of = [content_words(s.text) for _, s in everything]
     usable: dict[int, bool] = {}  # furniture test, run only on sentences that share the words
 
@@ -468,9 +455,9 @@ def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors) -> list
             if a.id == c.article.id or not words or not words_of[i]:
                 continue
             shared = len(words & words_of[i])
-            if shared >= CITE_OVERLAP * min(len(words), len(words_of[i])) and is_usable(i):
+            if shared >= settings.cite_overlap * min(len(words), len(words_of[i])) and is_usable(i):
                 overlap.setdefault(a.id, []).append((shared / len(words), i))
-        most_shared = (sorted(found, key=lambda t: (-t[0], t[1]))[:CITE_TRIES] for found in overlap.values())
+        most_shared = (sorted(found, key=lambda t: (-t[0], t[1]))[:settings.cite_tries] for found in overlap.values())
         tries.append([i for found in most_shared for _, i in found])
     _embed([c for c, t in zip(chosen, tries) if t], vectors)
     rows = sorted({i for t in tries for i in t})
@@ -483,7 +470,7 @@ def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors) -> list
         for i in t:
             a, s = everything[i]
             sim = float(matrix[row_of[i]] @ c.vector)
-            if sim >= SAME_FACT and (a.id not in best or sim > best[a.id][0]):
+            if sim >= same_fact.cosine and (a.id not in best or sim > best[a.id][0]):
                 best[a.id] = (sim, s)
         citations = [Citation(c.article.id, c.sentence.index, c.sentence.start, c.sentence.end)]
         for aid, (_, s) in sorted(best.items(), key=lambda kv: -kv[1][0]):

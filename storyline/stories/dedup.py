@@ -17,14 +17,11 @@ from hashlib import blake2b
 import numpy as np
 
 from ..model import Article
-
-SHINGLE = 5
-NUM_PERM = 128
-LSH_THRESHOLD = 0.3  # Jaccard at which LSH reports candidates; containment decides
-COPY_CONTAINMENT = 0.5  # share of the shorter text's shingles found in the other
+from ..settings import DedupSettings
 
 
-def shingles(text: str, k: int = SHINGLE) -> set[str]:
+def shingles(text: str, k: int) -> set[str]:
+    """The text's runs of k words (lower case); a shorter text is one shingle."""
     words = re.findall(r"\w+", text.lower())
     if len(words) < k:
         return {" ".join(words)} if words else set()
@@ -61,7 +58,7 @@ class CopyIndex:
     remove() drops an article that can no longer be copied (e.g. its story
     closed), which keeps a long-running index bounded."""
 
-    threshold: float = COPY_CONTAINMENT
+    settings: DedupSettings = DedupSettings()
     _lsh: object = None
     _shingles: dict[str, np.ndarray] = field(default_factory=dict)
     original_of: dict[str, str] = field(default_factory=dict)
@@ -69,16 +66,17 @@ class CopyIndex:
     def __post_init__(self) -> None:
         from datasketch import MinHashLSH
 
-        self._lsh = MinHashLSH(num_perm=NUM_PERM, params=_lsh_params())
+        num_perm = self.settings.num_perm
+        self._lsh = MinHashLSH(num_perm=num_perm, params=_lsh_params(self.settings.lsh_threshold, num_perm))
 
     def add(self, article_id: str, text: str) -> str | None:
         """Index the article; return the id of the original it copies, if any."""
         if article_id in self._shingles:
             return self.original_of.get(article_id)
-        sh = shingles(text)
-        mh = _minhash(sh)
+        sh = shingles(text, self.settings.shingle_words)
+        mh = _minhash(sh, self.settings.num_perm)
         hashes = shingle_hashes(sh)
-        best, best_score = None, self.threshold
+        best, best_score = None, self.settings.copy_containment
         for other in sorted(self._lsh.query(mh)):
             score = hashed_containment(hashes, self._shingles[other])
             if score >= best_score:
@@ -95,28 +93,28 @@ class CopyIndex:
             self._lsh.remove(article_id)
 
 
-def find_copies(articles: list[Article]) -> dict[str, str]:
+def find_copies(articles: list[Article], settings: DedupSettings = DedupSettings()) -> dict[str, str]:
     """{copy id: original id} over the articles, earliest published first."""
-    index = CopyIndex()
+    index = CopyIndex(settings)
     for a in sorted(articles, key=lambda a: (a.published.sort_key(), a.id)):
         index.add(a.id, a.text)
     return dict(index.original_of)
 
 
-@lru_cache(maxsize=1)
-def _lsh_params() -> tuple[int, int]:
-    """(bands, rows) for LSH_THRESHOLD: datasketch finds them by numeric integration,
+@lru_cache(maxsize=8)
+def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) for the LSH threshold: datasketch finds them by numeric integration,
     ~0.1 s, too slow to repeat for every story's index."""
     from datasketch import MinHashLSH
 
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return lsh.b, lsh.r
 
 
-def _minhash(sh: set[str]):
+def _minhash(sh: set[str], num_perm: int):
     from datasketch import MinHash
 
-    mh = MinHash(num_perm=NUM_PERM, hashfunc=_hash32)
+    mh = MinHash(num_perm=num_perm, hashfunc=_hash32)
     mh.update_batch([s.encode("utf-8") for s in sh])
     return mh
 
