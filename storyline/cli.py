@@ -1,17 +1,26 @@
-"""The storyline command line: one entry point, subcommands over one store.
+"""The storyline command line: one entry point, subcommands over one store, one grammar.
 
-    storyline ingest PATH...          read articles into the store
-    storyline brief PATH|STORY...     the cited brief of a story (md, json, html)
+    storyline ingest PATH...              read articles into the store, grouped into stories
+    storyline brief PATH|STORY|ARTICLE... the cited brief of each story (md, json, html)
+    storyline timeline PATH|STORY|ARTICLE...
+
+Every command that prints a result takes --format (md, json, and html where a page makes
+sense; --json is short for --format json) and -o FILE; --db goes before or after the command;
+a stored story is named by its id or a unique prefix, or by one of its articles' ids.
+Everything goes through storyline.pipeline.Pipeline.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
 
 from .errors import InputError, StorylineError
 from .model import Article, PartialDate
+
+DB_HELP = "database file (default $STORYLINE_DB or ~/.local/share/storyline/storyline.db)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,89 +43,85 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="storyline", description="Many news reports about the same events -> one cited, trustworthy picture.")
     parser.add_argument("--version", action="version", version=f"storyline {_version()}")
+    parser.add_argument("--db", help=DB_HELP)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    p = sub.add_parser("ingest", help="read articles (txt, html, json/jsonl, RSS/Atom, folders, - for stdin) into the store")
+    p = _command(sub, "ingest", cmd_ingest,
+                 "read articles (txt, html, json/jsonl, RSS/Atom, folders, - for stdin) into the store")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    _db_option(p)
     _published_option(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=cmd_ingest)
 
-    p = sub.add_parser("brief", help="the cited brief of the story in the given files/folders, or of a stored story")
-    p.add_argument("sources", nargs="+", metavar="PATH|STORY")
-    _brief_options(p)
-    p.add_argument("--no-store", action="store_true", help="read the files without storing them")
-    p.add_argument("-o", "--output", help="write to this file instead of stdout")
-    _db_option(p)
+    p = _command(sub, "brief", cmd_brief, "the cited brief of each story of the given files/folders or stored ids")
+    p.add_argument("sources", nargs="+", metavar="PATH|STORY|ARTICLE")
+    _output_options(p, ("md", "json", "html"), "md")
+    _words_option(p)
+    _no_store_option(p)
     _published_option(p)
-    p.set_defaults(run=cmd_brief)
 
-    p = sub.add_parser("stories", help="list stored stories, largest first")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    _db_option(p)
-    p.set_defaults(run=cmd_stories)
+    p = _command(sub, "show", cmd_show, "the brief of a stored story (brief STORY, for one story)")
+    p.add_argument("story", metavar="STORY|ARTICLE")
+    _output_options(p, ("md", "json", "html"), "md")
+    _words_option(p)
 
-    p = sub.add_parser("show", help="print the brief of a stored story")
-    p.add_argument("story", metavar="STORY")
-    _brief_options(p)
-    _db_option(p)
-    p.set_defaults(run=cmd_show)
-
-    p = sub.add_parser("timeline", help="the timeline of a stored story (or of files/folders)")
-    p.add_argument("sources", nargs="+", metavar="STORY|PATH")
-    p.add_argument("--format", "-f", choices=["text", "json"], default="text")
-    p.add_argument("--no-store", action="store_true", help="read the files without storing them")
-    _db_option(p)
+    p = _command(sub, "timeline", cmd_timeline, "the timeline of each story of the given files/folders or stored ids")
+    p.add_argument("sources", nargs="+", metavar="PATH|STORY|ARTICLE")
+    _output_options(p, ("md", "json"), "md")
+    _no_store_option(p)
     _published_option(p)
-    p.set_defaults(run=cmd_timeline)
 
-    p = sub.add_parser("merge", help="merge stories into the first one given (kept in later ingests)")
+    p = _command(sub, "stories", cmd_stories, "list stored stories, largest first")
+    _output_options(p, ("md", "json"), "md")
+
+    p = _command(sub, "merge", cmd_merge, "merge stories into the first one given (kept in later ingests)")
     p.add_argument("stories", nargs="+", metavar="STORY")
-    _db_option(p)
-    p.set_defaults(run=cmd_merge)
-
-    p = sub.add_parser("split", help="move articles out of a story into a new one (kept in later ingests)")
+    p = _command(sub, "split", cmd_split, "move articles out of a story into a new one (kept in later ingests)")
     p.add_argument("story", metavar="STORY")
     p.add_argument("articles", nargs="+", metavar="ARTICLE")
-    _db_option(p)
-    p.set_defaults(run=cmd_split)
-
-    p = sub.add_parser("recluster", help="rebuild all stories from scratch (corrections kept)")
-    _db_option(p)
-    p.set_defaults(run=cmd_recluster)
+    _command(sub, "recluster", cmd_recluster, "rebuild all stories from scratch (corrections kept)")
 
     p = sub.add_parser("eval", help="evaluate against labelled data")
     ev = p.add_subparsers(title="what", metavar="WHAT")
-    e = ev.add_parser("clusters", help="B-cubed and pairwise scores of story clustering on a labelled JSONL")
+    e = _command(ev, "clusters", cmd_eval_clusters, "B-cubed and pairwise scores of story clustering on a labelled JSONL",
+                 db=False)
     e.add_argument("file", metavar="FILE.jsonl")
-    e.add_argument("--json", action="store_true")
-    e.set_defaults(run=cmd_eval_clusters)
-    e = ev.add_parser("summaries", help="ROUGE of storyline's summary vs lead, LexRank and TextRank")
+    _output_options(e, ("md", "json"), "md")
+    e = _command(ev, "summaries", cmd_eval_summaries, "ROUGE of storyline's summary vs lead, LexRank and TextRank",
+                 db=False)
     e.add_argument("file", metavar="FILE.jsonl")
     e.add_argument("--words", type=int, help="word budget (default: each reference's length)")
     e.add_argument("--limit", type=int, help="only the first N stories")
     e.add_argument("--cache", metavar="FILE.db",
-                   help="SQLite file that keeps sentence embeddings between runs (created if missing)")
-    e.add_argument("--json", action="store_true")
-    e.set_defaults(run=cmd_eval_summaries)
+                   help="SQLite file that keeps sentence embeddings and briefs between runs (created if missing)")
+    _output_options(e, ("md", "json"), "md")
 
-    p = sub.add_parser("serve", help="local web app and HTTP API over the store")
+    p = _command(sub, "serve", cmd_serve, "local web app and HTTP API over the store")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--max-upload-mb", type=float, default=20, help="upload size limit per request (default 20)")
-    _db_option(p)
-    p.set_defaults(run=cmd_serve)
     return parser
 
 
-def _brief_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", "-f", choices=["md", "json", "html"], default="md")
+def _command(sub, name: str, run, help_text: str, db: bool = True) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help_text, description=help_text)
+    if db:  # also accepted before the command; SUPPRESS keeps a --db given there
+        p.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
+    p.set_defaults(run=run)
+    return p
+
+
+def _output_options(p: argparse.ArgumentParser, formats: tuple[str, ...], default: str) -> None:
+    p.add_argument("--format", "-f", choices=formats, default=default)
+    p.add_argument("--json", dest="format", action="store_const", const="json", help="same as --format json")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to this file instead of stdout")
+
+
+def _words_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--words", type=int, default=100, help="summary length in words (default 100)")
 
 
-def _db_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", help="database file (default $STORYLINE_DB or ~/.local/share/storyline/storyline.db)")
+def _no_store_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-store", action="store_true", help="read the files without storing them")
 
 
 def _published_option(p: argparse.ArgumentParser) -> None:
@@ -146,23 +151,36 @@ def _store(args):
     return Store(args.db)
 
 
+def _pipeline(store=None):
+    from .pipeline import Pipeline
+
+    return Pipeline(store=store)
+
+
+def _write(args, text: str) -> None:
+    text = text if text.endswith("\n") else text + "\n"
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise StorylineError(f"{args.output}: cannot write ({e.strerror})") from e
+    else:
+        sys.stdout.write(text)
+
+
 def _report_error(e: InputError) -> None:
     print(f"storyline: {e}", file=sys.stderr)
 
 
 # -- ingest ------------------------------------------------------------------
 def cmd_ingest(args) -> int:
-    from .ingest import ingest
-    from .stories.cluster import assign_stories
-
     with _store(args) as store, _progress(args.quiet) as tick:
         def on_item(item):
             if isinstance(item, InputError):
                 _report_error(item)
             tick(item)
 
-        report = ingest(args.paths, store, published=args.published, on_article=on_item,
-                        after_batch=lambda added: assign_stories(store, added))
+        report = _pipeline(store).ingest(args.paths, published=args.published, on_article=on_item)
     print(f"{len(report.added)} added, {len(report.known)} already stored, {len(report.errors)} errors")
     return 1 if report.errors else 0
 
@@ -196,44 +214,40 @@ class _progress:
             self.progress.stop()
 
 
-# -- brief -------------------------------------------------------------------
+# -- briefs and their parts -------------------------------------------------------
 def cmd_brief(args) -> int:
-    from .report.build import make_briefs
     from .report.render import render_many
 
-    articles, errors = _articles_for(args)
-    for e in errors:
-        _report_error(e)
-    if not articles:
-        raise StorylineError("no readable articles in " + ", ".join(args.sources))
-    stories = _stories_of(args, articles)
-    briefs = make_briefs([group for _, group in stories], words=args.words, story_ids=[sid for sid, _ in stories])
-    text = render_many(briefs, args.format)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return 1 if errors else 0
+    def run(pipeline, stories) -> str:
+        return render_many(pipeline.briefs(stories, words=args.words), args.format)
+
+    return _over_stories(args, run)
 
 
-def _stories_of(args, articles: list[Article]) -> list[tuple[str | None, list[Article]]]:
-    """Group the articles into stories, largest first: by the store's stories,
-    or (with --no-store) by clustering them on the spot."""
-    from .stories.cluster import cluster_articles
+def cmd_show(args) -> int:
+    from .report.render import render
 
-    if args.no_store:
-        return [(None, group) for group in cluster_articles(articles)]
     with _store(args) as store:
-        story_of = store.stories_of([a.id for a in articles])
-    groups: dict[str | None, list[Article]] = {}
-    for a in articles:
-        groups.setdefault(story_of.get(a.id), []).append(a)
-    return sorted(groups.items(), key=lambda kv: -len(kv[1]))
+        pipeline = _pipeline(store)
+        brief = pipeline.brief(pipeline.story(_story_id(store, args.story)), words=args.words)
+    _write(args, render(brief, args.format))
+    return 0
 
 
-def _articles_for(args) -> tuple[list[Article], list[InputError]]:
-    """Articles named by paths (read, and stored unless --no-store) or by stored story/article ids."""
-    from .ingest import ingest, read_paths
+def cmd_timeline(args) -> int:
+    from .report.render import render_part
+
+    def run(pipeline, stories) -> str:
+        parts = [pipeline.part(s, "timeline") for s in stories]
+        return render_part(parts, "timeline", args.format)
+
+    return _over_stories(args, run)
+
+
+def _over_stories(args, run) -> int:
+    """Read (and, unless --no-store, store) the given paths, add the stored stories named by
+    id, group everything into stories and write run(pipeline, stories)."""
+    from .ingest import read_paths
 
     paths = [s for s in args.sources if s == "-" or Path(s).exists()]
     ids = [s for s in args.sources if s not in paths]
@@ -241,40 +255,72 @@ def _articles_for(args) -> tuple[list[Article], list[InputError]]:
         if ids:
             raise StorylineError(f"{ids[0]}: no such file or directory")
         items = list(read_paths(paths, args.published))
-        return [a for a in items if isinstance(a, Article)], [e for e in items if isinstance(e, InputError)]
+        for e in items:
+            if isinstance(e, InputError):
+                _report_error(e)
+        articles = [a for a in items if isinstance(a, Article)]
+        if not articles:
+            raise StorylineError("no readable articles in " + ", ".join(args.sources))
+        pipeline = _pipeline()
+        _write(args, run(pipeline, pipeline.stories_of(articles)))
+        return 1 if len(articles) < len(items) else 0
     with _store(args) as store:
-        articles: list[Article] = []
-        errors: list[InputError] = []
+        pipeline = _pipeline(store)
+        story_ids = [_story_id(store, ident) for ident in ids]  # unknown ids fail before anything is stored
+        errors = 0
+        stories = []
         if paths:
-            from .stories.cluster import assign_stories
+            report = pipeline.ingest(paths, published=args.published, on_article=_on_error)
+            errors = len(report.errors)
+            if not report.articles and not story_ids:
+                raise StorylineError("no readable articles in " + ", ".join(paths))
+            stories = pipeline.stories_of(report.articles)
+        known = {s.id for s in stories}
+        stories += [pipeline.story(sid) for sid in dict.fromkeys(story_ids) if sid not in known]
+        _write(args, run(pipeline, stories))
+    return 1 if errors else 0
 
-            report = ingest(paths, store, published=args.published,
-                            after_batch=lambda added: assign_stories(store, added))
-            articles += report.articles
-            errors += report.errors
-        for ident in ids:
-            articles.append(store.get_article(ident))
-        return articles, errors
+
+def _on_error(item) -> None:
+    if isinstance(item, InputError):
+        _report_error(item)
+
+
+def _story_id(store, ident: str) -> str:
+    """The stored story named by a story id (or unique prefix), or the story of an article id."""
+    from .stories.cluster import resolve_story
+
+    try:
+        return resolve_story(store, ident)
+    except StorylineError as not_a_story:
+        try:
+            article = store.get_article(ident)
+        except StorylineError:
+            raise StorylineError(f"no story or article with id {ident!r}") from not_a_story
+        story = store.stories_of([article.id]).get(article.id)
+        if story is None:
+            raise StorylineError(f"article {article.id} is in no story (run storyline ingest again)") from None
+        return story
 
 
 # -- stories -----------------------------------------------------------------
 def cmd_stories(args) -> int:
-    import json
-
     from .stories.cluster import list_stories
 
     with _store(args) as store:
         stories = list_stories(store)
-    if args.json:
-        print(json.dumps(stories, ensure_ascii=False, indent=2))
+    if args.format == "json":
+        _write(args, json.dumps(stories, ensure_ascii=False, indent=2))
         return 0
     if not stories:
-        print("no stories yet: storyline ingest PATH...")
+        _write(args, "no stories yet: storyline ingest PATH...")
         return 0
-    print(f"{'story':<10} {'dates':<23} {'arts':>4} {'outl':>4} {'indep':>5}  headline")
+    lines = [f"{'story':<10} {'dates':<23} {'arts':>4} {'outl':>4} {'indep':>5}  headline"]
     for s in stories:
         span = _span(s["first_date"], s["last_date"])
-        print(f"{s['id'][:8]:<10} {span:<23} {s['articles']:>4} {s['outlets']:>4} {s['independent_sources']:>5}  {s['headline'][:80]}")
+        lines.append(f"{s['id'][:8]:<10} {span:<23} {s['articles']:>4} {s['outlets']:>4} "
+                     f"{s['independent_sources']:>5}  {s['headline'][:80]}")
+    _write(args, "\n".join(lines))
     return 0
 
 
@@ -282,44 +328,6 @@ def _span(first: str | None, last: str | None) -> str:
     if not first and not last:
         return "undated"
     return first if first == last or not last else f"{first or '?'} to {last}"
-
-
-def cmd_show(args) -> int:
-    from .report.build import cached_brief
-    from .report.render import render
-    from .stories.cluster import resolve_story, story_articles
-
-    with _store(args) as store:
-        story_id = resolve_story(store, args.story)
-        brief = cached_brief(store, story_articles(store, story_id), words=args.words, story_id=story_id)
-    sys.stdout.write(render(brief, args.format).rstrip("\n") + "\n")
-    return 0
-
-
-def cmd_timeline(args) -> int:
-    import json
-
-    from .analyze.timeline import build_timeline, format_timeline_text
-
-    paths = [s for s in args.sources if s == "-" or Path(s).exists()]
-    if paths:
-        articles, errors = _articles_for(args)
-        for e in errors:
-            _report_error(e)
-    else:
-        from .stories.cluster import story_articles
-
-        with _store(args) as store:
-            articles = [a for sid in args.sources for a in story_articles(store, sid)]
-    timeline = build_timeline([a for a in articles if a.language == "en"])
-    if args.format == "json":
-        from dataclasses import asdict
-
-        print(json.dumps({"entries": timeline.entries, "development": timeline.development,
-                          "notes": timeline.notes}, default=lambda o: asdict(o), ensure_ascii=False, indent=2))
-    else:
-        sys.stdout.write(format_timeline_text(timeline).rstrip("\n") + "\n")
-    return 0
 
 
 def cmd_merge(args) -> int:
@@ -348,18 +356,14 @@ def cmd_recluster(args) -> int:
 
 # -- evaluation and serving ------------------------------------------------------
 def cmd_eval_clusters(args) -> int:
-    import json
-
     from .evaluate.clusters import evaluate_file, format_cluster_report
 
     result = evaluate_file(_existing(args.file))
-    print(json.dumps(result, indent=2) if args.json else format_cluster_report(result))
+    _write(args, json.dumps(result, indent=2) if args.format == "json" else format_cluster_report(result))
     return 0
 
 
 def cmd_eval_summaries(args) -> int:
-    import json
-
     from .evaluate.summaries import evaluate_file, format_summary_report
 
     path = _existing(args.file)
@@ -370,7 +374,7 @@ def cmd_eval_summaries(args) -> int:
             result = evaluate_file(path, words=args.words, limit=args.limit, store=store)
     else:
         result = evaluate_file(path, words=args.words, limit=args.limit)
-    print(json.dumps(result, indent=2) if args.json else format_summary_report(result))
+    _write(args, json.dumps(result, indent=2) if args.format == "json" else format_summary_report(result))
     return 0
 
 
