@@ -2,7 +2,8 @@
 
 One file, WAL mode, schema versioned with PRAGMA user_version and a list of
 migrations. Writes happen in one transaction per batch, so a crash leaves
-either the whole batch or none of it.
+either the whole batch or none of it. This module and stories/storage.py hold
+all of storyline's SQL (tests/test_layout.py checks it).
 """
 from __future__ import annotations
 
@@ -156,7 +157,10 @@ class Store:
             except OSError as e:
                 raise StorylineError(f"{self.path}: cannot create database folder ({e.strerror})") from e
         try:
-            self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            # A Store may pass from one thread to another (FastAPI opens a request's
+            # Store in one worker thread and runs the handler in another); it is never
+            # used by two threads at once.
+            self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA busy_timeout = 30000")

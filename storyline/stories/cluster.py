@@ -194,19 +194,20 @@ def assign_stories(store, articles: list[Article], config: ClusterConfig | None 
     vectors: dict[str, np.ndarray] = {}  # lead embeddings, kept should the placement be redone
     generation = storage.generation(store)
     plan = _plan(store, articles, config, generation, vectors)  # outside the write lock: embedding is slow
-    if plan is not None:
-        with store.transaction():
-            if storage.generation(store) != generation:
-                # Another process placed articles meanwhile (perhaps these): place again, under the lock.
-                generation = storage.generation(store)
-                plan = _plan(store, articles, config, generation, vectors)
-            if plan is not None:
-                _save_placements(store, plan.placements, plan.by_id, plan.times)
-                for absorbed, target in plan.merged_into.items():
-                    storage.merge_into(store, absorbed, target)
-                generation = storage.bump_generation(store)
+    if plan is None:
+        return store.stories_of([a.id for a in articles])
+    with store.transaction():
+        if storage.generation(store) != generation:
+            # Another process placed articles meanwhile (perhaps these): place again, under the lock.
+            generation = storage.generation(store)
+            plan = _plan(store, articles, config, generation, vectors)
         if plan is not None:
-            _STREAMS[store] = _Cached(generation, plan.stream)
+            _save_placements(store, plan.placements, plan.by_id, plan.times)
+            for absorbed, target in plan.merged_into.items():
+                storage.merge_into(store, absorbed, target)
+            generation = storage.bump_generation(store)
+    if plan is not None:
+        _STREAMS[store] = _Cached(generation, plan.stream)
     return store.stories_of([a.id for a in articles])
 
 

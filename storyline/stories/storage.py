@@ -53,9 +53,10 @@ def bump_generation(store) -> str:
 def unplaced_article_ids(store) -> list[str]:
     """Stored articles in no story, in the order they were stored (an ingest that
     died between storing a batch and placing it leaves such articles)."""
-    return [r[0] for r in store.db.execute(
-        "SELECT id FROM articles WHERE NOT EXISTS"
-        " (SELECT 1 FROM story_articles sa WHERE sa.article_id = articles.id) ORDER BY rowid")]
+    # rowid and id only: SQLite reads them from the id index, not from the table and its texts
+    rows = store.db.execute("SELECT rowid, id FROM articles WHERE NOT EXISTS"
+                            " (SELECT 1 FROM story_articles sa WHERE sa.article_id = articles.id)").fetchall()
+    return [r["id"] for r in sorted(rows, key=lambda r: r["rowid"])]
 
 
 def ingested_at(store, article_ids: list[str]) -> dict[str, str]:
