@@ -1,5 +1,5 @@
-"""The JSON API. A story's brief is the JSON of `storyline brief --format json`
-(Brief.to_json); its parts (PARTS) are slices of it, made without the summary
+"""The JSON API. A story's brief is Brief.to_json, the object `storyline show STORY
+--format json` prints; its parts (PARTS) are slices of it, made without the summary
 when no brief is cached."""
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def api_story(story: dict = Depends(story_or_404), pipeline: Pipeline = Depends(
 
 @router.get("/stories/{story_id}/brief", tags=["stories"])
 def api_brief(story: dict = Depends(story_or_404), pipeline: Pipeline = Depends(get_pipeline)):
-    """The story's brief: the same JSON as `storyline brief --format json`."""
+    """The story's brief: the same JSON as `storyline show STORY --format json`."""
     return pipeline.brief(pipeline.story(story["id"])).to_json()
 
 
@@ -44,7 +44,7 @@ def part_handler(name: str):
     of its own in the API's schema and no other name matches."""
     fields = PARTS[name]
 
-    def story_part(story: dict = Depends(story_or_404), pipeline: Pipeline = Depends(get_pipeline)) -> dict:
+    def story_part(story: dict = Depends(story_or_404), pipeline: Pipeline = Depends(get_pipeline)):
         data = pipeline.part(pipeline.story(story["id"]), name).to_json()
         return {"story_id": data["story_id"], "sources": data["sources"], **{f: data[f] for f in fields}}
 
