@@ -129,7 +129,7 @@ def main() -> None:
     print(f"  read/clean/split (build_article): {n / t_build:.1f} articles/s ({t_build:.0f} s)")
     print(f"  store (add_articles):             {n / t_store:.1f} articles/s ({t_store:.0f} s)")
     print(f"  cluster (Pipeline.place):         {n / t_assign:.1f} articles/s ({t_assign:.0f} s)")
-    print(f"time per article by block of 1,000: " + ", ".join(f"{1000 * t:.1f} ms" for t in block_times)
+    print("time per article by block of 1,000: " + ", ".join(f"{1000 * t:.1f} ms" for t in block_times)
           + f" (last/first {block_times[-1] / block_times[0]:.2f})")
     print(f"peak RSS: {rss_mb:.0f} MB; database {db_mb:.0f} MB")
     print(f"stories formed: {stories} ({copies} articles linked as copies)")

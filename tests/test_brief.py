@@ -14,7 +14,8 @@ from .conftest import EXAMPLES
 
 @pytest.fixture(scope="module")
 def seed_brief(seed_articles):
-    return storyline.brief(seed_articles)
+    (brief,) = storyline.brief(seed_articles)
+    return brief
 
 
 def _all_text(brief) -> str:
@@ -83,14 +84,15 @@ def test_html_format_is_standalone_and_escaped(tmp_path):
         "The council voted <b>9 to 2</b> on Monday to rebuild the old <script>alert(1)</script> library.\n\n"
         "The mayor said the work would start in spring and cost 2 million dollars.\n")
     (tmp_path / "x.meta.json").write_text(json.dumps({"outlet": "<img src=x onerror=alert(2)>"}))
-    html = render(storyline.brief([str(tmp_path)]), "html")
+    (brief,) = storyline.brief([str(tmp_path)])
+    html = render(brief, "html")
     assert html.startswith("<!doctype html>") and "</html>" in html
     assert "<script>" not in html and "<img src=x" not in html and "<b>9" not in html
     assert "&lt;script&gt;" in html and "&lt;img src=x" in html
 
 
 def test_markdown_lists_sources_and_citations():
-    brief = storyline.brief([str(EXAMPLES / "bridge")])
+    (brief,) = storyline.brief([str(EXAMPLES / "bridge")])
     md = render(brief, "md")
     assert md.startswith("# ") and "## Summary" in md and "## Sources" in md
     assert re.search(r"\[\d\]", md.split("## Summary", 1)[1])
@@ -102,15 +104,16 @@ def test_markdown_lists_sources_and_citations():
 
 
 def test_cached_brief_round_trips_through_json(store, seed_articles):
-    from dataclasses import asdict
+    from storyline import cache
+    from storyline.pipeline import Pipeline, Story
+    from storyline.settings import DEFAULT_SETTINGS
 
-    from storyline.report.build import cached_brief
-
-    first = cached_brief(store, seed_articles, story_id="s1")
-    blob = store.cache_get("brief", next(iter(r[0] for r in store.db.execute("SELECT key FROM cache WHERE kind='brief'"))))
+    story = Story("s1", seed_articles)
+    first = Pipeline(store=store).brief(story)
+    blob = store.cache_get(cache.BRIEF, cache.brief_key(story, 100, DEFAULT_SETTINGS))
     assert blob.startswith(b"{")  # JSON, not pickle
-    again = cached_brief(store, seed_articles, story_id="s1")
-    assert asdict(again) == asdict(first)
+    again = Pipeline(store=store).brief(story)
+    assert again == first and again is not first
     assert render(again, "json") == render(first, "json")
 
 
@@ -153,25 +156,23 @@ def test_a_quote_sentence_stands_alone_once_its_speaker_is_known(text, speaker, 
 def test_a_copy_is_not_analysed_but_carries_its_originals_citations():
     """The reprint is left out of the analysis (same words as the wire story) yet every
     summary sentence citing a wire sentence the reprint prints verbatim cites the reprint too."""
-    from storyline.report.build import make_briefs
+    import storyline.pipeline as pipeline
 
     articles = storyline.read([str(EXAMPLES / "bridge")])
     wire = next(a for a in articles if a.outlet == "Alder Press")
     herald = next(a for a in articles if a.outlet == "Valley Herald")
     parsed = []
-    import storyline.report.build as build
-
-    original_parse = build.parse_articles
+    original_parse = pipeline.parse_articles
 
     def recording_parse(arts, *args, **kwargs):
         parsed.extend(a.id for a in arts)
         return original_parse(arts, *args, **kwargs)
 
-    build.parse_articles = recording_parse
+    pipeline.parse_articles = recording_parse
     try:
-        [brief] = make_briefs([articles], processes=1)
+        [brief] = pipeline.Pipeline(processes=1).briefs(pipeline.Pipeline().stories_of(articles))
     finally:
-        build.parse_articles = original_parse
+        pipeline.parse_articles = original_parse
     assert herald.id not in parsed and wire.id in parsed
     herald_texts = {s.text for s in herald.sentences}
     checked = 0
@@ -186,21 +187,22 @@ def test_a_copy_is_not_analysed_but_carries_its_originals_citations():
 
 
 def test_briefs_of_several_stories_match_one_by_one():
-    """make_briefs (one parse for all stories) gives each story the brief make_brief gives it."""
-    from dataclasses import asdict
+    """Pipeline.briefs (one parse for all stories) gives each story the brief it gives it alone."""
+    from storyline.pipeline import Pipeline
 
-    from storyline.report.build import make_brief, make_briefs
-
-    stories = [storyline.read([str(EXAMPLES / name)], published="2024-03-01") for name in ("bridge", "storm")]
-    together = make_briefs(stories, processes=2)
+    pipeline = Pipeline(processes=2)
+    stories = [pipeline.stories_of(storyline.read([str(EXAMPLES / name)], published="2024-03-01"))[0]
+               for name in ("bridge", "storm")]
+    together = pipeline.briefs(stories)
     for story, brief in zip(stories, together):
-        assert asdict(brief) == asdict(make_brief(story))
+        assert brief.to_json() == Pipeline(processes=1).brief(story).to_json()
 
 
 def test_the_quote_analysis_names_who_says_a_summary_quote():
     """From text to summary sentence: the analysis resolves "she" and the quote
     that goes on after it, and the summarizer names her."""
-    from storyline.analyze.relate import quote_speakers
+    from storyline.analyze.entities import parse_articles
+    from storyline.analyze.relate import analyze_story
     from storyline.ingest import RawArticle, build_article
     from storyline.report.summarize import _standalone
 
@@ -208,7 +210,7 @@ def test_the_quote_analysis_names_who_says_a_summary_quote():
             "\"Engineers will inspect the bridge every month until then,\" she said. "
             "\"We will not take chances with people's lives.\"")
     article = build_article(RawArticle(source="council", text=text, headline_in_text=False))
-    speakers = quote_speakers([article])
+    speakers = analyze_story([article], docs=parse_articles([article])).speakers
     assert {speakers.get((article.id, s.index)) for s in article.sentences[1:]} == {"Mara Okafor"}
     assert (article.id, 0) not in speakers
     named = [_standalone(s.text, speakers.get((article.id, s.index))) for s in article.sentences[1:]]
@@ -217,12 +219,12 @@ def test_the_quote_analysis_names_who_says_a_summary_quote():
 
 
 def test_a_timeline_sentence_doc_is_what_span_as_doc_gives(seed_articles):
-    """build._sentence_doc skips work Span.as_doc does (it relies on spaCy's private
+    """assemble._sentence_doc skips work Span.as_doc does (it relies on spaCy's private
     Span._fix_dep_copy): its tokens, parse and entities must stay as_doc's. Windows
     that cut through sentences and names test heads outside the span and entities
     cut by its ends (left out, as there)."""
     from storyline.analyze.entities import parse_articles
-    from storyline.report.build import _sentence_doc
+    from storyline.report.assemble import _sentence_doc
 
     def tokens(doc):
         return [(t.text, t.whitespace_, t.tag_, t.dep_, t.head.i, t.ent_iob_, t.ent_type_) for t in doc]

@@ -23,6 +23,11 @@ pytestmark = pytest.mark.slow
 STORIES = ("bridge", "storm")
 
 
+def _one(briefs: list) -> object:
+    (brief,) = briefs  # each example folder is one story
+    return brief
+
+
 @pytest.fixture(scope="module")
 def articles() -> dict[str, list]:
     return {name: storyline.read([str(EXAMPLES / name)]) for name in STORIES}
@@ -31,7 +36,7 @@ def articles() -> dict[str, list]:
 @pytest.fixture(scope="module")
 def briefs(articles) -> dict[str, Brief]:
     # through the JSON: a brief read back is typed whatever the analysis hands over
-    return {name: Brief.from_json(storyline.brief(arts).to_json()) for name, arts in articles.items()}
+    return {name: Brief.from_json(_one(storyline.brief(arts)).to_json()) for name, arts in articles.items()}
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,22 @@ from __future__ import annotations
 import pytest
 
 from storyline.analyze.temporal import sentence_docs
-from storyline.analyze.timeline import build_timeline, format_timeline_text
+from storyline.analyze.timeline import build_timeline
 from storyline.ingest.clean import split_paragraphs
 from storyline.ingest.segment import segment
 from storyline.model import Article, PartialDate
 from storyline.settings import TimelineSettings
+
+
+def timeline_text(tl, articles: list[Article]) -> str:
+    """The timeline as `storyline timeline` prints it (Markdown)."""
+    from storyline.model import Brief
+    from storyline.report.assemble import sources
+    from storyline.report.render import render_part
+
+    brief = Brief("", [], [], sources(articles, {}, tl.development), timeline=tl.entries,
+                  development=tl.development, notes=tl.notes)
+    return render_part([brief], "timeline", "md")
 
 
 def make_article(text: str, published: str | None, outlet: str) -> Article:
@@ -138,7 +149,7 @@ def test_undated_seeds_guess_no_year(undated_timeline, seed_articles_undated):
     (july,) = [e for e in undated_timeline.entries if e.date == "--07"]
     assert july.tense == "future"
     assert any("year unknown" in n for n in undated_timeline.notes)
-    text = format_timeline_text(undated_timeline)
+    text = timeline_text(undated_timeline, seed_articles_undated)
     assert "Tuesday (date unknown)" in text and "2017" not in text
 
 
@@ -203,7 +214,7 @@ def test_year_inferred_from_another_article(nlp):
     (friday,) = entries_citing(tl, yearless, "Friday")
     assert (friday.date, friday.year_inferred) == ("2019-10-11", True)
     assert any("inferred as 2019" in n for n in tl.notes)
-    assert "year inferred" in format_timeline_text(tl)
+    assert "year inferred" in timeline_text(tl, [dated, yearless])
 
 
 def test_undated_article_in_a_dated_story(nlp):

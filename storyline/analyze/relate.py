@@ -89,16 +89,6 @@ def _differences(articles: list[Article], docs: list, ents: StoryEntities, quote
         counts, labels, similarity, settings.facts)
 
 
-def quote_speakers(articles: list[Article], docs: list | None = None) -> dict[tuple[str, int], str]:
-    """Who says the direct quotation in each sentence of a story's articles (the
-    speakers of analyze_story, without the rest of the analysis)."""
-    if not articles:
-        return {}
-    docs = parse_articles(articles) if docs is None else docs
-    ents = story_entities(articles, docs)
-    return sentence_speakers([q for a, d in zip(articles, docs) for q in extract_quotes(a, d, ents)])
-
-
 def _fill(vecs: np.ndarray, rows: list[int], stmts, vectors: SentenceVectors) -> None:
     """Embed the statements at rows (one batch) into vecs."""
     if rows:

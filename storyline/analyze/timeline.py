@@ -33,7 +33,6 @@ class Timeline:
     notes: list[str] = field(default_factory=list)
     references: dict[str, dict] = field(default_factory=dict)  # article id -> reference used
     main_event: TimelineEntry | None = None
-    sources: dict[str, str] = field(default_factory=dict)  # article id -> label
     expressions: dict[str, list[TimeExpression]] = field(default_factory=dict)  # article id -> resolved
 
 
@@ -63,7 +62,7 @@ def build_timeline(articles: list[Article], docs: dict[str, list] | None = None,
                    settings: TimelineSettings = TimelineSettings()) -> Timeline:
     """The timeline of one story. docs: optional per-sentence spaCy docs from
     temporal.sentence_docs (parsed here, once, when not given)."""
-    tl = Timeline(sources={a.id: a.label for a in articles})
+    tl = Timeline()
     if not articles:
         return tl
     if docs is None:
@@ -397,29 +396,3 @@ def _written_relative(it: _ArticleTimes, main: TimelineEntry | None) -> str:
 def _short(text: str, words: int = 14) -> str:
     parts = text.split()
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
-
-
-# ---------------------------------------------------------------- text output
-
-def format_timeline_text(tl: Timeline) -> str:
-    """Plain text for `storyline timeline STORY`."""
-    numbers = {aid: n for n, aid in enumerate(tl.sources, 1)}
-    lines = [f"Timeline ({len(tl.entries)} events)", ""]
-    for e in tl.entries:
-        refs = ",".join(str(numbers.get(a, "?")) for a in e.article_ids())
-        extra = ", year inferred" if e.year_inferred else ""
-        lines.append(f"  {e.label:<26} [{e.tense}{extra}] {e.text} [{refs}]")
-    if tl.development:
-        lines += ["", "Story development"]
-        for d in tl.development:
-            when = f"published {d.published or 'undated'}"
-            if d.written_estimate:
-                when += f", written {d.written_estimate}"
-            lines.append(f"  [{numbers[d.article_id]}] {tl.sources[d.article_id]} ({when}; "
-                         f"written {d.written} the main event)")
-            for add in d.adds:
-                lines.append(f"      + {add}")
-    lines += ["", "Sources"] + [f"  [{n}] {tl.sources[aid]}" for aid, n in numbers.items()]
-    if tl.notes:
-        lines += ["", "Notes"] + [f"  - {n}" for n in tl.notes]
-    return "\n".join(lines) + "\n"
