@@ -172,7 +172,7 @@ def _parse_range(t: str) -> Spec | None:
             return Spec("calendar", year=year, month=month, day=int(d1),
                         end=Spec("calendar", year=year, month=month, day=int(d2)))
     # "from April 28 to May 2", "April 28 - May 2"
-    m = re.fullmatch(rf"(?:from |between )?(.+?) (?:-|to|and|through|until) (.+)", t)
+    m = re.fullmatch(r"(?:from |between )?(.+?) (?:-|to|and|through|until) (.+)", t)
     if m:
         a, b = _parse_point(m.group(1)), _parse_point(m.group(2))
         if a and b and a.kind == b.kind == "calendar" and a.day and b.day:
