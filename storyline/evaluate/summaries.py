@@ -9,9 +9,9 @@ same sentence units, and every summary is cut to the same number of words
 (the reference's, or --words), so the scores differ only by which sentences
 each system picks:
 
-- storyline: ``storyline.report.summarize.summarize``, given the quote
-  speakers of storyline's analysis (each story is parsed for them) as a
-  brief is;
+- storyline: the summary of the brief ``storyline.pipeline.Pipeline``
+  makes of the story's articles (copies analysed once, quote speakers
+  named), exactly what ``storyline brief`` prints for them;
 - lead: the leading sentences of the earliest article (the data carry no
   dates, so the first listed);
 - LexRank and TextRank: sumy's implementations over all sources'
@@ -35,8 +35,8 @@ For storyline's summary two more figures:
   the vectors of the source sentences they were extracted from);
   a story counts as redundant when it reaches REDUNDANT_COSINE (two
   sentences stating the same fact);
-- embedded: how many source sentences the summarizer asked MiniLM vectors
-  for (its embedding cost on a cold cache), per article on average;
+- embedded: how many sentences the whole brief had MiniLM embed (its
+  embedding cost on a cold cache), per article on average;
 - fill: storyline's words before the cut to the budget, per word of budget
   (below 1 the summary leaves budget unused and loses recall).
 """
@@ -54,6 +54,7 @@ import numpy as np
 from ..analyze import nlp
 from ..analyze.embedcache import SentenceVectors, text_vectors
 from ..model import Article, CitedText
+from ..pipeline import Story
 
 METRICS = ("rouge1", "rouge2", "rougeL")
 SYSTEMS = ("storyline", "lead", "lexrank", "textrank")
@@ -64,13 +65,15 @@ WORD = re.compile(r"\w+(?:['’]\w+)*")
 
 
 @dataclass
-class Story:
+class Labelled:
+    """A story of the evaluation file: its articles and the human summaries."""
+
     id: str
     articles: list[Article]
     references: list[str]
 
 
-def read_stories(path: str | Path, limit: int | None = None) -> list[Story]:
+def read_stories(path: str | Path, limit: int | None = None) -> list[Labelled]:
     """Stories of a Multi-News-format JSONL file, articles built by storyline's ingest."""
     from ..ingest import RawArticle, build_article
 
@@ -84,7 +87,7 @@ def read_stories(path: str | Path, limit: int | None = None) -> list[Story]:
                                                  headline_in_text=False))
                         for i, a in enumerate(record["articles"])]
             articles = [a for a in articles if a.sentences]
-            stories.append(Story(record["id"], articles, list(record["summaries"])))
+            stories.append(Labelled(record["id"], articles, list(record["summaries"])))
             if limit and len(stories) >= limit:
                 break
     return stories
@@ -147,27 +150,16 @@ def sumy_summary(articles: list[Article], words: int, method: str) -> str:
 
 
 def storyline_summary(articles: list[Article], words: int, store=None) -> tuple[list[CitedText], int]:
-    """storyline's cited summary, and how many source sentences it had embedded."""
-    from ..analyze.relate import quote_speakers
-    from ..report.summarize import summarize
+    """The summary of the brief storyline makes of these articles as one story (the
+    pipeline's, copies and previews included), and how many sentences its brief had MiniLM
+    embed (its embedding cost on a cold cache)."""
+    from ..analyze import embedcache
+    from ..pipeline import Pipeline
 
-    vectors = _CountingVectors(articles, store)
-    summary, _ = summarize(articles, words=words, store=store, vectors=vectors, speakers=quote_speakers(articles))
-    return summary, len(vectors.asked)
-
-
-class _CountingVectors(SentenceVectors):
-    """SentenceVectors that remembers which sentences were asked for: what a
-    run costs in embeddings on a cold cache."""
-
-    def __init__(self, articles: list[Article], store=None):
-        super().__init__(articles, store)
-        self.asked: set[tuple[str, int]] = set()
-
-    def __call__(self, keys):
-        keys = list(keys)
-        self.asked.update(keys)
-        return super().__call__(keys)
+    pipeline = Pipeline(store=store)
+    before = embedcache.counts["embedded"]
+    brief = pipeline.brief(Story(None, articles, pipeline.copies(articles)), words=words)
+    return brief.summary, embedcache.counts["embedded"] - before
 
 
 def rouge(candidate: str, references: list[str]) -> dict[str, float]:
@@ -268,7 +260,7 @@ def redundancy(vectors: np.ndarray) -> float:
     return float(max(sims[i, j] for i, j in combinations(range(len(vectors)), 2)))
 
 
-def evaluate_story(story: Story, words: int | None = None, store=None) -> dict:
+def evaluate_story(story: Labelled, words: int | None = None, store=None) -> dict:
     budget = words or round(np.mean([len(r.split()) for r in story.references]))
     cited, embedded = storyline_summary(story.articles, budget, store)
     texts = {
@@ -282,6 +274,7 @@ def evaluate_story(story: Story, words: int | None = None, store=None) -> dict:
     return {
         "id": story.id,
         "words": budget,
+        "summary": [item.text for item in cited],  # storyline's, before the cut to the budget
         "articles": len(story.articles),
         "rouge": {name: rouge(text, story.references) for name, text in texts.items()},
         "summary_words": {name: len(text.split()) for name, text in texts.items()},
