@@ -14,7 +14,15 @@ fastapi = pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from storyline.model import (  # noqa: E402
-    Citation, Development, Difference, EntityEntry, Fact, QuoteEntry, Side, TimelineEntry)
+    Citation,
+    Development,
+    Difference,
+    EntityEntry,
+    Fact,
+    QuoteEntry,
+    Side,
+    TimelineEntry,
+)
 from storyline.web import create_app  # noqa: E402
 
 WEB_DATA = Path(__file__).parent / "data" / "web" / "stories.jsonl"
@@ -142,8 +150,8 @@ def test_parts_are_made_without_the_summary_and_a_story_is_read_alone(tmp_path, 
     """With no brief cached, /timeline, /quotes and /facts run only the stages they need (no
     summary), and give what the brief gives; a story's endpoints read that story only."""
     import storyline.report.summarize as summarize_module
-    import storyline.stories.cluster as cluster
     from storyline.pipeline import PARTS
+    from storyline.stories import cluster
 
     db = build_store(tmp_path / "parts.db")  # a fresh store: no brief cached
     summaries, listings = [], []
@@ -400,9 +408,6 @@ def test_cross_site_writes_and_foreign_hosts_are_refused(tmp_path):
     assert client.get("/api/stories", headers={"host": "[::1]:8000"}).status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason="a request's Store is opened in one worker thread and used in another "
-                   "(FastAPI runs a sync dependency and the handler in separate threadpool calls): store.Store needs "
-                   "sqlite3.connect(..., check_same_thread=False); then remove this mark")
 def test_concurrent_requests(web_db):
     """Requests served at the same time each get their own Store, usable in the threads FastAPI runs them in."""
     import asyncio

@@ -3,14 +3,13 @@
 when no brief is cached."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from ..model import Article
-from ..pipeline import PARTS, Pipeline
-from ..store import Store
+from ..pipeline import PARTS
 from . import queries
-from .deps import AppState, app_state, article_or_404, get_pipeline, get_store, story_or_404
+from .deps import ArticleDep, PipelineDep, StateDep, StoreDep, StoryDep
 from .listing import PER_PAGE, story_list
 from .uploads import handle_upload
 
@@ -18,22 +17,22 @@ router = APIRouter(prefix="/api")
 
 
 @router.get("/stories", tags=["stories"])
-def api_stories(q: str | None = Query(None, max_length=300), outlet: str | None = Query(None, max_length=200),
-                date_from: str | None = None, date_to: str | None = None,
-                page_no: int = Query(1, ge=1, alias="page"), per_page: int = Query(PER_PAGE, ge=1, le=200),
-                store: Store = Depends(get_store)):
+def api_stories(store: StoreDep, q: str | None = Query(None, max_length=300),
+                outlet: str | None = Query(None, max_length=200), date_from: str | None = None,
+                date_to: str | None = None, page_no: int = Query(1, ge=1, alias="page"),
+                per_page: int = Query(PER_PAGE, ge=1, le=200)):
     """Stories, largest first; q searches titles and text, outlet and dates filter."""
     return story_list(store, q, outlet, date_from, date_to, page_no, per_page)
 
 
 @router.get("/stories/{story_id}", tags=["stories"])
-def api_story(story: dict = Depends(story_or_404), pipeline: Pipeline = Depends(get_pipeline)):
+def api_story(story: StoryDep, pipeline: PipelineDep):
     """A story and its articles (publication order)."""
     return {**story, "article_list": [article_summary(a) for a in pipeline.story(story["id"]).articles]}
 
 
 @router.get("/stories/{story_id}/brief", tags=["stories"])
-def api_brief(story: dict = Depends(story_or_404), pipeline: Pipeline = Depends(get_pipeline)):
+def api_brief(story: StoryDep, pipeline: PipelineDep):
     """The story's brief: the same JSON as `storyline show STORY --format json`."""
     return pipeline.brief(pipeline.story(story["id"])).to_json()
 
@@ -44,7 +43,7 @@ def part_handler(name: str):
     of its own in the API's schema and no other name matches."""
     fields = PARTS[name]
 
-    def story_part(story: dict = Depends(story_or_404), pipeline: Pipeline = Depends(get_pipeline)):
+    def story_part(story: StoryDep, pipeline: PipelineDep):
         data = pipeline.part(pipeline.story(story["id"]), name).to_json()
         return {"story_id": data["story_id"], "sources": data["sources"], **{f: data[f] for f in fields}}
 
@@ -58,8 +57,8 @@ for _name in PARTS:
 
 
 @router.get("/articles", tags=["articles"])
-def api_articles(page_no: int = Query(1, ge=1, alias="page"), per_page: int = Query(50, ge=1, le=500),
-                 store: Store = Depends(get_store)):
+def api_articles(store: StoreDep, page_no: int = Query(1, ge=1, alias="page"),
+                 per_page: int = Query(50, ge=1, le=500)):
     """Stored articles (metadata only), newest first."""
     ids = store.article_ids_page(per_page, (page_no - 1) * per_page)
     return {"total": store.count_articles(), "page": page_no, "per_page": per_page,
@@ -67,7 +66,7 @@ def api_articles(page_no: int = Query(1, ge=1, alias="page"), per_page: int = Qu
 
 
 @router.get("/articles/{article_id}", tags=["articles"])
-def api_article(article: Article = Depends(article_or_404), store: Store = Depends(get_store)):
+def api_article(article: ArticleDep, store: StoreDep):
     """One article: clean text, metadata, sentences with character offsets."""
     return {**article_summary(article), "text": article.text, "metadata": article.metadata,
             "stories": queries.stories_of_article(store, article.id),
@@ -76,8 +75,8 @@ def api_article(article: Article = Depends(article_or_404), store: Store = Depen
 
 
 @router.get("/search", tags=["search"])
-def api_search(q: str = Query(..., min_length=1, max_length=300), limit: int = Query(20, ge=1, le=100),
-               offset: int = Query(0, ge=0), store: Store = Depends(get_store)):
+def api_search(store: StoreDep, q: str = Query(..., min_length=1, max_length=300),
+               limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
     """Articles matching all words of q (titles weigh more), with a marked excerpt."""
     total, hits = queries.search_articles(store, q, limit, offset)
     return {"q": q, "total": total, "results": [
@@ -87,10 +86,10 @@ def api_search(q: str = Query(..., min_length=1, max_length=300), limit: int = Q
 
 
 @router.post("/ingest", tags=["ingest"])
-async def api_ingest(request: Request, state: AppState = Depends(app_state)):
+async def api_ingest(request: Request, state: StateDep, pipeline: PipelineDep):
     """Upload files (multipart field 'files': txt, html, json/jsonl, RSS/Atom; optional
     'published' YYYY-MM-DD for undated ones). One result per file."""
-    results, status = await handle_upload(request, state)
+    results, status = await handle_upload(request, pipeline, state.max_upload_bytes)
     return JSONResponse(results, status_code=status)
 
 

@@ -1,8 +1,8 @@
 """What a request handler is given: the app's state, one Store per request, the story or
 article its URL names (404 when there is none), and a Pipeline over that store.
 
-FastAPI resolves these per request (Depends), so a handler names what it needs in its
-parameters and holds no lookups of its own.
+FastAPI resolves these per request, once each: a handler names what it needs by the
+types below (StoreDep, StoryDep, PipelineDep, ...) and holds no lookups of its own.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -40,18 +41,28 @@ def app_state(request: Request) -> AppState:
     return request.app.state.web
 
 
-def get_store(state: AppState = Depends(app_state)) -> Iterator[Store]:
+StateDep = Annotated[AppState, Depends(app_state)]
+
+
+def get_store(state: StateDep) -> Iterator[Store]:
     """One Store per request, closed after it: a short-lived connection sees what other
-    processes (the CLI) wrote."""
+    processes (the CLI) wrote. FastAPI runs this and the handler in different threads of
+    its pool; the Store's connection allows that (one request uses it at a time)."""
     with Store(state.db_path) as store:
         yield store
 
 
-def get_pipeline(state: AppState = Depends(app_state), store: Store = Depends(get_store)) -> Pipeline:
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def get_pipeline(state: StateDep, store: StoreDep) -> Pipeline:
     return Pipeline(state.settings, store=store)
 
 
-def story_or_404(story_id: str, store: Store = Depends(get_store)) -> dict:
+PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
+
+
+def story_or_404(story_id: str, store: StoreDep) -> dict:
     """The story's listing entry (id, headline, dates, counts); the id may be a unique prefix."""
     # imported here: the clustering modules take a second to import (scikit-learn)
     from ..stories.cluster import story_meta
@@ -64,13 +75,17 @@ def story_or_404(story_id: str, store: Store = Depends(get_store)) -> dict:
         raise HTTPException(404, "no such story") from None
 
 
-def article_or_404(article_id: str, store: Store = Depends(get_store)) -> Article:
+def article_or_404(article_id: str, store: StoreDep) -> Article:
     if not ID.match(article_id):
         raise HTTPException(404, "no such article")
     try:
         return store.get_article(article_id)
     except StorylineError:
         raise HTTPException(404, "no such article") from None
+
+
+StoryDep = Annotated[dict, Depends(story_or_404)]  # the story's listing entry
+ArticleDep = Annotated[Article, Depends(article_or_404)]
 
 
 def render_page(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:

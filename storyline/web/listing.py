@@ -17,7 +17,8 @@ PER_PAGE = 20  # stories per page, unless the API caller asks for another number
 def story_list(store: Store, q: str | None, outlet: str | None, date_from: str | None,
                date_to: str | None, page_no: int, per_page: int) -> dict:
     """Stories, largest first, filtered; {total, page, pages, per_page, stories}."""
-    from ..stories.cluster import list_stories  # imported on first use: scikit-learn is slow to import
+    # imported on first use: scikit-learn, under the clustering, is slow to import
+    from ..stories.cluster import list_stories
 
     for name, value in (("date_from", date_from), ("date_to", date_to)):
         if value and not DATE.match(value):

@@ -6,14 +6,11 @@ the pipeline, as in every other format.
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ..model import Article
-from ..pipeline import Pipeline
-from ..store import Store
 from . import queries
-from .deps import AppState, app_state, article_or_404, get_pipeline, get_store, render_page, story_or_404
+from .deps import ArticleDep, PipelineDep, StateDep, StoreDep, StoryDep, render_page
 from .listing import PER_PAGE, story_list
 from .present import article_paragraphs
 from .uploads import handle_upload
@@ -22,10 +19,9 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
 @router.get("/")
-def stories_page(request: Request, q: str | None = Query(None, max_length=300),
+def stories_page(request: Request, store: StoreDep, q: str | None = Query(None, max_length=300),
                  outlet: str | None = Query(None, max_length=200), date_from: str | None = None,
-                 date_to: str | None = None, page_no: int = Query(1, ge=1, alias="page"),
-                 store: Store = Depends(get_store)):
+                 date_to: str | None = None, page_no: int = Query(1, ge=1, alias="page")):
     listing = story_list(store, q, outlet, date_from or None, date_to or None, page_no, PER_PAGE)
     hits = queries.search_articles(store, q, limit=10)[1] if q else []
     return render_page(request, "stories.html", **listing, hits=hits, q=q or "", outlet=outlet or "",
@@ -34,7 +30,7 @@ def stories_page(request: Request, q: str | None = Query(None, max_length=300),
 
 
 @router.get("/stories/{story_id}")
-def story_page(request: Request, story: dict = Depends(story_or_404), pipeline: Pipeline = Depends(get_pipeline)):
+def story_page(request: Request, story: StoryDep, pipeline: PipelineDep):
     found = pipeline.story(story["id"])
     return render_page(request, "story.html", story=story, brief=pipeline.brief(found),
                        articles={a.id: a for a in found.articles},
@@ -42,8 +38,8 @@ def story_page(request: Request, story: dict = Depends(story_or_404), pipeline: 
 
 
 @router.get("/articles/{article_id}")
-def article_page(request: Request, s: int | None = Query(None, ge=0), article: Article = Depends(article_or_404),
-                 pipeline: Pipeline = Depends(get_pipeline)):
+def article_page(request: Request, article: ArticleDep, pipeline: PipelineDep,
+                 s: int | None = Query(None, ge=0)):
     entities, quotes = pipeline.article_marks(article)
     return render_page(request, "article.html", article=article,
                        paragraphs=article_paragraphs(article, entities, quotes, highlight=s), highlighted=s,
@@ -53,14 +49,14 @@ def article_page(request: Request, s: int | None = Query(None, ge=0), article: A
 
 
 @router.get("/ingest")
-def ingest_page(request: Request, state: AppState = Depends(app_state)):
+def ingest_page(request: Request, state: StateDep):
     return render_page(request, "ingest.html", max_mb=state.max_upload_bytes / 1_000_000, results=None)
 
 
 @router.post("/ingest")
-async def ingest_form(request: Request, state: AppState = Depends(app_state)):
+async def ingest_form(request: Request, state: StateDep, pipeline: PipelineDep):
     """The upload form without JavaScript: same work as /api/ingest, answered with a page."""
-    results, status = await handle_upload(request, state)
+    results, status = await handle_upload(request, pipeline, state.max_upload_bytes)
     return render_page(request, "ingest.html", status, max_mb=state.max_upload_bytes / 1_000_000, results=results)
 
 

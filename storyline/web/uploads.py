@@ -19,8 +19,6 @@ from starlette.formparsers import MultiPartException
 from ..errors import InputError
 from ..model import Article, PartialDate
 from ..pipeline import Pipeline
-from ..store import Store
-from .deps import AppState
 
 SIDECAR = ".meta.json"  # metadata for the text file of the same stem (see ingest.text)
 MAX_FILES = 200
@@ -48,17 +46,11 @@ class FileResult:
 SavedFile = tuple[Path, FileResult]
 
 
-async def handle_upload(request: Request, state: AppState) -> tuple[dict, int]:
-    """Read the upload within the size limit, ingest it off the event loop, and
-    answer (summary, status): 422 when no file gave an article."""
-    uploads, published = await read_upload(request, state.max_upload_bytes)
-
-    def work() -> list[FileResult]:
-        # its own Store, opened in the worker thread that uses it (sqlite connections stay in one thread)
-        with Store(state.db_path) as store:
-            return ingest_uploads(Pipeline(state.settings, store=store), uploads, published)
-
-    files = await run_in_threadpool(work)
+async def handle_upload(request: Request, pipeline: Pipeline, limit: int) -> tuple[dict, int]:
+    """Read the upload within limit bytes, ingest it off the event loop, and answer
+    (summary, status): 422 when no file gave an article."""
+    uploads, published = await read_upload(request, limit)
+    files = await run_in_threadpool(ingest_uploads, pipeline, uploads, published)
     summary = {
         "files": [f.to_json() for f in files],
         "added": sum(len(f.added) for f in files),
