@@ -84,7 +84,8 @@ class Pipeline:
         from .ingest import ingest
 
         store = self._need_store()
-        report = ingest(paths, store, published=published, on_article=on_article, after_batch=self.place)
+        report = ingest(paths, store, published=published, on_article=on_article, after_batch=self.place,
+                        settings=self.settings.ingest)
         self.place(report.articles)  # known articles an earlier, interrupted ingest left without a story
         return report
 
@@ -127,7 +128,7 @@ class Pipeline:
         """Syndicated copies among the articles (the one definition, stories/dedup)."""
         from .stories.dedup import find_copies
 
-        return find_copies([a for a in articles if a.language == "en"])
+        return find_copies([a for a in articles if a.language == "en"], self.settings.dedup)
 
     # -- to briefs ------------------------------------------------------------------
     def brief(self, story: Story, words: int = 100) -> Brief:
@@ -205,7 +206,8 @@ class Pipeline:
                      for a in story.articles if a.language != "en"]
             ordered = sorted(english, key=lambda a: (a.published.sort_key(), a.label, a.id))
             analysed = [a for a in ordered if a.id not in story.copies]
-            out.append(Prepared(story, ordered, analysed, [], SentenceVectors(analysed, self.store), notes))
+            vectors = SentenceVectors(analysed, self.store, self.settings.embed)
+            out.append(Prepared(story, ordered, analysed, [], vectors, notes))
         unique = list({a.id: a for p in out for a in p.analysed}.values())
         started = time.perf_counter()
         docs = dict(zip((a.id for a in unique), parse_articles(unique, processes=self.processes)))
@@ -227,7 +229,8 @@ class Pipeline:
         timeline = build_timeline(p.analysed, docs=sentence_docs(p.analysed, p.docs), settings=self.settings.timeline)
         cited, key_points = summarize(p.analysed, words=words, store=self.store, vectors=p.vectors,
                                       previews=previews(timeline.development), speakers=found.speakers,
-                                      settings=self.settings.summary, same_fact=self.settings.same_fact) \
+                                      settings=self.settings.summary, same_fact=self.settings.same_fact,
+                                      ingest=self.settings.ingest) \
             if summary else ([], [])
         return assemble(p.story, p.ordered, cited, key_points, found, timeline, p.notes)
 
