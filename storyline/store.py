@@ -352,6 +352,10 @@ class Store:
                 "INSERT OR REPLACE INTO cache (kind, key, value, owner, meta) VALUES (?,?,?,?,?)",
                 (kind, key, value, owner, json.dumps(meta, ensure_ascii=False) if meta is not None else None))
 
+    def cache_stats(self) -> dict[str, int]:
+        """{kind: number of cached rows}."""
+        return dict(self.db.execute("SELECT kind, count(*) FROM cache GROUP BY kind ORDER BY kind").fetchall())
+
     def cache_drop_owners(self, owners: list[str]) -> None:
         """Delete every cache row owned by one of the owners."""
         for i in range(0, len(owners), 500):

@@ -143,6 +143,7 @@ def test_cache_put_with_an_owner_keeps_one_row_per_owner_and_kind(store):
         ("embedding", "e1", None, None), ("embedding", "e2", None, None), ("timeline", "k4", "s1", None)]
     store.cache_put("brief", "k2", b"again", owner="s1")  # the same key again: replaced
     assert store.cache_get("brief", "k2") == b"again" and len(cache_rows(store)) == 5
+    assert store.cache_stats() == {"brief": 2, "embedding": 2, "timeline": 1}
     store.cache_drop_owners(["s1"])
     assert [(r["kind"], r["key"]) for r in cache_rows(store)] == [("brief", "k3"), ("embedding", "e1"),
                                                                   ("embedding", "e2")]
