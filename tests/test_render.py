@@ -23,11 +23,6 @@ pytestmark = pytest.mark.slow
 STORIES = ("bridge", "storm")
 
 
-def _one(briefs: list) -> object:
-    (brief,) = briefs  # each example folder is one story
-    return brief
-
-
 @pytest.fixture(scope="module")
 def articles() -> dict[str, list]:
     return {name: storyline.read([str(EXAMPLES / name)]) for name in STORIES}
@@ -35,8 +30,10 @@ def articles() -> dict[str, list]:
 
 @pytest.fixture(scope="module")
 def briefs(articles) -> dict[str, Brief]:
-    # through the JSON: a brief read back is typed whatever the analysis hands over
-    return {name: Brief.from_json(_one(storyline.brief(arts)).to_json()) for name, arts in articles.items()}
+    out = {}
+    for name, arts in articles.items():
+        (out[name],) = storyline.brief(arts)  # each example folder is one story
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +131,14 @@ def test_a_part_shows_its_sections_and_the_sources(briefs):
         data = json.loads(render_part(shown, part, "json"))
         assert [set(d) for d in data] == [{"story_id", "headline", "sources", *names}] * 2
         assert data[1]["sources"] == shown[1].to_json()["sources"]
+
+
+def test_briefs_are_typed_and_read_back_the_same(briefs):
+    """The renderers read attributes: every section item of a real brief is its model type,
+    and the JSON reads back to the same brief."""
+    hints = typing.get_type_hints(Brief)
+    for brief in briefs.values():
+        for section in SECTIONS:
+            (item_type,) = typing.get_args(hints[section.name])
+            assert all(isinstance(item, item_type) for item in section.items(brief)), section.name
+        assert Brief.from_json(brief.to_json()) == brief
