@@ -347,10 +347,8 @@ def cmd_split(args) -> int:
 
 
 def cmd_recluster(args) -> int:
-    from .stories.cluster import recluster
-
     with _store(args) as store:
-        print(f"{recluster(store)} stories")
+        print(f"{_pipeline(store).recluster()} stories")
     return 0
 
 

@@ -58,8 +58,8 @@ class Prepared:
     """A story after the language, copies and parse stages: what every later stage reads."""
 
     story: Story
-    ordered: list[Article]  # English articles, publication order (copies included)
-    analysed: list[Article]  # the same without copies
+    ordered: list[Article]  # every article, publication order: the sources
+    analysed: list[Article]  # the English ones that are not copies
     docs: list  # spaCy Docs of `analysed`
     vectors: SentenceVectors
     notes: list[str]
@@ -99,7 +99,13 @@ class Pipeline:
         """{article id: story id} for stored articles, placing those that have no story yet."""
         from .stories.cluster import assign_stories
 
-        return assign_stories(self._need_store(), articles, self.settings.cluster)
+        return assign_stories(self._need_store(), articles, self.settings.cluster, self.settings.dedup)
+
+    def recluster(self) -> int:
+        """Rebuild every stored story from scratch (user corrections kept); the number of stories."""
+        from .stories.cluster import recluster
+
+        return recluster(self._need_store(), self.settings.cluster, self.settings.dedup)
 
     def stories_of(self, articles: list[Article]) -> list[Story]:
         """The articles grouped into stories, largest first: by the store's stories when the
@@ -107,7 +113,8 @@ class Pipeline:
         from .stories.cluster import cluster_articles
 
         if self.store is None:
-            return [Story(None, group, self.copies(group)) for group in cluster_articles(articles, self.settings.cluster)]
+            groups = cluster_articles(articles, self.settings.cluster, self.settings.dedup)
+            return [Story(None, group, self.copies(group)) for group in groups]
         story_of = self.store.stories_of([a.id for a in articles])
         groups: dict[str | None, list[Article]] = {}
         for a in articles:
@@ -117,15 +124,16 @@ class Pipeline:
                 for sid, group in ordered]
 
     def story(self, story_id: str) -> Story:
-        """A stored story (id or unique prefix) with all its articles."""
-        from .stories.cluster import resolve_story, story_articles
+        """A stored story (id or unique prefix) with all its articles and the copy links
+        they got when they were placed."""
+        from .stories.cluster import resolve_story, story_articles, story_copies
 
         full_id = resolve_story(self._need_store(), story_id)
-        articles = story_articles(self.store, full_id)
-        return Story(full_id, articles, self.copies(articles))
+        return Story(full_id, story_articles(self.store, full_id), story_copies(self.store, full_id))
 
     def copies(self, articles: list[Article]) -> dict[str, str]:
-        """Syndicated copies among the articles (the one definition, stories/dedup)."""
+        """Syndicated copies among articles that are not stored: the same detector
+        (stories/dedup) that gives stored articles their copy links when placed."""
         from .stories.dedup import find_copies
 
         return find_copies([a for a in articles if a.language == "en"], self.settings.dedup)
@@ -201,11 +209,10 @@ class Pipeline:
         """The language, copies and parse stages of several stories, parsed in one pass."""
         out = []
         for story in stories:
-            english = [a for a in story.articles if a.language == "en"]
+            ordered = sorted(story.articles, key=lambda a: (a.published.sort_key(), a.label, a.id))
             notes = [f"{a.label}: language '{a.language}', left out of the English-only analysis"
-                     for a in story.articles if a.language != "en"]
-            ordered = sorted(english, key=lambda a: (a.published.sort_key(), a.label, a.id))
-            analysed = [a for a in ordered if a.id not in story.copies]
+                     for a in ordered if a.language != "en"]
+            analysed = [a for a in ordered if a.language == "en" and a.id not in story.copies]
             vectors = SentenceVectors(analysed, self.store, self.settings.embed)
             out.append(Prepared(story, ordered, analysed, [], vectors, notes))
         unique = list({a.id: a for p in out for a in p.analysed}.values())

@@ -103,18 +103,29 @@ def test_a_changed_setting_or_code_version_rebuilds_the_cached_brief(examples_db
 
 
 def test_a_story_that_grows_keeps_one_cached_brief(tmp_path, capsys):
-    folder = tmp_path / "storm"
+    """The bridge wire story, then its verbatim reprint, then a partial reprint: one story
+    that grows, and after each ingest its brief is rebuilt in place of the old one."""
+    folder = tmp_path / "bridge"
     folder.mkdir()
+    wire = EXAMPLES / "bridge" / "01_alder_press_wire.txt"
+    steps = [[wire, wire.with_suffix(".meta.json")],
+             [EXAMPLES / "bridge" / "02_valley_herald_reprint.txt",
+              EXAMPLES / "bridge" / "02_valley_herald_reprint.meta.json"]]
     db = str(tmp_path / "grow.db")
-    for path in sorted((EXAMPLES / "storm").iterdir()):
-        shutil.copy(path, folder / path.name)
-        if path.suffix == ".json":
-            continue  # a sidecar goes with its text file
+    for k, step in enumerate(steps + [None]):
+        if step is None:  # a partial reprint, a day later: the wire story's first three paragraphs
+            (folder / "03_partial.txt").write_text("\n\n".join(wire.read_text(encoding="utf-8").split("\n\n")[:4]),
+                                                   encoding="utf-8")
+            (folder / "03_partial.meta.json").write_text(json.dumps({"outlet": "Bay Courier",
+                                                                     "published": "2025-03-11"}))
+        else:
+            for path in step:
+                shutil.copy(path, folder / path.name)
         assert main(["--db", db, "ingest", str(folder), "-q"]) == 0
         capsys.readouterr()
         (story_id,) = _story_ids(db)
-        assert main(["show", story_id, "--db", db, "--format", "json"]) == 0
-        capsys.readouterr()
+        brief = _json_out(capsys, ["show", story_id, "--db", db, "--format", "json"])
+        assert len(brief["sources"]) == k + 1
         with Store(db) as store:
             assert store.cache_stats().get(cache.BRIEF) == 1
 

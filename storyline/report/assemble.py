@@ -15,10 +15,11 @@ from ..model import Article, Brief, Cited, Citation, CitedText, Development, Rec
 
 def assemble(story, ordered: list[Article], summary: list[CitedText], key_points: list[CitedText],
              analysis, timeline, notes: list[str]) -> Brief:
-    """story: pipeline.Story; ordered: its English articles in publication order;
-    analysis: relate.StoryAnalysis; timeline: timeline.Timeline."""
+    """story: pipeline.Story; ordered: its articles in publication order (all of them
+    are sources, those in other languages too); analysis: relate.StoryAnalysis;
+    timeline: timeline.Timeline."""
     brief = Brief(
-        headline=headline(ordered, summary),
+        headline=headline([a for a in ordered if a.language == "en"] or ordered, summary),
         summary=summary,
         key_points=key_points,
         sources=sources(ordered, story.copies, timeline.development),
@@ -32,7 +33,7 @@ def assemble(story, ordered: list[Article], summary: list[CitedText], key_points
         development=timeline.development,
         notes=notes + timeline.notes,
     )
-    credit_copies(brief, {c: o for c, o in story.copies.items() if any(a.id == c for a in ordered)}, ordered)
+    credit_copies(brief, story.copies, ordered)
     fill_citation_text(brief, story.articles)
     return brief
 

@@ -31,13 +31,14 @@ import numpy as np
 from ..errors import StorylineError
 from ..model import Article
 from . import storage
+from ..settings import DedupSettings
 from .dedup import CopyIndex
 from .features import (EPOCH, ArticleFeatures, RawFeatures, TermStats, article_days, embed_leads,
                        headline_of, newest_day, raw_features, weigh)
 from .online import ClusterConfig, OnlineClusterer
 
 __all__ = ["ClusterConfig", "StoryStream", "assign_stories", "cluster_articles", "list_stories",
-           "story_meta", "story_articles", "merge_stories", "split_story", "recluster"]
+           "story_meta", "story_copies", "story_articles", "merge_stories", "split_story", "recluster"]
 
 
 def new_story_id() -> str:
@@ -62,10 +63,12 @@ class StoryStream:
     follow it into its story; everything else goes through the clusterer.
     """
 
-    def __init__(self, config: ClusterConfig | None = None, stats: TermStats | None = None):
+    def __init__(self, config: ClusterConfig | None = None, stats: TermStats | None = None,
+                 dedup: DedupSettings | None = None):
         self.config = config or ClusterConfig()
+        self.dedup = dedup or DedupSettings()
         self.clusterer = OnlineClusterer(self.config, new_story_id)
-        self.copies = CopyIndex()
+        self.copies = CopyIndex(self.dedup)
         self.stats = stats or TermStats(prior_docs=self.config.idf_prior_docs)
 
     def place(self, articles: list[Article], times: list[float | None],
@@ -143,13 +146,14 @@ def merge_map(merges: list[tuple[str, str]]) -> dict[str, str]:
     return {absorbed: final(absorbed) for absorbed in step}
 
 
-def cluster_articles(articles: list[Article], config: ClusterConfig | None = None) -> list[list[Article]]:
+def cluster_articles(articles: list[Article], config: ClusterConfig | None = None,
+                     dedup: DedupSettings | None = None) -> list[list[Article]]:
     """Group articles into stories without a store; largest story first.
     Dated articles stream in date order, undated ones after them, in input order."""
     newest = newest_day(articles)
     times = [article_days(a.published, newest) for a in articles]
     order = sorted(range(len(articles)), key=lambda i: (times[i] is None, times[i] or 0.0, i))
-    stream = StoryStream(config)
+    stream = StoryStream(config, dedup=dedup)
     placements = stream.place([articles[i] for i in order], [times[i] for i in order])
     groups: dict[str, list[Article]] = {}  # insertion order = order of each story's first article
     for i, p in zip(order, placements):
@@ -182,7 +186,8 @@ class _Plan:
     times: dict[str, float]
 
 
-def assign_stories(store, articles: list[Article], config: ClusterConfig | None = None) -> dict[str, str]:
+def assign_stories(store, articles: list[Article], config: ClusterConfig | None = None,
+                   dedup: DedupSettings | None = None) -> dict[str, str]:
     """Put stored articles into stories, in publication order: the given ones and
     every other stored article that has no story (an ingest killed between storing
     a batch and placing it leaves such articles, and whatever places articles next
@@ -190,17 +195,17 @@ def assign_stories(store, articles: list[Article], config: ClusterConfig | None 
     small story can merge into a story that the new articles made close to it (see
     online.py); stories a user split stay apart. Returns {article id: story id}
     for the given articles."""
-    config = config or ClusterConfig()
+    config, dedup = config or ClusterConfig(), dedup or DedupSettings()
     vectors: dict[str, np.ndarray] = {}  # lead embeddings, kept should the placement be redone
     generation = storage.generation(store)
-    plan = _plan(store, articles, config, generation, vectors)  # outside the write lock: embedding is slow
+    plan = _plan(store, articles, config, dedup, generation, vectors)  # outside the write lock: embedding is slow
     if plan is None:
         return store.stories_of([a.id for a in articles])
     with store.transaction():
         if storage.generation(store) != generation:
             # Another process placed articles meanwhile (perhaps these): place again, under the lock.
             generation = storage.generation(store)
-            plan = _plan(store, articles, config, generation, vectors)
+            plan = _plan(store, articles, config, dedup, generation, vectors)
         if plan is not None:
             _save_placements(store, plan.placements, plan.by_id, plan.times)
             for absorbed, target in plan.merged_into.items():
@@ -211,7 +216,7 @@ def assign_stories(store, articles: list[Article], config: ClusterConfig | None 
     return store.stories_of([a.id for a in articles])
 
 
-def _plan(store, articles: list[Article], config: ClusterConfig, generation: str,
+def _plan(store, articles: list[Article], config: ClusterConfig, dedup: DedupSettings, generation: str,
           vectors: dict[str, np.ndarray]) -> _Plan | None:
     """Placements of every stored article without a story (the given objects are
     used for those given) on the stories as stored at `generation`; None when
@@ -225,10 +230,11 @@ def _plan(store, articles: list[Article], config: ClusterConfig, generation: str
     times = _article_times(store, todo)
     todo.sort(key=lambda a: times[a.id])  # stable: same-day articles keep their arrival order
     cached = _STREAMS.pop(store, None)  # put back only once its placements are written
-    if cached is not None and cached.generation == generation and cached.stream.config == config:
+    if cached is not None and cached.generation == generation and (cached.stream.config, cached.stream.dedup) \
+            == (config, dedup):
         stream = cached.stream
     else:
-        stream = _load_stream(store, config, max(times.values()))
+        stream = _load_stream(store, config, dedup, max(times.values()))
     placements = stream.place(todo, [times[a.id] for a in todo], embeddings=vectors)
     vectors.update({p.article_id: p.features.embedding for p in placements if p.features is not None})
     merged_into = merge_map(stream.clusterer.merged)
@@ -253,10 +259,10 @@ def _days(moment: datetime) -> float:
     return (moment - datetime(EPOCH.year, EPOCH.month, EPOCH.day)).total_seconds() / 86400.0
 
 
-def _load_stream(store, config: ClusterConfig, newest: float) -> StoryStream:
+def _load_stream(store, config: ClusterConfig, dedup: DedupSettings, newest: float) -> StoryStream:
     """Rebuild the open stories (last article within the window) from the store."""
     df, docs = storage.document_frequencies(store)
-    stream = StoryStream(config, TermStats(df, docs, config.idf_prior_docs))
+    stream = StoryStream(config, TermStats(df, docs, config.idf_prior_docs), dedup)
     stored_newest = storage.newest_time(store)
     now = max(newest, stored_newest) if stored_newest is not None else newest
     clusterer = stream.clusterer
@@ -323,6 +329,12 @@ def resolve_story(store, story_id: str) -> str:
         what = "no" if not ids else "more than one"
         raise StorylineError(f"{what} story with id {story_id!r}")
     return ids[0]
+
+
+def story_copies(store, story_id: str) -> dict[str, str]:
+    """{copy id: original id} within the story: the links its articles got when they were
+    placed (dedup.CopyIndex), the same that list_stories counts."""
+    return storage.copies_within(store, resolve_story(store, story_id))
 
 
 def story_articles(store, story_id: str) -> list[Article]:
@@ -399,7 +411,7 @@ def _regroup(store, groups: dict[str, list[str]]) -> None:
 
 # -- rebuild -------------------------------------------------------------------
 
-def recluster(store, config: ClusterConfig | None = None) -> int:
+def recluster(store, config: ClusterConfig | None = None, dedup: DedupSettings | None = None) -> int:
     """Rebuild all stories from scratch, streaming every stored article in
     publication order with the user's corrections as constraints. Lead
     embeddings already stored are reused. Returns the number of stories.
@@ -418,7 +430,7 @@ def recluster(store, config: ClusterConfig | None = None) -> int:
     leads = [raw_features(a, config.lead_chars).lead for a in never_seen]
     embeddings.update(zip((a.id for a in never_seen), embed_leads(leads)))
 
-    stream = StoryStream(config)
+    stream = StoryStream(config, dedup=dedup)
     placements = _replay(store, stream, articles, times, embeddings)
     renamed = _stable_ids(placements, old_story)
     seen: set[str] = set()

@@ -230,6 +230,15 @@ def save_copies(store, links: list[tuple[str, str]]) -> None:
     store.db.executemany("INSERT OR REPLACE INTO story_copies (article_id, original_id) VALUES (?, ?)", links)
 
 
+def copies_within(store, story_id: str) -> dict[str, str]:
+    """{copy article id: original id} of the story's copies whose original is in the story too."""
+    return dict(store.db.execute(
+        """SELECT c.article_id, c.original_id FROM story_copies c
+           JOIN story_articles sa ON sa.article_id = c.article_id AND sa.story_id = ?
+           JOIN story_articles so ON so.article_id = c.original_id AND so.story_id = ?""",
+        (story_id, story_id)).fetchall())
+
+
 def copies_of(store, original_ids: list[str]) -> dict[str, str]:
     """{copy article id: original id} for copies of the given originals."""
     out: dict[str, str] = {}
