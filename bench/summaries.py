@@ -46,7 +46,7 @@ def main() -> None:
         cells = []
         for split in splits:
             r = results[split]["mean"]["rouge"][name]
-            cells.append(f"{r['rouge1']:.1f} / {r['rouge2']:.1f} / {r['rougeL']:.1f}".rjust(22))
+            cells.append(f"{r['rouge1']:.2f} / {r['rouge2']:.2f} / {r['rougeL']:.2f}".rjust(22))
         print(f"{name:<10}" + "".join(cells))
     for label, key, scale in [("cite ok %", "citation_correct_sentences", 100), ("redundancy", "redundancy_mean", 1),
                               ("embed/art", "embedded_per_article", 1), ("fill", "fill_mean", 1)]:

@@ -61,11 +61,7 @@ def unplaced_article_ids(store) -> list[str]:
 
 def ingested_at(store, article_ids: list[str]) -> dict[str, str]:
     """{article id: when it was stored (ISO)}."""
-    out: dict[str, str] = {}
-    for chunk in _chunks(article_ids):
-        out.update(store.db.execute(
-            f"SELECT id, ingested_at FROM articles WHERE id IN ({_marks(chunk)})", chunk).fetchall())
-    return out
+    return _pairs_in(store, "SELECT id, ingested_at FROM articles WHERE id IN ({})", article_ids)
 
 
 def ingest_order(store) -> dict[str, int]:
@@ -241,11 +237,15 @@ def copies_within(store, story_id: str) -> dict[str, str]:
 
 def copies_of(store, original_ids: list[str]) -> dict[str, str]:
     """{copy article id: original id} for copies of the given originals."""
+    return _pairs_in(store, "SELECT article_id, original_id FROM story_copies WHERE original_id IN ({})",
+                     original_ids)
+
+
+def _pairs_in(store, query: str, ids: list[str]) -> dict[str, str]:
+    """The two-column rows of query (its IN list filled with ids, in chunks) as a dict."""
     out: dict[str, str] = {}
-    for chunk in _chunks(original_ids):
-        out.update(store.db.execute(
-            f"SELECT article_id, original_id FROM story_copies WHERE original_id IN ({_marks(chunk)})",
-            chunk).fetchall())
+    for chunk in _chunks(ids):
+        out.update(store.db.execute(query.format(_marks(chunk)), chunk).fetchall())
     return out
 
 
@@ -253,12 +253,7 @@ def copies_of(store, original_ids: list[str]) -> dict[str, str]:
 
 def groups_of(store, article_ids: list[str]) -> dict[str, str]:
     """{article id: group id} of the given articles that are in a group."""
-    out: dict[str, str] = {}
-    for chunk in _chunks(article_ids):
-        out.update(store.db.execute(
-            f"SELECT article_id, group_id FROM story_groups WHERE article_id IN ({_marks(chunk)})",
-            chunk).fetchall())
-    return out
+    return _pairs_in(store, "SELECT article_id, group_id FROM story_groups WHERE article_id IN ({})", article_ids)
 
 
 def set_groups(store, group_of: dict[str, str]) -> None:
