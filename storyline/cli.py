@@ -94,6 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--cache", metavar="FILE.db",
                    help="SQLite file that keeps sentence embeddings and briefs between runs (created if missing)")
     _output_options(e, ("md", "json"), "md")
+    e = _command(ev, "trust", cmd_eval_trust, "precision of the briefs' citations against gold judgments",
+                 db=False)
+    e.add_argument("file", metavar="FILE.jsonl")
+    e.add_argument("--gold", metavar="DIR", help="folder of gold judgment files (default bench/gold/trust)")
+    e.add_argument("--limit", type=int, help="only the first N stories")
+    _words_option(e)
+    e.add_argument("--cache", metavar="FILE.db",
+                   help="SQLite file that keeps sentence embeddings and briefs between runs (created if missing)")
+    e.add_argument("--todo", metavar="FILE.json",
+                   help="also write the unjudged citations as gold rows to fill in (digests only, states null)")
+    _output_options(e, ("md", "json"), "md")
 
     p = _command(sub, "serve", cmd_serve, "local web app and HTTP API over the store")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
@@ -373,6 +384,23 @@ def cmd_eval_summaries(args) -> int:
     else:
         result = evaluate_file(path, words=args.words, limit=args.limit)
     _write(args, json.dumps(result, indent=2) if args.format == "json" else format_summary_report(result))
+    return 0
+
+
+def cmd_eval_trust(args) -> int:
+    from .evaluate.trust import DEFAULT_GOLD, evaluate_file, format_trust_report, gold_skeleton
+
+    path, gold = _existing(args.file), args.gold or DEFAULT_GOLD
+    if args.cache:
+        from .store import Store
+
+        with Store(args.cache) as store:
+            result = evaluate_file(path, gold, limit=args.limit, words=args.words, store=store)
+    else:
+        result = evaluate_file(path, gold, limit=args.limit, words=args.words)
+    if args.todo:
+        Path(args.todo).write_text(json.dumps(gold_skeleton(result), indent=1) + "\n", encoding="utf-8")
+    _write(args, json.dumps(result, indent=2) if args.format == "json" else format_trust_report(result))
     return 0
 
 
