@@ -290,7 +290,9 @@ def test_pages_that_report_nothing_are_refused_and_short_reports_kept(tmp_path, 
     report = ingest([str(tmp_path)], store)
     refused = {Path(e.source).name: str(e) for e in report.errors}
     assert set(refused) == set(NOT_ARTICLES)
-    assert all("not an article" in problem for problem in refused.values())
+    # a notice is refused as one, or its lines are taken for page clutter and nothing is left
+    assert all("not an article" in problem or "too little text to be an article" in problem
+               for problem in refused.values())
     assert sorted(Path(a.source).name for a in store.articles()) == sorted(SHORT_REPORTS)
 
 
@@ -308,7 +310,9 @@ def test_what_counts_as_an_article_follows_the_ingest_settings(tmp_path):
     assert set(stricter) == set(NOT_ARTICLES) | {"brief.txt", "notice_news.txt"}
     assert "no sentence reports anything" in stricter["brief.txt"]
     # a notice is shorter than notice_max_words: these pages, all longer than 10 words, are kept
-    assert refused(IngestSettings(notice_max_words=10)) == {}
+    # once no paragraph of them is taken for a site notice either (share of furniture over 1)
+    assert refused(IngestSettings(notice_max_words=10, notice_furniture_share=1.01)) == {}
+    assert set(refused(IngestSettings(notice_max_words=10))) == {"missing.html", "cookies.txt"}
     assert "too little text" in refused(IngestSettings(article_min_words=14))["brief.txt"]
 
 

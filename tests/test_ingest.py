@@ -10,7 +10,8 @@ import pytest
 import storyline
 from storyline.errors import InputError
 from storyline.ingest import ingest, read_file, read_paths
-from storyline.ingest.clean import clean_paragraphs, is_caption
+from storyline.ingest.clean import clean_paragraphs
+from storyline.ingest.clutter import is_caption
 from storyline.model import PartialDate
 from storyline.settings import IngestSettings
 

@@ -2,9 +2,12 @@
 language, split into sentences."""
 from __future__ import annotations
 
+import re
+
 from ..model import Article, PartialDate
 from ..settings import IngestSettings
 from .clean import clean_paragraphs, split_paragraphs
+from .clutter import strip_clutter
 from .dates import complete_year
 from .raw import RawArticle
 from .segment import segment
@@ -14,7 +17,7 @@ def build_article(raw: RawArticle, published: PartialDate | None = None,
                   settings: IngestSettings = IngestSettings()) -> Article:
     """published: the --published fallback for articles that state no date."""
     paragraphs = split_paragraphs(raw.text)
-    title = raw.title
+    title = _title_without_site(raw.title, paragraphs)
     if raw.headline_in_text and paragraphs and not title:
         title, paragraphs = paragraphs[0], paragraphs[1:]
     elif raw.headline_in_text and paragraphs and _same(paragraphs[0], title):
@@ -40,6 +43,21 @@ def build_article(raw: RawArticle, published: PartialDate | None = None,
         published=date, place=cleaned.place, language=raw.language or detect_language(text),
         metadata=metadata, sentences=sentences,
     )
+
+
+SITE_SUFFIX = re.compile(r"\s+[-–—|]\s+[^-–—|]+$")
+
+
+def _title_without_site(title: str, paragraphs: list[str]) -> str:
+    """The title without a site's name glued on ("Roger Ailes dead - Beckley News, Weather,
+    Sports") when the page prints the title without it: the page's own headline line says
+    where the title ends."""
+    m = SITE_SUFFIX.search(title)
+    if not m:
+        return title
+    head = title[:m.start()]
+    top = paragraphs[:5]  # the headline line is at the top of the page
+    return head if any(_same(strip_clutter(p), head) for p in top) else title
 
 
 def detect_language(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Cleaning of extracted article text: boilerplate, captions, repeated
+"""Cleaning of extracted article text: page clutter (ingest/clutter.py), repeated
 headlines and taglines out; bylines and datelines parsed into metadata.
 
 Works on paragraphs (one per non-empty line), because that is the unit
@@ -12,31 +12,13 @@ from dataclasses import dataclass, field
 
 from ..model import PartialDate
 from ..settings import IngestSettings
+from .clutter import line_clutter, mark_in_context, strip_clutter
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august",
      "september", "october", "november", "december"], 1)}
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
 MONTHS["sept"] = 9
-
-# Whole paragraphs that are site furniture, not reporting. Matched against a
-# short paragraph in full (case-insensitive), never against sentences inside prose.
-BOILERPLATE = re.compile(
-    r"""^(?:
-        leave\ a\ (?:reply|comment) | be\ the\ first\ to\ comment!? | \d*\s*comments? |
-        (?:post(?:ed)?\ a\ )?comment(?:s)?(?:\ \(\d+\))? | add\ a\ comment |
-        share(?:\ this(?:\ (?:article|story))?)?(?:\ on\ \w+)?:? | like\ this:? | tweet | email | print |
-        click\ to\ (?:share|email|print).* | (?:share|follow)\ (?:us\ )?on\ (?:facebook|twitter|x|instagram).* |
-        sign\ up\ (?:for|to)\ .* | subscribe(?:\ now|\ to\ .*)? | newsletter | advertisement | sponsored(?:\ content)? |
-        (?:read|see)\ (?:more|also)(?::.*)? | related(?:\ (?:articles?|stories|coverage))?:?.* |
-        loading(?:\.\.\.|…)? | (?:all\ rights\ reserved|copyright\ ©?|©).* |
-        (?:image|photo|picture|video)(?:\ caption)?:.* | (?:getty\ images|ap\ photo|reuters).{0,40} |
-        you\ (?:may|might)\ also\ like:? | recommended(?:\ for\ you)?:? | trending(?:\ now)?:? |
-        this\ (?:article|story)\ (?:has\ been|was)\ (?:updated|corrected).* |
-        (?:what\ do\ you\ think\?\s*)?(?:tell|let)\ us\ (?:what\ you\ think|in\ the\ comments).*
-    )$""",
-    re.IGNORECASE | re.VERBOSE,
-)
 
 DASH = r"[–—−-]"
 # "By Peter Baker – New York Times – 3 May – WASHINGTON — rest of paragraph"
@@ -45,6 +27,9 @@ BYLINE = re.compile(r"^By\s+(?P<author>[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*
 DATELINE = re.compile(
     rf"^(?P<place>[A-Z][A-Z.'’ ]{{2,40}}(?:,\s*[A-Z][\w. ]{{1,30}})?)\s*(?:\((?P<outlet>[A-Za-z .]{{2,30}})\))?\s*{DASH}{{1,2}}\s+(?=[A-Z“\"])"
 )
+# A wire dateline without a place: "May 29 (Reuters) - text"
+WIRE_DATELINE = re.compile(
+    rf"^(?P<day>[A-Z][a-z]{{2,8}}\.? \d{{1,2}})\s*\((?P<outlet>[A-Za-z .]{{2,30}})\)\s*{DASH}{{1,2}}\s+(?=[A-Z“\"])")
 
 
 @dataclass
@@ -70,44 +55,31 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 def clean_paragraphs(paragraphs: list[str], title: str = "", settings: IngestSettings = IngestSettings()) -> Cleaned:
-    """Drop what is not reporting and read bylines/datelines off the top."""
+    """Drop page clutter and what is not reporting, and read bylines/datelines off the top."""
     out = Cleaned(paragraphs=[])
     title_key = _key(title)
-    for i, para in enumerate(paragraphs):
-        key = _key(para)
-        if not key:
-            continue
-        if title_key and key == title_key and len(out.paragraphs) < 2:
-            out.dropped.append(f"repeated headline: {para}")
-            continue
-        if BOILERPLATE.match(para.strip(" .")) and len(para.split()) <= 12:
-            out.dropped.append(f"boilerplate: {para}")
-            continue
-        if len(out.paragraphs) < 3:
-            para = _take_byline(para, out)
-            if not para:
-                continue
-        if is_caption(para):
-            out.dropped.append(f"caption: {para}")
-            continue
-        out.paragraphs.append(para)
+    lines: list[str] = []
+    reasons: list[str | None] = []
+    for para in paragraphs:
+        line, why = strip_clutter(para), None
+        if not _key(line):
+            why = "clutter"
+        elif title_key and _key(line) == title_key and sum(r is None for r in reasons) < 2:
+            why = "repeated headline"
+        elif sum(r is None for r in reasons) < 3:  # bylines and datelines open the article
+            line = _take_byline(line, out)
+            why = None if line else "byline"
+        why = why or line_clutter(line, settings)
+        lines.append(line)
+        reasons.append(why)
+    mark_in_context(lines, reasons, title, settings)
+    for para, line, why in zip(paragraphs, lines, reasons):
+        if why:
+            out.dropped.append(f"{why}: {para}")
+        else:
+            out.paragraphs.append(line)
     out.paragraphs = _drop_repeats(out.paragraphs, out.dropped, settings)
     return out
-
-
-def is_caption(para: str) -> bool:
-    """A photo caption that is only a list of names, e.g. "Russian President
-    Vladimir Putin and President Donald Trump": no verb-bearing sentence, no
-    final punctuation, nearly every word capitalised."""
-    if re.search(r"[.!?…:;\"”’]$", para) or len(para) > 160:
-        return False
-    words = re.findall(r"[\w’'-]+", para)
-    if not 2 <= len(words) <= 20:
-        return False
-    joiners = {"and", "of", "the", "de", "van", "von", "al", "in", "at", "with", "&"}
-    content = [w for w in words if w.lower() not in joiners]
-    capitalised = sum(1 for w in content if w[:1].isupper())
-    return bool(content) and capitalised / len(content) >= 0.85 and not para.isupper()
 
 
 def _take_byline(para: str, out: Cleaned) -> str:
@@ -118,6 +90,12 @@ def _take_byline(para: str, out: Cleaned) -> str:
         para = _take_segments(m.group("rest"), out)
         para = para.strip(" –—-|,")
         out.dropped.append(f"byline: {m.group(0)[: len(m.group(0)) - len(para)].strip()}")
+    m = WIRE_DATELINE.match(para)
+    if m:
+        out.outlet = out.outlet or m.group("outlet").strip()
+        if out.date.precision == "unknown":
+            out.date = parse_day_month(m.group("day"))
+        return para[m.end():].strip()
     m = DATELINE.match(para)
     if m and not _looks_like_sentence_start(m.group("place")):
         out.place = out.place or m.group("place").strip().rstrip(",")
