@@ -83,8 +83,8 @@ def test_scorer_counts_trivial_judged_false_and_unjudged_per_section(story, tmp_
     assert [c.article for c in citations] == ["harlow-1", "harlow-2", "harlow-1", "harlow-2", "harlow-1", "harlow-2"]
     trust.judge(citations, gold)
     summary = trust.tally([c for c in citations if c.section == "summary"])
-    assert summary == {"citations": 4, "trivial": 1, "judged": 3, "false": 2, "unjudged": 0,
-                       "precision": 0.5, "precision_nontrivial": 0.3333}
+    assert summary == {"citations": 4, "trivial": 1, "judged": 3, "false": 2, "false_by_reason": {"unstated": 2},
+                       "unjudged": 0, "precision": 0.5, "precision_nontrivial": 0.3333}
     agree = trust.tally([c for c in citations if c.section == "agree"])
     # the mayor's sentence is judged; "Winds reached 140 km/h" is not
     assert (agree["judged"], agree["unjudged"], agree["precision"]) == (1, 1, 1.0)

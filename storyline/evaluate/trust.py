@@ -68,6 +68,7 @@ class ScoredCitation:
     cited: str
     trivial: bool
     states: bool | None
+    why: str | None = None  # the gold's reason for a false verdict
 
 
 @dataclass
@@ -151,7 +152,7 @@ def judge(citations: list[ScoredCitation], gold: dict[tuple[str, str], Judgment]
     for c in citations:
         if not c.trivial:
             j = gold.get((digest(c.claim), digest(c.cited)))
-            c.states = j.states if j else None
+            c.states, c.why = (j.states, j.why) if j else (None, None)
 
 
 def tally(citations: list[ScoredCitation]) -> dict:
@@ -159,11 +160,13 @@ def tally(citations: list[ScoredCitation]) -> dict:
     trivial = sum(c.trivial for c in citations)
     judged = [c for c in citations if not c.trivial and c.states is not None]
     right = sum(c.states for c in judged)
+    reasons = [c.why or "unstated" for c in judged if not c.states]
     return {
         "citations": len(citations),
         "trivial": trivial,
         "judged": len(judged),
         "false": len(judged) - right,
+        "false_by_reason": {why: reasons.count(why) for why in sorted(set(reasons))},
         "unjudged": sum(c.states is None for c in citations),
         # over every citation with a verdict (the trivial ones are true)
         "precision": _ratio(trivial + right, trivial + len(judged)),
@@ -212,11 +215,15 @@ def format_trust_report(result: dict) -> str:
     for name, t in rows:
         lines.append(f"| {name} | {t['citations']} | {t['trivial']} | {t['judged']} | {t['false']} | "
                      f"{t['unjudged']} | {_fmt(t['precision'])} | {_fmt(t['precision_nontrivial'])} |")
+    if result["overall"]["false_by_reason"]:
+        lines += ["", "False citations by reason: " + ", ".join(
+            f"{why} {n}" for why, n in result["overall"]["false_by_reason"].items())]
     for title, key in (("False citations", "false"), ("Unjudged citations", "unjudged")):
         if result[key]:
             lines += ["", f"## {title}"]
             for c in result[key]:
-                lines += ["", f"- {c['story']} {SECTION_TITLES[c['section']]}: {c['claim']}",
+                why = f" ({c['why']})" if c.get("why") else ""
+                lines += ["", f"- {c['story']} {SECTION_TITLES[c['section']]}{why}: {c['claim']}",
                           f"  cites {c['article']} #{c['sentence']}: {c['cited']}"]
     return "\n".join(lines) + "\n"
 
