@@ -60,6 +60,30 @@ class IngestSettings:
     """Most characters a tagline repeat may add around the paragraph it repeats. Higher: longer
     taglines caught, more real paragraphs lost; it also bounds the offsets tried per paragraph
     (the check stays linear in the paragraphs). Hand-set (b32248e)."""
+    widget_max_words: int = 12
+    """Most words of a line matched in full against the known widget lines (ingest/clutter.py:
+    "Leave a reply", "Related: ...", "Images via ..."). Longer lines that start alike are prose.
+    Hand-set on the dev events pages (issue 17), as the boilerplate check had it (4ee323e)."""
+    widget_word_share: float = 0.5
+    """Share of widget words (subscribe, photos, comments, cloudy ...) that makes a line that is
+    not a sentence a widget ("Subscribe Place Ad Buy Trib Photos": 6 of 8). Lower: headlines
+    with one such word go. Hand-set on the dev events pages (issue 17)."""
+    label_max_words: int = 3
+    """Most words of a line without sentence-final punctuation that is taken for a section or
+    navigation label ("World", "Crime & Safety", "Hot Topics"). Higher: short headlines and
+    subheads go too. Hand-set on the dev events pages (issue 17)."""
+    caption_max_words: int = 60
+    """Most words of a paragraph taken for a caption when it ends with a photo credit or places
+    people in the picture ("(L)", "(2-R)"). Longer ones are prose that mentions a photo.
+    Hand-set on the dev events pages (issue 17)."""
+    notice_furniture_share: float = 0.4
+    """Share of a paragraph's sentences that must be site furniture or address the reader for
+    the paragraph (one with no more reporting sentences than furniture ones) to be a site
+    notice (comment rules: 2 of 5). Lower: news paragraphs ending in one "click here" go.
+    Hand-set on the dev events pages (issue 17)."""
+    repeated_max_words: int = 30
+    """Most words of an unquoted line that the page printing it twice makes a widget (a promo
+    box between paragraphs): every copy goes. Hand-set on the dev events pages (issue 17)."""
 
 
 @dataclass(frozen=True)
