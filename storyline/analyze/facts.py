@@ -147,15 +147,22 @@ def candidate_pairs(stmts: list[Statement], overlap: np.ndarray, cosine: np.ndar
 def align(stmts: list[Statement], vectors: np.ndarray, pairs: list[tuple[int, int]],
           quote_links: set[tuple[int, int]], same_fact: SameFact = SameFact()) -> list[list[int]]:
     """Groups of statement indices that state the same thing in different articles:
-    candidate pairs close in meaning, and sentences carrying the same quote. Linking
-    only mutual best matches keeps a chain of loose resemblances from gluing unrelated
+    candidate pairs close in meaning, and sentences carrying the same quote, when every
+    member of the one group can state the same fact as every member of the other
+    (states_same_fact: a group never holds "three dead" beside "five dead"). Linking only
+    mutual best matches keeps a chain of loose resemblances from gluing unrelated
     sentences together."""
     same = DisjointSet(range(len(stmts)))
+
+    def join(i: int, j: int) -> None:
+        if not same.connected(i, j) and all(states_same_fact(stmts[a].text, stmts[b].text)
+                                            for a in same.subset(i) for b in same.subset(j)):
+            same.merge(i, j)
     for i, j in pairs:
         if float(vectors[i] @ vectors[j]) >= same_fact.cosine:
-            same.merge(i, j)
-    for i, j in quote_links:
-        same.merge(i, j)
+            join(i, j)
+    for i, j in sorted(quote_links):
+        join(i, j)
     return [sorted(g) for g in sorted(same.subsets(), key=min)]
 
 
@@ -276,11 +283,81 @@ def _covers(text: str, topic_words: list[str]) -> bool:
     return all(re.search(rf"\b{re.escape(w)}(?:s|es)?\b", low) for w in topic_words)
 
 
+# ---- the same fact: figures and polarity ----
+# Two sentences close in words and meaning state the same fact only if they do not give
+# different figures and neither denies what the other asserts: MiniLM rates "Three people
+# died" and "Five people died" 0.9, and "did not sign" beside "signed" closer still.
+NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|dozens?|" \
+               "hundreds|thousands|millions|billions"
+STATED_NUMBER = re.compile(
+    r"(?:\b(?:more than|fewer than|less than|at least|at most|up to|upwards of|about|around|nearly|almost|roughly|"
+    r"some|approximately|over|under)\s+)?"
+    rf"(?:(?<![\w:.,])\d[\d,]*(?:\.\d+)?(?![\d:])|\b(?:{NUMBER_WORDS})\b)"
+    r"(?:\s+(?:of\s+)?(?:hundreds?|thousands?|millions?|billions?|trillions?|m|bn)\b)*", re.IGNORECASE)
+YEAR = re.compile(r"(?:1[89]|20)\d\d")  # "in 2018" dates a fact; "2,018 people" is a count
+NEGATED = re.compile(r"(?:\bnot|\bnever|\bno longer|n't)\s+(?:(?:yet|been|be|have|had|ever)\s+)*(?P<verb>[a-z]+)"
+                     r"|\b(?:refused|declined|failed)\s+to\s+(?P<verb2>[a-z]+)", re.IGNORECASE)
+SUFFIX = re.compile(r"(?:ing|ed|es|e|s)$")
+
+
+def stated_figures(text: str) -> list[tuple[float, float]]:
+    """The counts a sentence gives ("three", "about 4,000", "$1.2 million"), as ranges;
+    years and clock times are not counts, and "one" is more often a pronoun than a figure."""
+    out = []
+    for m in STATED_NUMBER.finditer(text):
+        phrase = m.group(0)
+        if YEAR.fullmatch(phrase):
+            continue
+        if fold(phrase).strip() == "one":
+            continue
+        rng = parse_figure(phrase)
+        if rng is not None:
+            out.append(rng)
+    return out
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    return SUFFIX.sub("", word) if len(word) > 4 else word
+
+
+def figures_conflict(a: str, b: str) -> bool:
+    """Both sentences give counts and one gives a count with no compatible count in the other
+    ("three dead" / "five dead"; "charged with two counts" / "a suspect six days earlier";
+    "rose to 6,000, up from 2,000" / "2,000 left"). A sentence that gives no figure does not
+    contradict one: it leaves it out."""
+    fa, fb = stated_figures(a), stated_figures(b)
+
+    def unmatched(xs, ys):
+        return any(not any(x[0] <= y[1] and y[0] <= x[1] for y in ys) for x in xs)
+    return bool(fa and fb) and (unmatched(fa, fb) or unmatched(fb, fa))
+
+
+def negation_flip(a: str, b: str) -> bool:
+    """One sentence denies a verb the other asserts ("did not sign" / "signed")."""
+    def negated(text):
+        return {_stem(m.group("verb") or m.group("verb2")) for m in NEGATED.finditer(text)}
+
+    def asserted(text):
+        denied = {m.start("verb") if m.group("verb") else m.start("verb2") for m in NEGATED.finditer(text)}
+        return {_stem(m.group(0)) for m in re.finditer(r"[a-z]+", text, re.IGNORECASE) if m.start() not in denied}
+    na, nb = negated(a) - negated(b), negated(b) - negated(a)
+    return bool(na & asserted(b)) or bool(nb & asserted(a))
+
+
+def states_same_fact(a: str, b: str) -> bool:
+    """Whether two sentences already close in words and meaning (SameFact) can state the same
+    fact: no contradicting figures and no negation flip. The one check behind a citation, an
+    agreement group and a quote-statement link."""
+    return not figures_conflict(a, b) and not negation_flip(a, b)
+
+
 # ---- tension: figures ----
 
 WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40,
-                "fifty": 50, "hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9, "dozen": 12}
+                "fifty": 50, "hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+                "dozen": 12, "m": 1e6, "bn": 1e9}
 # "hundreds of thousands": plurals are vague multiples of the unit
 VAGUE_NUMBERS = {"dozens": 12, "hundreds": 100, "thousands": 1e3, "millions": 1e6, "billions": 1e9}
 
@@ -329,17 +406,45 @@ def figures(stmts: list[Statement], docs: dict[str, object]) -> list[Figure]:
             if ent.label_ not in ("CARDINAL", "QUANTITY"):
                 continue
             rng = parse_figure(ent.text)
-            nxt = doc[ent.end] if ent.end < len(doc) else None
-            unit = nxt.lemma_.lower() if nxt is not None and nxt.is_alpha else ""
+            unit, unit_text = _counted(doc, ent)
+            # "120 km": the unit is in the entity; the figure is shown once as "120 km/h"
+            phrase = doc[ent.start:ent.end - 1].text if ent.label_ == "QUANTITY" and unit_text \
+                and fold(unit_text).startswith(ent[-1].lower_) else ent.text
             governor = _governor(ent.root)
-            if rng is None or not unit or unit in GENERIC_UNITS or governor is None:
+            if rng is None or not unit or unit in GENERIC_UNITS:
                 continue
             when = frozenset(m.group(0).lower() for m in TIME_MARK.finditer(st.text))
             window = doc[max(span.start, ent.start - 8):min(span.end, ent.end + 4)]
             context = {t.lemma_.lower() for t in window if t.is_alpha and t.lower_ not in STOP
                        and not (ent.start <= t.i <= ent.end)}
-            out.append(Figure(st, ent.text, unit, nxt.text, governor, rng[0], rng[1], context, when))
+            out.append(Figure(st, phrase, unit, unit_text, governor or "", rng[0], rng[1], context, when))
     return out
+
+
+COUNTING_NOUNS = {"number", "toll", "total", "count", "tally"}  # "the number of residents rose to 6,000"
+
+
+def _counted(doc, ent) -> tuple[str, str]:
+    """(lemma, as written) of what a count counts: the noun after it ("4,000 homes"), a unit
+    of measure ("120 km/h"), or for a bare count the thing a counting noun names ("the
+    number of residents rose to 6,000"; "the death toll rose to five": people)."""
+    measure = re.match(r"\s*/\s*[a-z]+", doc.text[ent.end_char:])
+    last = doc[ent.end - 1]
+    if ent.label_ == "QUANTITY" and last.is_alpha and last.lower_ not in WORD_NUMBERS:
+        written = last.text + (measure.group(0).replace(" ", "") if measure else "")
+        return written.lower(), written
+    nxt = doc[ent.end] if ent.end < len(doc) else None
+    if nxt is not None and nxt.is_alpha and nxt.pos_ in ("NOUN", "PROPN"):
+        return nxt.lemma_.lower(), nxt.text
+    verb = ent.root.head.head if ent.root.head.pos_ == "ADP" else ent.root.head  # "rose to 6,000"
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None or subject.lemma_.lower() not in COUNTING_NOUNS:
+        return "", ""
+    counted = next((p for c in subject.children if c.dep_ == "prep" and c.lower_ == "of"
+                    for p in c.children if p.dep_ == "pobj"), None)
+    if counted is not None:
+        return counted.lemma_.lower(), counted.text
+    return ("people", "people") if subject.lemma_.lower() == "toll" else ("", "")
 
 
 def _governor(tok) -> str | None:
@@ -352,38 +457,80 @@ def _governor(tok) -> str | None:
     return None
 
 
+RISE = re.compile(r"\b(?:rose|risen|rising|climbed|increased|jumped|grew|up from|went up|fell|dropped|"
+                  r"down from|revised)\b", re.IGNORECASE)
+
+
 def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity,
-                    settings: FactsSettings = FactsSettings()) -> list[Difference]:
-    """Different figures for the same count (same counted word and verb, shared context)
-    from independent sources: one item per count, one side per figure."""
-    by_count: dict[tuple[str, str], list[Figure]] = {}
+                    settings: FactsSettings = FactsSettings(),
+                    published: dict[str, str] | None = None) -> list[Difference]:
+    """Contradicting figures for the same count (same counted word, shared context or close
+    meaning) from independent sources: one item per count, one side per figure, sides in
+    publication order (published: article id -> ISO date). Figures whose ranges overlap
+    ("hundreds of thousands" / "more than 400,000", "some 9,000" / "around 9,000") agree and
+    make one side, so a count on which every figure is compatible is no difference. When the
+    later report says the figure rose or fell, the item says it changed over time."""
+    published = published or {}
+    by_count: dict[str, list[Figure]] = {}
     for f in figs:
-        by_count.setdefault((f.unit, f.governor), []).append(f)
+        by_count.setdefault(f.unit, []).append(f)
     out = []
-    for (unit, _), fs in by_count.items():
-        phrases: dict[str, list[Figure]] = {}
-        for f in fs:
-            # only figures whose surroundings match a figure given elsewhere
-            if any(g.statement.origin != f.statement.origin and fold(g.phrase) != fold(f.phrase)
-                   and g.when == f.when
-                   and (len(f.context & g.context) >= settings.figure_context_words
-                        or similarity(f.statement, g.statement) >= settings.figure_similarity)
-                   for g in fs):
-                phrases.setdefault(fold(f.phrase), []).append(f)
-        if len(phrases) < 2 or len({f.statement.origin for v in phrases.values() for f in v}) < 2:
+    for fs in by_count.values():
+        compared = [f for f in fs if any(
+            g.statement.origin != f.statement.origin and fold(g.phrase) != fold(f.phrase) and g.when == f.when
+            and (len(f.context & g.context) >= settings.figure_context_words
+                 or similarity(f.statement, g.statement) >= settings.figure_similarity) for g in fs)]
+        groups = _figure_sides(compared, published)
+        if len(groups) < 2 or len({f.statement.origin for g in groups for f in g}) < 2:
             continue
-        groups = list(phrases.values())
-        compatible = all(a[0].low <= b[0].high and b[0].low <= a[0].high
-                         for i, a in enumerate(groups) for b in groups[i + 1:])
-        shown = " and ".join(f"“{g[0].phrase} {g[0].unit_text}”" for g in groups)
-        sides = [Side(label=", ".join(dict.fromkeys(labels.get(f.statement.article_id, f.statement.article_id)
-                                                    for f in g)),
-                      text=g[0].statement.text, figure=f"{g[0].phrase} {g[0].unit_text}",
-                      citations=[f.statement.citation() for f in g]) for g in groups]
-        out.append(Difference(
-            topic=f"how many {groups[0][0].unit_text}", kind="figures", compatible=compatible,
-            text=f"Sources give different figures: {shown}"
-                 + (" (the ranges overlap; one is more precise)." if compatible
-                    else " (the figures contradict each other)."),
-            sides=sides, citations=[c for side in sides for c in side.citations]))
+        out.append(_figure_difference(groups, labels, published))
+    return out
+
+
+def _figure_sides(figs: list[Figure], published: dict[str, str]) -> list[list[Figure]]:
+    """Figures grouped into sides of compatible ranges, earliest published side first."""
+    sides: list[list[Figure]] = []
+    for f in sorted(figs, key=lambda f: (published.get(f.statement.article_id) or "", f.low)):
+        side = next((g for g in sides if all(f.low <= x.high and x.low <= f.high for x in g)), None)
+        if side is None:
+            sides.append([f])
+        else:
+            side.append(f)
+    return sides
+
+
+def _figure_difference(groups: list[list[Figure]], labels: dict[str, str],
+                       published: dict[str, str]) -> Difference:
+    sides = [Side(label=", ".join(dict.fromkeys(labels.get(f.statement.article_id, f.statement.article_id)
+                                                for f in g)),
+                  text=g[0].statement.text, figure=f"{g[0].phrase} {g[0].unit_text}",
+                  citations=list({(f.statement.article_id, f.statement.sentence): f.statement.citation()
+                                  for f in g}.values())) for g in groups]
+    shown = " and ".join(f"“{s.figure}”" for s in sides)
+    first, last = (min(published.get(f.statement.article_id) or "" for f in g) for g in (groups[0], groups[-1]))
+    changed = first < last and any(RISE.search(f.statement.text) for f in groups[-1])
+    if changed:
+        text = "The figure changed over time: " + ", then ".join(f"“{s.figure}” ({s.label})" for s in sides) + "."
+    else:
+        text = f"Sources give different figures: {shown} (the figures contradict each other)."
+    return Difference(topic=f"how many {groups[0][0].unit_text}", kind="figures", compatible=False, text=text,
+                      sides=sides, citations=[c for side in sides for c in side.citations])
+
+
+def negation_differences(stmts: list[Statement], vectors: np.ndarray, pairs: list[tuple[int, int]],
+                         labels: dict[str, str], same_fact: SameFact = SameFact()) -> list[Difference]:
+    """Two independent sources close in words and meaning where one denies what the other
+    asserts ("did not sign the treaty" / "signed the treaty")."""
+    out = []
+    for i, j in pairs:
+        a, b = stmts[i], stmts[j]
+        if a.origin == b.origin or float(vectors[i] @ vectors[j]) < same_fact.cosine \
+                or not negation_flip(a.text, b.text):
+            continue
+        sides = [Side(label=labels.get(s.article_id, s.article_id), text=s.text, citations=[s.citation()])
+                 for s in (a, b)]
+        out.append(Difference(topic="whether it happened", kind="negation",
+                              text=f"{sides[0].label} and {sides[1].label} contradict each other: "
+                                   "one says it happened, the other that it did not.",
+                              sides=sides, citations=[a.citation(), b.citation()]))
     return out

@@ -10,8 +10,8 @@ from ..model import Article, Difference, EntityEntry, Fact, QuoteEntry
 from ..settings import DEFAULT_SETTINGS, Settings
 from .entities import StoryEntities, parse_articles, story_entities
 from .embedcache import SentenceVectors
-from .facts import (Statement, align, candidate_pairs, figure_tensions, figures, group_facts, omissions,
-                    overlap_matrix, quote_statement_links, statements)
+from .facts import (Statement, align, candidate_pairs, figure_tensions, figures, group_facts, negation_differences,
+                    omissions, overlap_matrix, quote_statement_links, statements)
 from .nlp import embedder
 from .quotes import Quote, extract_quotes, merge_quotes, sentence_speakers
 
@@ -53,7 +53,8 @@ def analyze_story(articles: list[Article], docs: list | None = None, vectors: Se
     groups = align(stmts, vecs, pairs, quote_statement_links(stmts, [members for _, members in merged]),
                    settings.same_fact)
     _fill(vecs, [i for g in groups if len(g) > 1 for i in g if not vecs[i].any()], stmts, vectors)
-    differ = _differences(articles, docs, ents, quotes, stmts, vecs, vectors, settings)
+    differ = _differences(articles, docs, ents, quotes, stmts, vecs, vectors, settings) + negation_differences(
+        stmts, vecs, pairs, {a.id: a.label for a in articles}, settings.same_fact)
     in_tension = {(c.article_id, c.sentence) for d in differ for c in d.citations}
     agree, single = group_facts(stmts, groups, vecs, settings=settings.facts,
                                 exclude={k for k, s in enumerate(stmts) if (s.article_id, s.sentence) in in_tension})
@@ -75,7 +76,7 @@ def _ranked_quotes(merged: list[tuple[QuoteEntry, list[Quote]]],
 def _differences(articles: list[Article], docs: list, ents: StoryEntities, quotes: list[Quote],
                  stmts: list[Statement], vecs: np.ndarray, vectors: SentenceVectors,
                  settings: Settings) -> list[Difference]:
-    """Explicit omissions, then different figures for one count (statements embedded on demand)."""
+    """Explicit omissions, then contradicting figures for one count (statements embedded on demand)."""
     row = {(s.article_id, s.sentence): k for k, s in enumerate(stmts)}
 
     def similarity(a: Statement, b: Statement) -> float:
@@ -86,7 +87,7 @@ def _differences(articles: list[Article], docs: list, ents: StoryEntities, quote
     labels = {a.id: a.label for a in articles}
     counts = figures(stmts, {a.id: d for a, d in zip(articles, docs)})
     return omissions(articles, docs, ents, quotes, settings.quotes) + figure_tensions(
-        counts, labels, similarity, settings.facts)
+        counts, labels, similarity, settings.facts, {a.id: a.published.iso() or "" for a in articles})
 
 
 def _fill(vecs: np.ndarray, rows: list[int], stmts, vectors: SentenceVectors) -> None:

@@ -58,6 +58,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..analyze.embedcache import SentenceVectors
+from ..analyze.facts import states_same_fact
 from ..analyze.nlp import content_words
 from ..ingest.furniture import is_furniture, reporting
 from ..model import Article, Citation, CitedText, Sentence
@@ -437,8 +438,9 @@ def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors, setting
     that states the same thing (if any): sharing the statement's words
     (`cite_overlap` of the smaller word set: the embedding alone links
     sentences that are merely on the same topic), close in meaning (cosine >=
-    same_fact.cosine), and reporting rather than furniture or a caption. The
-    word test comes first, so only sentences that pass it are embedded."""
+    same_fact.cosine), stating the same fact (analyze.facts.states_same_fact: no
+    contradicting figure, no negation flip) and reporting rather than furniture or a
+    caption. The word test comes first, so only sentences that pass it are embedded."""
     words_of = [content_words(s.text) for _, s in everything]
     usable: dict[int, bool] = {}  # furniture test, run only on sentences that share the words
 
@@ -470,7 +472,8 @@ def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors, setting
         for i in t:
             a, s = everything[i]
             sim = float(matrix[row_of[i]] @ c.vector)
-            if sim >= same_fact.cosine and (a.id not in best or sim > best[a.id][0]):
+            if sim >= same_fact.cosine and (a.id not in best or sim > best[a.id][0]) \
+                    and states_same_fact(c.sentence.text, s.text):
                 best[a.id] = (sim, s)
         citations = [Citation(c.article.id, c.sentence.index, c.sentence.start, c.sentence.end)]
         for aid, (_, s) in sorted(best.items(), key=lambda kv: -kv[1][0]):
