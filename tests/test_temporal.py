@@ -126,8 +126,23 @@ def test_agreed_to_meet_in_july_is_future(nlp):
 
 def test_explicit_year_wins_over_tense(nlp):
     got = values("The report was published on May 1, 2021. Exports fell in 2020.", "2021-03-10", nlp)
-    assert got["May 1, 2021"] == ("2021-05-01", "day", "future")
+    # the year stays as written; told as done, a date after the stated publication date is not
+    # planned (the text was written on that day or later)
+    assert got["May 1, 2021"] == ("2021-05-01", "day", "past")
     assert got["2020"] == ("2020", "year", "past")
+    got = values("The report will be published on May 1, 2021.", "2021-03-10", nlp)
+    assert got["May 1, 2021"] == ("2021-05-01", "day", "future")
+
+
+def test_a_done_thing_dated_without_a_verb_of_its_own_is_not_planned(nlp):
+    # undated text: the clause's tense is all there is; a participle or a noun the date
+    # modifies is not a present-tense schedule ("2007 (planned)" for a purchase made in 2007)
+    got = values("The lawsuit, filed in March, seeks damages. The 2007 purchase is worth billions. "
+                 "Talks planned for June are off. Talks begin on Wednesday.", None, nlp)
+    assert got["March"][2] == "past"
+    assert got["2007"] == ("2007", "year", "past")
+    assert got["June"][2] == "future"
+    assert got["Wednesday"][2] == "future"
 
 
 def test_no_reference_date_guesses_no_year(nlp):

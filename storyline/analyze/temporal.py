@@ -53,6 +53,9 @@ FUTURE_GOVERNORS = {"plan", "agree", "expect", "hope", "intend", "aim", "schedul
                     "likely", "poised", "slate"}
 FUTURE_MODALS = {"will", "shall", "'ll", "’ll", "wo", "would", "may", "might", "could"}
 NONPAST_MODALS = {"can", "ca", "must", "should", "need"}  # "cannot wait until the summer"
+# A date that modifies a noun ("the 2007 purchase", "his 2016 campaign"): the clause's
+# present tense says nothing of when it was.
+NOMINAL_MODIFIER = {"nummod", "compound", "amod", "poss", "nmod"}
 FUTURE_WORDS = {"upcoming", "forthcoming", "planned", "scheduled", "next", "coming", "future"}
 # A prepositional head tells the order of the dated thing against its clause:
 # "following Tuesday's call" (before the clause), "ahead of Friday's vote" (after).
@@ -400,6 +403,8 @@ def clause_tense(span) -> str | None:
                 return "past"
             if prep in AFTER_CLAUSE_PREPS and tense == "nonpast":
                 return "future"
+            if tense == "nonpast" and prep is None and span.root.dep_ in NOMINAL_MODIFIER:
+                return None  # "the 2007 purchase is worth billions": the present is the thing's, not the date's
             if tense:
                 return tense
         if head.i == token.i:
@@ -435,6 +440,8 @@ def _verb_tense(verb, depth: int = 0) -> str | None:
             return "nonpast"
         if aux_words & {"has", "have", "had", "was", "were", "been"}:
             return "past"
+        if verb.dep_ == "acl" and not aux:  # "the lawsuit, filed in March, seeks": which was filed
+            return "future" if verb.lemma_.lower() in FUTURE_GOVERNORS else "past"
         return _verb_tense(verb.head, depth + 1) if verb.head.i != verb.i else "past"
     if verb.tag_ in ("VBZ", "VBP"):
         return "nonpast"
@@ -483,7 +490,9 @@ def relative_tense(spec: Spec, value: TimeValue, verb_tense: str | None, ref: Re
         if hi < r_lo:
             return "past"
         if lo > r_hi:
-            return "future"
+            # a clause that tells it as done was written on that day or later (a repost
+            # under an earlier date): it is not planned
+            return "past" if verb_tense == "past" else "future"
         return verb_tense if verb_tense in ("past", "future") else "present"
     shift = spec.amount if spec.kind in ("days", "unit") else 0
     if shift or spec.direction in ("last", "next"):
