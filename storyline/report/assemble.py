@@ -1,7 +1,8 @@
 """The last stage of a brief: the stages' results into one Brief, with its sources
 numbered, its headline chosen, syndicated copies credited and every citation given the
-exact source text it points at. Also the two small adapters between stages (previews
-for the summary, sentence docs for the timeline)."""
+exact source text it points at; every key point, agreement and single-source fact made to
+read alone (report/standalone.py) or left out. Also the two small adapters between stages
+(previews for the summary, sentence docs for the timeline)."""
 from __future__ import annotations
 
 from dataclasses import fields, replace
@@ -11,24 +12,29 @@ from spacy.tokens import Doc
 
 from ..analyze.temporal import TEMPORAL_CUE
 from ..model import Article, Brief, Cited, Citation, CitedText, Development, Record, SourceRef
+from ..settings import IngestSettings
+from ..stories.features import headline_of
+from .standalone import Context, standalone_items
 
 
 def assemble(story, ordered: list[Article], summary: list[CitedText], key_points: list[CitedText],
-             analysis, timeline, notes: list[str]) -> Brief:
+             analysis, timeline, notes: list[str], ingest: IngestSettings = IngestSettings()) -> Brief:
     """story: pipeline.Story; ordered: its articles in publication order (all of them
     are sources, those in other languages too); analysis: relate.StoryAnalysis;
-    timeline: timeline.Timeline."""
+    timeline: timeline.Timeline; ingest: what a reporting sentence is (an item that
+    reads alone is one)."""
+    context = Context(story.articles, analysis.speakers, analysis.entities, ingest)
     brief = Brief(
-        headline=headline([a for a in ordered if a.language == "en"] or ordered, summary),
+        headline=headline_of(ordered),
         summary=summary,
-        key_points=key_points,
+        key_points=standalone_items(key_points, context),
         sources=sources(ordered, story.copies, timeline.development),
         story_id=story.id,
         entities=analysis.entities,
         quotes=analysis.quotes,
-        agree=analysis.agree,
+        agree=standalone_items(analysis.agree, context),
         differ=analysis.differ,
-        single_source=analysis.single_source,
+        single_source=standalone_items(analysis.single_source, context),
         timeline=timeline.entries,
         development=timeline.development,
         notes=notes + timeline.notes,
@@ -59,20 +65,6 @@ def sources(articles: list[Article], copies: dict[str, str], development: list[D
                              copy_of=number.get(copies[a.id]) if a.id in copies else None,
                              year_inferred=d.year_inferred if d else False))
     return out
-
-
-def headline(articles: list[Article], summary: list[CitedText]) -> str:
-    """The title of the source whose text the summary draws on most."""
-    if not articles:
-        return "(no articles)"
-    cited: dict[str, int] = {}
-    for item in summary:
-        for aid in item.article_ids():
-            cited[aid] = cited.get(aid, 0) + 1
-    titled = [a for a in articles if a.title]
-    if titled:
-        return max(titled, key=lambda a: (cited.get(a.id, 0), -articles.index(a))).title
-    return summary[0].text if summary else articles[0].sentences[0].text
 
 
 def credit_copies(brief: Brief, copies: dict[str, str], articles: list[Article]) -> None:

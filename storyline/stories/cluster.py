@@ -210,6 +210,7 @@ def assign_stories(store, articles: list[Article], config: ClusterConfig | None 
             _save_placements(store, plan.placements, plan.by_id, plan.times)
             for absorbed, target in plan.merged_into.items():
                 storage.merge_into(store, absorbed, target)
+            _retitle(store, list(plan.merged_into.values()), plan.by_id)
             generation = storage.bump_generation(store)
     if plan is not None:
         _STREAMS[store] = _Cached(generation, plan.stream)
@@ -290,11 +291,21 @@ def _save_placements(store, placements: list[Placement], by_id: dict[str, Articl
         if p.features:
             df.update(p.features.terms.keys() | p.features.entities.keys())
             df[storage.DOCS_ROW] += 1
-    storage.add_stories(store, [(p.story_id, headline_of(by_id[p.article_id])) for p in placements if p.new_story])
+    storage.add_stories(store, [(p.story_id, "") for p in placements if p.new_story])
     storage.add_members(store, [(p.story_id, p.article_id) for p in placements])
+    _retitle(store, [p.story_id for p in placements], by_id)
     storage.save_features(store, [(p.article_id, times[p.article_id], p.features) for p in placements])
     storage.save_copies(store, [(p.article_id, p.copy_of) for p in placements if p.copy_of])
     storage.add_document_frequencies(store, df)
+
+
+def _retitle(store, story_ids: list[str], known: dict[str, Article]) -> None:
+    """Give the stories the headline of all their articles (features.headline_of, the one
+    the brief shows too); known: articles at hand, the others are read from the store."""
+    for sid in dict.fromkeys(story_ids):
+        ids = storage.member_ids(store, sid)
+        articles = [known[i] if i in known else store.get_article(i) for i in ids]
+        storage.set_headline(store, sid, headline_of([a for a in articles if a is not None]))
 
 
 # -- listing -------------------------------------------------------------------
@@ -355,6 +366,7 @@ def merge_stories(store, story_ids: list[str]) -> str:
     with store.transaction():
         for sid in ids[1:]:
             storage.merge_into(store, sid, target)
+        _retitle(store, [target], {})
         _regroup(store, {new_story_id(): members})
         storage.bump_generation(store)
     return target
@@ -380,9 +392,9 @@ def split_story(store, story_id: str, article_ids: list[str]) -> str:
     new_id = new_story_id()
     moved_ordered = [m for m in members if m in moved_set]
     with store.transaction():
-        storage.add_stories(store, [(new_id, headline_of(store.get_article(moved_ordered[0])))])
+        storage.add_stories(store, [(new_id, headline_of(list(store.articles(moved_ordered))))])
         storage.move_members(store, moved_ordered, sid, new_id)
-        storage.set_headline(store, sid, headline_of(store.get_article(rest[0])))
+        storage.set_headline(store, sid, headline_of(list(store.articles(rest))))
         g_moved, g_rest = new_story_id(), new_story_id()
         _regroup(store, {g_moved: moved_ordered, g_rest: rest})
         storage.add_apart_links(store, [(g_moved, g_rest)])

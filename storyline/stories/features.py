@@ -149,9 +149,64 @@ def lead_text(article: Article, chars: int) -> str:
     return text
 
 
-def headline_of(article: Article, chars: int = 120) -> str:
-    """Display headline: the title, else the lead sentence, shortened."""
-    text = article.title or (article.sentences[0].text if article.sentences else article.text)
+def headline_of(articles: list[Article], chars: int = 120) -> str:
+    """The story's headline, one for every view (the stored story, the stories list, the
+    brief): of its English articles' titles (each cut of a site name after " | " or " - "),
+    the one that best represents the story's sources, else the lead sentence that does,
+    shortened. A caption or credit ("Getty Images Elon Musk"), a label and a paragraph
+    are not titles. Representing: the share of the sources whose title and lead use each
+    of its content words, summed over its words and divided by the square root of their
+    number (a longer title must keep adding shared words to win); of equals, the first in
+    publication order (the brief's source order), whatever order the articles come in."""
+    from ..analyze.nlp import content_words
+
+    articles = sorted([a for a in articles if a.language == "en"] or articles,
+                      key=lambda a: (a.published.sort_key(), a.label, a.id))
+    if not articles:
+        return "(no articles)"
+    leads = [content_words(" ".join(_leads(a))) for a in articles]
+    titles = [content_words(a.title) for a in articles]
+
+    def represents(candidate: tuple[int, str]) -> float:
+        """How much of the story's sources (their leads, the other titles) it states."""
+        owner, text = candidate
+        words = content_words(text)
+        shared = sum(w in lead or (k != owner and w in title)
+                     for w in words for k, (lead, title) in enumerate(zip(leads, titles)))
+        return shared / len(articles) / math.sqrt(len(words)) if words else 0.0
+
+    candidates = [(k, part) for k, a in enumerate(articles) for part in _title_parts(a.title)]
+    if not candidates:
+        candidates = [(k, lead[0]) for k, lead in enumerate(map(_leads, articles)) if lead]
+    if not candidates:
+        return _shortened(articles[0].title or articles[0].text, chars)
+    return _shortened(max(candidates, key=represents)[1], chars)  # max keeps the first of equals
+
+
+HEADLINE_LEAD = 2  # lead sentences of each source a headline is compared with
+HEADLINE_WORDS = (3, 25)  # fewest and most words of a title: a label below, a paragraph above
+TITLE_SITE = re.compile(r"\s+(?:\||-|–|—|::)\s+")  # "Roger Ailes dead at 77 - Beckley News, Weather"
+
+
+def _title_parts(title: str) -> list[str]:
+    """The title's parts that can be a headline: the whole title and each part a site
+    name is cut from, neither a caption nor a label nor a paragraph."""
+    from ..ingest.furniture import is_furniture
+
+    title = " ".join(title.split())
+    parts = [title] + (TITLE_SITE.split(title) if TITLE_SITE.search(title) else [])
+    lo, hi = HEADLINE_WORDS
+    return [p for p in dict.fromkeys(parts) if lo <= len(p.split()) <= hi and not is_furniture(p)]
+
+
+def _leads(article: Article) -> list[str]:
+    """The article's first reporting sentences (HEADLINE_LEAD of them)."""
+    from ..ingest.furniture import reporting
+
+    return [text for text in (reporting(s.text) for s in article.sentences[:3 * HEADLINE_LEAD]) if text][:HEADLINE_LEAD]
+
+
+def _shortened(text: str, chars: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0] + "…"
 
