@@ -473,7 +473,7 @@ def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors, setting
             a, s = everything[i]
             sim = float(matrix[row_of[i]] @ c.vector)
             if sim >= same_fact.cosine and (a.id not in best or sim > best[a.id][0]) \
-                    and states_same_fact(c.sentence.text, s.text):
+                    and states_same_fact(c.sentence.text, s.text, cited=True):
                 best[a.id] = (sim, s)
         citations = [Citation(c.article.id, c.sentence.index, c.sentence.start, c.sentence.end)]
         for aid, (_, s) in sorted(best.items(), key=lambda kv: -kv[1][0]):
