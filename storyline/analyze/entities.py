@@ -55,6 +55,9 @@ OF_PLACE_AFTER = re.compile(r"^\s+of\s+(?P<place>(?:the\s+)?[A-Z][\w.-]*(?:\s+[A
 NOT_QUALIFIERS = {"The", "A", "An", "But", "And", "Yet", "So", "Then", "When", "After", "Before", "While",
                   "As", "In", "On", "At", "Former", "Also", "If", "Of", "For", "With", "By", "To", "Under"}
 
+CORPORATE_SUFFIXES = "inc|corp|co|ltd|llc|plc|sa|spa|ag|nv|gmbh|s\\.a|s\\.p\\.a"
+# A clock time run into a name: "12:55 A.M. Hamas says" tags "A.M. Hamas".
+TIME_PREFIX = re.compile(r"^(?:[AaPp]\.\s?[Mm]\.?|[AaPp][Mm])\s+(?=[A-Z])")
 MAX_NAME_CHARS = 120  # no name is longer: bounds the look-up of the mention at an offset
 PARTICLES = ("al-", "el-", " al ", "el ")
 
@@ -107,6 +110,7 @@ class Entity:
     stands_for: str | None
     gender: str | None
     mentions: list[Mention] = field(default_factory=list)
+    ambiguous: bool = False  # a bare surname several people of the story share: nobody in particular
 
     @property
     def article_ids(self) -> list[str]:
@@ -156,8 +160,9 @@ class StoryEntities:
 
     def listed(self, settings: EntitySettings = EntitySettings()) -> list[Entity]:
         """Entities worth a line in a brief, most mentioned (across sources) first. A one-off
-        single-word name is more often a tagging slip than a person the story is about."""
-        keep = [e for e in self.entities if e.type in LISTED_LABELS
+        single-word name is more often a tagging slip than a person the story is about; a
+        surname several people share is none of them in particular."""
+        keep = [e for e in self.entities if e.type in LISTED_LABELS and not e.ambiguous
                 and (len(e.mentions) >= settings.min_mentions or e.role or e.stands_for
                      or len(e.name.split()) > 1)]
         return sorted(keep, key=lambda e: (-len(e.article_ids), -len(e.mentions), e.name))
@@ -187,8 +192,12 @@ def canonical_key(name: str, label: str | None = None) -> str:
         text = text[m.end():]
     key = fold(text)
     key = re.sub(r"^the\s+", "", key)
+    if label not in (None, "PERSON"):  # "Amazon.com Inc." is Amazon, "Nestle SA" Nestle
+        key = re.sub(r"\.com\b", "", key)
+        key = re.sub(rf"(?:,?\s+(?:{CORPORATE_SUFFIXES})\.?)+$", "", key)
     if label in (None, "PERSON"):
         key = re.sub(r"\b[a-z]\.(?=\s)", " ", key)  # middle initials "V."
+        key = re.sub(r",?\s+(?:jr|sr|ii|iii|iv)\.?$", "", key)  # "Leslie Merritt Jr." is a Merritt
     for p in PARTICLES:
         key = key.replace(" " + p, " ")
         if key.startswith(p):
@@ -212,7 +221,7 @@ def find_mentions(article: Article, doc) -> list[Mention]:
             continue
         start, end = ent.start_char, ent.end_char
         name = text[start:end]
-        lead = re.match(r"^(?:the|The)\s+", name)
+        lead = re.match(r"^(?:the|The)\s+", name) or TIME_PREFIX.match(name)
         if lead:
             start += lead.end()
         name = strip_possessive(text[start:end])
@@ -279,41 +288,43 @@ def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = ()) -> StoryE
     """Group the mentions of a story into entities. texts (the articles' texts) let a bare
     surname check that no other first name goes with it anywhere in the story, named
     entity or not ("Eden Sassoon" missed by the tagger, "Vidal Sassoon" found)."""
+    mentions = [m for m in mentions if not _title_only(m.text)]
     keys = {id(m): canonical_key(m.text, "PERSON" if m.label == "PERSON" else m.label) for m in mentions}
+    _relabel_family_names(mentions, keys)
+    for m in mentions:  # "Mom Kateri", "Sgt Tom Sullivan": the title is no part of the name
+        toks = keys[id(m)].split()
+        if m.label == "PERSON" and len(toks) >= 2 and toks[0] in TITLE_WORDS:
+            keys[id(m)] = " ".join(toks[1:])
     persons = [m for m in mentions if m.label == "PERSON"]
-    # Full names cluster on (first, last); a middle name or initial does not split them.
+    # Full names cluster on (first, last); a middle name or initial does not split them, nor a
+    # word before a name the story also gives alone ("Golfer Tiger Woods" is "Tiger Woods").
+    two_word = {keys[id(m)] for m in persons if len(keys[id(m)].split()) == 2}
     full: dict[tuple[str, str], list[Mention]] = {}
     for m in persons:
         toks = keys[id(m)].split()
+        if len(toks) >= 3 and " ".join(toks[-2:]) in two_word:
+            toks = toks[-2:]
         if len(toks) >= 2:
             full.setdefault((toks[0], toks[-1]), []).append(m)
-    groups: dict[str, list[Mention]] = {}
-    person_group_of_surname: dict[str, list[tuple[str, str]]] = {}
-    for fl in full:
-        person_group_of_surname.setdefault(fl[1], []).append(fl)
-        groups[" ".join(fl)] = list(full[fl])
+    groups: dict[str, list[Mention]] = {" ".join(fl): list(ms) for fl, ms in full.items()}
+    names = PersonNames(full, {fl: {t for m in ms for t in keys[id(m)].split()} for fl, ms in full.items()}, texts)
+    ambiguous: set[str] = set()
     for m in mentions:
         k = keys[id(m)]
-        toks = k.split()
-        if m.label == "PERSON" and len(toks) >= 2:
+        if m.label == "PERSON" and len(k.split()) >= 2:
             continue
-        if len(toks) == 1 and (m.label == "PERSON" or m.label == "ORG" and k in person_group_of_surname):
-            # A bare surname belongs to the one full name that ends with it; when two
-            # people share it, an honorific's gender may decide, else it stays apart.
-            cands = person_group_of_surname.get(k, [])
-            if len(cands) > 1 and m.gender:
-                cands = [c for c in cands if _gender(full[c]) in (m.gender, None)]
-            if len(cands) == 1 and texts and _other_first_names(k, cands[0][0], texts):
-                cands = []
-            if len(cands) == 1:
-                groups[" ".join(cands[0])].append(m)
-                continue
-            if m.label == "ORG":
-                groups.setdefault(k, []).append(m)
-                continue
+        target = names.person_of(k, m) if " " not in k and m.label in NAME_LABELS else None
+        if target is not None:
+            groups[" ".join(target)].append(m)
+            continue
+        if " " not in k and m.label in NAME_LABELS and k in names.by_surname:
+            ambiguous.add(k)  # the surname of two people of the story (or of someone untagged): whose?
         groups.setdefault(k, []).append(m)
     _merge_acronyms(groups)
+    _merge_organisation_variants(groups, set(names.by_surname))
     entities = [_make_entity(k, ms) for k, ms in groups.items()]
+    for e in entities:
+        e.ambiguous = e.key in ambiguous
     by_article: dict[str, list[tuple[Mention, Entity]]] = {}
     for e in entities:
         for m in e.mentions:
@@ -324,21 +335,102 @@ def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = ()) -> StoryE
     return StoryEntities(entities, by_article)
 
 
+# Labels a one-word name may carry and still be a person's surname or first name: the small
+# model tags "Watts" a place and "Elon" an organisation.
+NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC"}
+
+
+@dataclass
+class PersonNames:
+    """The full names of a story's people, for linking one-word names to them."""
+
+    full: dict[tuple[str, str], list[Mention]]
+    tokens: dict[tuple[str, str], set[str]]  # every word of each person's written names
+    texts: tuple[str, ...]
+    by_surname: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    by_first: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for fl in self.full:
+            self.by_surname.setdefault(fl[1], []).append(fl)
+            self.by_first.setdefault(fl[0], []).append(fl)
+
+    def shared(self, surname: str) -> bool:
+        return len(self.by_surname.get(surname, [])) > 1
+
+    def person_of(self, word: str, m: Mention) -> tuple[str, str] | None:
+        """The one person a one-word name stands for: the person with that surname (an
+        honorific's gender may pick among several), or else the one with that first name,
+        if nobody else of the story goes by it. A word tagged a place or an organisation
+        is taken as a name only when it is nobody else's in the texts."""
+        cands = self.by_surname.get(word, [])
+        if len(cands) > 1 and m.gender:
+            cands = [c for c in cands if _gender(self.full[c]) in (m.gender, None)]
+        if len(cands) == 1:
+            return None if self.texts and _other_first_names(word, self.tokens[cands[0]], self.texts) else cands[0]
+        if cands or m.label not in ("PERSON", "ORG"):
+            return None
+        firsts = self.by_first.get(word, [])
+        if len(firsts) == 1 and not (self.texts and _other_surnames(word, self.tokens[firsts[0]], self.texts)):
+            return firsts[0]
+        return None
+
+
 NOT_FIRST_NAMES = {fold(w) for w in NOT_QUALIFIERS} | {fold(w) for r in ROLE_WORDS for w in r.split()} \
     | set(HONORIFICS)
+# Ranks and titles abbreviated before a name; alone they are no one's name.
+TITLE_WORDS = {fold(r).rstrip(".") for r in ROLE_WORDS} | set(HONORIFICS) | {
+    "sgt", "sergeant", "col", "lt", "capt", "det", "detective", "officer", "sheriff", "coroner", "cpl", "maj",
+    "insp", "supt", "mom", "dad"}
+# The head noun of an organisation's name: "Palm Beach County Sheriff's Office" is no place.
+ORG_HEAD = re.compile(r"\b(?:Office|Department|Dept|Police|Agency|Ministry|Committee|Council|University|College|"
+                      r"School|Association|Bureau|Service|Authority|Center|Centre|Court|Party|Company|Corporation|"
+                      r"Commission|Institute|Foundation|Board|Administration|Network|News|Inc|Corp|Ltd|Group)\b\.?$")
 
 
 @lru_cache(maxsize=4096)
 def _words_before(surname: str, texts: tuple[str, ...]) -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS  # "Should Pao decide": a clause opener
+
     pattern = re.compile(rf"\b([A-Z][a-z]+)\s+(?i:{re.escape(surname)})\b")
-    return frozenset(fold(m.group(1)) for text in texts for m in pattern.finditer(text)) - NOT_FIRST_NAMES
+    return frozenset(fold(m.group(1)) for text in texts for m in pattern.finditer(text)) - NOT_FIRST_NAMES - STOP_WORDS
 
 
-def _other_first_names(surname: str, first: str, texts: tuple[str, ...]) -> bool:
-    """Whether the texts pair the surname with a capitalised word other than `first`
-    that is not a title, honorific or clause opener ("Mohammed" for "Mohamed" is a
-    spelling, not another person)."""
-    return any(difflib.SequenceMatcher(None, w, first).ratio() < 0.8 for w in _words_before(surname, texts))
+@lru_cache(maxsize=4096)
+def _words_after(first: str, texts: tuple[str, ...]) -> frozenset[str]:
+    pattern = re.compile(rf"\b(?i:{re.escape(first)})\s+([A-Z][a-z][\w-]*)")
+    return frozenset(fold(m.group(1)) for text in texts for m in pattern.finditer(text))
+
+
+def _other_first_names(surname: str, own: set[str], texts: tuple[str, ...]) -> bool:
+    """Whether the texts pair the surname with a capitalised word that is not one of the
+    person's own names (first or middle: "Anne Marie Schubert") and is not a title,
+    honorific or clause opener ("Mohammed" for "Mohamed" is a spelling, not another person)."""
+    return any(all(difflib.SequenceMatcher(None, w, o).ratio() < 0.8 for o in own)
+               for w in _words_before(surname, texts))
+
+
+def _other_surnames(first: str, own: set[str], texts: tuple[str, ...]) -> bool:
+    """Whether the texts follow the first name with a capitalised word that is not one of the
+    person's own names: "Jay Leno" in a story of Jay Schwandt makes a bare "Jay" anyone's."""
+    return any(w not in own for w in _words_after(first, texts))
+
+
+def _title_only(name: str) -> bool:
+    """A mention that is nothing but a title or rank ("Sgt", "Col."): the sentence splitter cut
+    the name off after it."""
+    return fold(name).rstrip(".") in TITLE_WORDS
+
+
+def _relabel_family_names(mentions: list[Mention], keys: dict[int, str]) -> None:
+    """A two- or three-word name tagged an organisation or place whose last word is the surname
+    of a person of the story ("Elizabeth Ailes" beside "Roger Ailes") is a person too."""
+    surnames = {keys[id(m)].split()[-1] for m in mentions if m.label == "PERSON" and len(keys[id(m)].split()) >= 2}
+    for m in mentions:
+        words = m.text.split()
+        if m.label in ("ORG", "GPE", "LOC") and 2 <= len(words) <= 3 and keys[id(m)].split()[-1] in surnames \
+                and all(w[:1].isupper() for w in words) and not ORG_HEAD.search(m.text):
+            m.label = "PERSON"
 
 
 def _gender(ms: list[Mention]) -> str | None:
@@ -362,11 +454,39 @@ def _merge_acronyms(groups: dict[str, list[Mention]]) -> None:
             groups[target[0]].extend(groups.pop(k))
 
 
+def _label(ms: list[Mention]) -> str:
+    return Counter(m.label for m in ms).most_common(1)[0][0]
+
+
+def _merge_organisation_variants(groups: dict[str, list[Mention]], surnames: set[str]) -> None:
+    """"Whole Foods" joins "Whole Foods Market", "Department of Public Safety" the "Arizona
+    Department of Public Safety" and "the Bee" the "Sacramento Bee": a name that begins or
+    ends the name of exactly one longer organisation of the story is that organisation. A
+    one-word name tagged a person only ends one (it is the paper's short name), and never
+    when a person of the story has it as a surname."""
+    def label(ms: list[Mention]) -> str:
+        return "ORG" if any(ORG_HEAD.search(m.text) for m in ms) else _label(ms)
+
+    orgs = [k for k, ms in groups.items() if " " in k and label(ms) == "ORG"]
+    for k in sorted(groups, key=len):
+        label_k = label(groups[k])
+        if label_k == "ORG":
+            longer = [o for o in orgs if o != k and (o.startswith(k + " ") or o.endswith(" " + k))]
+        elif label_k == "PERSON" and " " not in k and k not in surnames:
+            longer = [o for o in orgs if o.endswith(" " + k)]
+        else:
+            continue
+        if len(longer) == 1 and longer[0] in groups:
+            groups[longer[0]].extend(groups.pop(k))
+
+
 def _make_entity(key: str, ms: list[Mention]) -> Entity:
     ms.sort(key=lambda m: (m.article_id, m.start))
     labels = Counter(m.label for m in ms)
-    etype = "PERSON" if any(m.label == "PERSON" and len(m.text.split()) > 1 for m in ms) \
-        else labels.most_common(1)[0][0]
+    etype = "PERSON" if any(m.label == "PERSON" and len(m.text.split()) > 1 and not ORG_HEAD.search(m.text)
+                            for m in ms) else labels.most_common(1)[0][0]
+    if etype != "PERSON" and any(ORG_HEAD.search(m.text) for m in ms):
+        etype = "ORG"  # "Palm Beach County Sheriff's Office", whatever the tagger thought
     if any(WEATHER_SYSTEM.match(m.text) for m in ms):
         etype = "EVENT"
     stands_for = METONYMS.get(key) or METONYMS.get(fold(key))
@@ -374,6 +494,8 @@ def _make_entity(key: str, ms: list[Mention]) -> Entity:
         etype = "ORG"
     forms = Counter(m.text for m in ms if etype != "PERSON" or len(m.text.split()) > 1) \
         or Counter(m.text for m in ms)
+    if etype != "PERSON":  # an organisation's short names count for its full one: "Bee" for "Sacramento Bee"
+        forms = Counter({f: sum(n for g, n in forms.items() if f" {g} " in f" {f} ") for f in forms})
     name = sorted(forms.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0][0]
     if etype != "PERSON" and key in {fold(v) for v in NAME_ALIASES.values()}:
         name = next(v for v in NAME_ALIASES.values() if fold(v) == key)

@@ -44,6 +44,9 @@ SPEAKER_DEPS = {"nsubj"}
 # Nouns that stand for the body they speak for: "a Kremlin spokesman".
 SPOKES_NOUNS = {"spokesman", "spokeswoman", "spokesperson", "official", "officials", "statement", "readout",
                 "secretary", "ministry", "office", "aide", "aides", "source", "sources", "representative"}
+# Who can speak: a person, an organisation, or a country or city for its government ("Russia
+# said"); not a party or nationality noun ("Democrat"), a place or an event.
+SPEAKER_TYPES = {"PERSON", "ORG", "GPE"}
 PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
 OPENERS = {"“": "”", '"': '"', "‘": "’"}
 
@@ -237,7 +240,7 @@ def _attribution_verb(article: Article, doc, m: _Mark, sents: list[int], inside)
         cands.sort(key=lambda c: (c[0], c[1]))
         not_governs, _, tok = cands[0]
         if not not_governs or _subject(tok) is not None:
-            return tok
+            return _nested_attribution(tok, m) or tok
     # "“...!” / Trump said to cheers." where the sentence splitter cut before the attribution
     last = article.sentences[sents[-1]]
     if sents[-1] + 1 < len(article.sentences) and not any(c.isalpha() for c in
@@ -257,6 +260,17 @@ def _attribution_verb(article: Article, doc, m: _Mark, sents: list[int], inside)
             for tok in reversed(list(doc.char_span(prev.start, prev.end, alignment_mode="expand") or [])):
                 if tok.lemma_.lower() in QUOTE_VERBS and tok.pos_ == "VERB" and not _in_any(tok.idx, inside):
                     return tok
+    return None
+
+
+def _nested_attribution(verb, m: _Mark):
+    """"“...,” Elizabeth Ailes said, Fox News reported.": the speech verb with its own subject
+    that the chosen verb governs between the quote and itself is the quote's attribution; the
+    outer one names who reported it."""
+    for c in verb.children:
+        if c.dep_ in ("ccomp", "parataxis") and m.end <= c.idx < verb.idx and c.lemma_.lower() in QUOTE_VERBS \
+                and any(g.dep_ in SPEAKER_DEPS for g in c.children):
+            return c
     return None
 
 
@@ -306,7 +320,7 @@ def _speaker(article: Article, doc, verb, ents: StoryEntities,
         if len(subjects) > 1:
             return None, None
         e = resolve_mention(article, doc, subjects[0], ents, ctx)
-        if e is None:
+        if e is None or e.type not in SPEAKER_TYPES:  # "the most senior Democrat" is no "Democrat"
             return None, _phrase(subjects[0])
         if depth == 0 or e.type in ("PERSON", "ORG"):
             return e, _phrase(subjects[0])
@@ -333,8 +347,8 @@ def resolve_mention(article: Article, doc, tok, ents: StoryEntities, ctx: Contex
     """The entity a subject token stands for: a name, a pronoun, "who" of a relative
     clause, "a Kremlin spokesman" or "the <role>"."""
     e = ents.at(article.id, tok.idx, tok.idx + len(tok))
-    if e is not None:
-        return e
+    if e is not None:  # a surname several people share names none of them
+        return None if e.ambiguous else e
     low = tok.lower_
     if low in ("who", "which", "that") and tok.head.dep_ == "relcl":
         target = tok.head.head
@@ -385,7 +399,7 @@ def _antecedent(article: Article, doc, tok, ents: StoryEntities, ctx: Context) -
         return None
 
     def fits(e: Entity | None) -> bool:
-        return e is not None and e.type in want and _gender_ok(e, gender)
+        return e is not None and e.type in want and not e.ambiguous and _gender_ok(e, gender)
 
     s_idx = _sentence_index(article)(tok.idx)
     s = article.sentences[s_idx]
