@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..model import PartialDate
 from ..settings import IngestSettings
-from .clutter import line_clutter, mark_in_context, strip_clutter
+from .clutter import ended_in_link, line_clutter, mark_in_context, strip_clutter
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august",
@@ -69,7 +69,7 @@ def clean_paragraphs(paragraphs: list[str], title: str = "", settings: IngestSet
         elif sum(r is None for r in reasons) < 3:  # bylines and datelines open the article
             line = _take_byline(line, out)
             why = None if line else "byline"
-        why = why or line_clutter(line, settings)
+        why = why or line_clutter(line, settings, ended_in_link(para))
         lines.append(line)
         reasons.append(why)
     mark_in_context(lines, reasons, title, settings)

@@ -79,13 +79,19 @@ FURNITURE_PARENS = re.compile(
     r"\s*\((?:[^()]{0,200}?\b(?:subscribe|sign up|newsletter|click|reporting by|editing by|writing by|"
     r"additional reporting|contributed to this report)\b[^()]{0,200})\)", re.IGNORECASE)
 # A credit, a "read more" link or a stray opening parenthesis left at the end of a paragraph.
-TRAILING = re.compile(r"(?<=[.!?\"”’])\s*(?:\((?:AP|AFP|Reuters|CNN|UPI)\)|[–—-]\s*(?:AP|AFP|Reuters)|"
-                      r"[–—-]?\s*(?:read more|continue reading)\W*|\(\s*)$", re.IGNORECASE)
+READ_MORE = re.compile(r"(?<=[.!?\"”’])\s*[–—-]?\s*(?:read more|continue reading)\W*$", re.IGNORECASE)
+TRAILING = re.compile(r"(?<=[.!?\"”’])\s*(?:\((?:AP|AFP|Reuters|CNN|UPI)\)|[–—-]\s*(?:AP|AFP|Reuters)|\(\s*)$")
 DATE_LABEL = re.compile(r"^date\s+\d{4}(?:-\d{2}){0,2}\b\s*")
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[A-Z“\"(])")
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*$")
 WORD = re.compile(r"[\w’'&-]+")
+HARD_WRAPPED_LINES = 3  # lines whose sentence goes on in the next line that make a page hard-wrapped
 MAX_REPEATED_WIDGETS = 2  # distinct repeated lines a page's promo boxes account for
+SAID = re.compile(r"\b(?:said|says|told)\b")
+# A site promoting itself: "Find out what's happening ... with the latest updates", "Get the
+# latest from ...": an imperative opening and promo words.
+PROMO = re.compile(r"^(?:find out|get|stay (?:up to date|informed)|don't miss|never miss|download|join)\b"
+                   r".{0,120}\b(?:latest|updates?|for free|newsletters?|alerts?|app|inbox)\b", re.IGNORECASE)
 JOINERS = {"and", "of", "the", "de", "van", "von", "al", "in", "at", "with", "&", "for", "a", "to", "on"}
 
 
@@ -93,11 +99,19 @@ def strip_clutter(para: str) -> str:
     """para without a leading date label, furniture parentheses and a trailing credit or "("."""
     para = DATE_LABEL.sub("", para)
     para = FURNITURE_PARENS.sub("", para)
-    return TRAILING.sub("", para).strip()
+    return TRAILING.sub("", READ_MORE.sub("", para)).strip()
 
 
-def line_clutter(line: str, settings: IngestSettings = IngestSettings()) -> str | None:
-    """Why line (a whole paragraph) is clutter, or None if it may be reporting."""
+def ended_in_link(para: str) -> bool:
+    """para ended with a "Read more" / "Continue reading" link (which strip_clutter cuts)."""
+    return bool(READ_MORE.search(para))
+
+
+def line_clutter(line: str, settings: IngestSettings = IngestSettings(), ended_in_link: bool = False) -> str | None:
+    """Why line (a whole paragraph, strip_clutter'ed) is clutter, or None if it may be
+    reporting. ended_in_link: the paragraph ended with a "Read more" link, as a promo does."""
+    if ended_in_link and not _has_reporting(line, settings):
+        return "promo"
     words = WORD.findall(line)
     is_sentence = bool(SENTENCE_END.search(line))
     if not words:
@@ -116,6 +130,8 @@ def line_clutter(line: str, settings: IngestSettings = IngestSettings()) -> str 
         return "tag or link list"
     if is_notice(line, settings):
         return "site notice"
+    if PROMO.search(line):
+        return "promo"
     return None
 
 
@@ -188,8 +204,10 @@ def _widget_share(line: str, words: list[str]) -> float:
 
 
 def _headline_shaped(line: str) -> bool:
-    """Not a sentence and not one's lead-in ("... reactions were mixed:")."""
-    return not SENTENCE_END.search(line) and not line.endswith(":") and 2 <= len(line.split()) <= 18
+    """Capitalised, not a sentence, not a sentence's lead-in ("... reactions were mixed:") and
+    not a quotation left unfinished ("..., he said")."""
+    return (line[:1].isupper() and not SENTENCE_END.search(line) and not line.endswith((":", ";", ","))
+            and 2 <= len(line.split()) <= 18 and not SAID.search(line))
 
 
 def mark_in_context(lines: list[str], reasons: list[str | None], title: str, settings: IngestSettings) -> None:
@@ -200,38 +218,41 @@ def mark_in_context(lines: list[str], reasons: list[str | None], title: str, set
 
 
 def _mark_repeated(lines: list[str], reasons: list[str | None], title: str, settings: IngestSettings) -> None:
-    """A short unquoted line printed twice by the page ("Find out what's happening ...") is a
-    widget: every copy goes. The headline's repeat is left to the headline check, and a page
-    that repeats many lines is a doubled dump (clean.py keeps the first copies)."""
+    """A short unquoted line that reports nothing, printed twice by the page (a caption, a
+    credit, a promo box), is a widget: every copy goes. The headline's repeat is left to the
+    headline check, and a page that repeats many lines is a doubled dump (clean.py keeps the
+    first copies)."""
     title_key = _key(title)
     seen: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
         key = _key(line)
-        if key and key != title_key and len(line.split()) <= settings.repeated_max_words \
-                and not line.startswith(("“", '"', "‘")):
+        if key and key != title_key:
             seen.setdefault(key, []).append(i)
     repeated = [where for where in seen.values() if len(where) > 1]
     if len(repeated) > MAX_REPEATED_WIDGETS:  # a page printed twice, not a widget printed twice
         return
     for where in repeated:
-        for i in where:
-            reasons[i] = reasons[i] or "line the page repeats"
+        line = lines[where[0]]
+        if len(line.split()) <= settings.repeated_max_words and not line.startswith(("“", '"', "‘")) \
+                and not _has_reporting(line, settings):
+            for i in where:
+                reasons[i] = reasons[i] or "line the page repeats"
 
 
 def _mark_link_runs(lines: list[str], reasons: list[str | None], settings: IngestSettings) -> None:
     """After the article has begun (its first reporting paragraph), a headline-shaped line
-    next to clutter is a related-article link; repeated until no more are found."""
-    start = next((i for i, line in enumerate(lines) if not reasons[i] and _has_reporting(line, settings)), len(lines))
-    changed = True
-    while changed:
-        changed = False
-        for i in range(start + 1, len(lines)):
-            if reasons[i] or not _headline_shaped(lines[i]):
-                continue
-            near = [j for j in (i - 1, i + 1) if 0 <= j < len(lines)]
-            if any(reasons[j] for j in near):
-                reasons[i] = "related-article link"
-                changed = True
+    next to a line that is clutter by itself is a related-article link ("Rugby" / a link /
+    "Football" / a link). Not on a hard-wrapped page, where lines go on in the next one."""
+    own = [bool(why) for why in reasons]
+    start = next((i for i, line in enumerate(lines) if not own[i] and _has_reporting(line, settings)), len(lines))
+    wrapped = sum(1 for i in range(len(lines) - 1)
+                  if not SENTENCE_END.search(lines[i]) and lines[i + 1][:1].islower())
+    if wrapped >= HARD_WRAPPED_LINES:
+        return
+    shaped = [not own[i] and _headline_shaped(line) for i, line in enumerate(lines)]
+    for i in range(start + 1, len(lines)):
+        if shaped[i] and any(own[j] for j in (i - 1, i + 1) if 0 <= j < len(lines)):
+            reasons[i] = "related-article link"
 
 
 def _has_reporting(line: str, settings: IngestSettings) -> bool:

@@ -13,7 +13,7 @@ import re
 from ..settings import IngestSettings
 
 NOT_REPORTING = re.compile(
-    r"(?:click|subscribe|sign up|newsletter|follow us|share this|read more|photo:|image:|getty images|"
+    r"(?:\bclick(?:ing)?\b|subscribe|sign up|newsletter|follow us|share this|read more|photo:|image:|getty images|"
     r"\(ap photo|all rights reserved|©|this story has been|contributed to this report|"
     # site notices, not news about cookies, advertisers or a company's privacy policy
     r"(?:(?:this|our) (?:site|website) uses|we use) cookies|cookie (?:policy|settings|preferences)|accept (?:all )?cookies|"
