@@ -82,8 +82,9 @@ class IngestSettings:
     notice (comment rules: 2 of 5). Lower: news paragraphs ending in one "click here" go.
     Hand-set on the dev events pages (issue 17)."""
     repeated_max_words: int = 30
-    """Most words of an unquoted line that the page printing it twice makes a widget (a promo
-    box between paragraphs): every copy goes. Hand-set on the dev events pages (issue 17)."""
+    """Most words of an unquoted line without a reporting sentence that the page printing it
+    twice makes a widget (a repeated caption, credit or promo box): every copy goes.
+    Hand-set on the dev events pages (issue 17)."""
 
 
 @dataclass(frozen=True)
