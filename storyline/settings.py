@@ -177,6 +177,14 @@ class FactsSettings:
     """Words near a count (lemmas, stop words left out) that two sentences' counts of the same
     word and verb share to compare without figure_similarity. Higher: fewer figure differences;
     lower: more, and more false ones. Hand-set (4ee323e)."""
+    quote_link_overlap: float = 0.4
+    """Share of the smaller sentence's content words (lemmas) two sentences carrying one merged
+    quote must share to be joined as one fact: a quote of several sentences starts with a
+    different sentence in each article. Higher: fewer quote agreements; lower: different
+    sentences of one quotation (or of one speaker) joined. Hand-set on the dev events file
+    (issue 17: "The answer was ... in the DNA" joined to "We found the needle in the haystack",
+    "We lost Davis from a totally legal substance" to "This was not an overdose": no words in
+    common; restatements of one sentence of a quote share 0.6 or more)."""
 
 
 @dataclass(frozen=True)

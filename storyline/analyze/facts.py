@@ -166,14 +166,20 @@ def align(stmts: list[Statement], vectors: np.ndarray, pairs: list[tuple[int, in
     return [sorted(g) for g in sorted(same.subsets(), key=min)]
 
 
-def quote_statement_links(stmts: list[Statement], merged_quotes: list[list[Quote]]) -> set[tuple[int, int]]:
-    """Sentences carrying the same quote in different articles state the same thing."""
+def quote_statement_links(stmts: list[Statement], merged_quotes: list[list[Quote]],
+                          settings: FactsSettings = FactsSettings()) -> set[tuple[int, int]]:
+    """Sentences carrying the same quote in different articles state the same thing, when
+    they share its words: a quotation of several sentences starts in one article with "The
+    answer was in the DNA" and in another with "We found the needle in the haystack"."""
     where = {(s.article_id, s.sentence): k for k, s in enumerate(stmts)}
     links = set()
     for members in merged_quotes:
         idx = [where[(q.article_id, q.sentences[0])] for q in members if (q.article_id, q.sentences[0]) in where]
         for k in idx[1:]:
-            if stmts[k].article_id != stmts[idx[0]].article_id:
+            a, b = stmts[idx[0]], stmts[k]
+            smaller = min(len(a.lemmas), len(b.lemmas))
+            if a.article_id != b.article_id and smaller \
+                    and len(a.lemmas & b.lemmas) >= settings.quote_link_overlap * smaller:
                 links.add((idx[0], k))
     return links
 

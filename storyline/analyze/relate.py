@@ -50,7 +50,7 @@ def analyze_story(articles: list[Article], docs: list | None = None, vectors: Se
 
     quotes = [q for a, d in zip(articles, docs) for q in extract_quotes(a, d, ents, settings.quotes)]
     merged = _ranked_quotes(merge_quotes(quotes, {a.id: a for a in articles}, copies), articles)
-    groups = align(stmts, vecs, pairs, quote_statement_links(stmts, [members for _, members in merged]),
+    groups = align(stmts, vecs, pairs, quote_statement_links(stmts, [members for _, members in merged], settings.facts),
                    settings.same_fact)
     _fill(vecs, [i for g in groups if len(g) > 1 for i in g if not vecs[i].any()], stmts, vectors)
     differ = _differences(articles, docs, ents, quotes, stmts, vecs, vectors, settings) + negation_differences(
