@@ -138,7 +138,9 @@ def test_a_done_thing_dated_without_a_verb_of_its_own_is_not_planned(nlp):
     # undated text: the clause's tense is all there is; a participle or a noun the date
     # modifies is not a present-tense schedule ("2007 (planned)" for a purchase made in 2007)
     got = values("The lawsuit, filed in March, seeks damages. The 2007 purchase is worth billions. "
-                 "Talks planned for June are off. Talks begin on Wednesday.", None, nlp)
+                 "Talks planned for June are off. Talks begin on Wednesday. "
+                 "His purchase back in 2009 is set to fetch a high price.", None, nlp)
+    assert got["2009"][2] == "past"
     assert got["March"][2] == "past"
     assert got["2007"] == ("2007", "year", "past")
     assert got["June"][2] == "future"

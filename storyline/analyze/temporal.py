@@ -53,6 +53,9 @@ FUTURE_GOVERNORS = {"plan", "agree", "expect", "hope", "intend", "aim", "schedul
                     "likely", "poised", "slate"}
 FUTURE_MODALS = {"will", "shall", "'ll", "’ll", "wo", "would", "may", "might", "could"}
 NONPAST_MODALS = {"can", "ca", "must", "should", "need"}  # "cannot wait until the summer"
+# Words just before a date that place it before the text ("back in 2009", "since the May 2
+# raid", "this past month"), whatever the clause's tense ("his purchase back in 2009 is set to ...").
+PAST_WORDS = {"back", "since", "past", "previous"}
 # A date that modifies a noun ("the 2007 purchase", "his 2016 campaign"): the clause's
 # present tense says nothing of when it was.
 NOMINAL_MODIFIER = {"nummod", "compound", "amod", "poss", "nmod"}
@@ -391,6 +394,8 @@ def clause_tense(span) -> str | None:
     words = {t.lower_ for t in span.doc[max(0, span.start - 3):span.start]}
     if words & FUTURE_WORDS:
         return "future"
+    if words & PAST_WORDS:
+        return "past"
     for _ in range(12):
         head = token.head
         if token.dep_ == "prep" or token.pos_ == "ADP" or token.tag_ == "IN":
