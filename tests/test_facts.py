@@ -90,9 +90,14 @@ def test_copies_passed_in_count_as_one_source(strike):
     assert counts == sorted(counts, reverse=True)
 
 
-def test_quote_from_three_independent_sources_agrees(strike):
-    ferreira = [f for f in strike.agree if "patien" in f.text]
-    assert ferreira and ferreira[0].independent_sources == 3
+def test_each_sentence_of_a_quote_agrees_with_the_sources_that_carry_it(strike):
+    """Ferreira's two-sentence quote: the wire (and its copies) and the courier carry "We have
+    been patient", the wire and the post "Nobody will unload": two facts of two sources each,
+    not one fact of three whose text the post does not carry (issue 17)."""
+    by_text = {f.text: f for f in strike.agree if "patien" in f.text or "Nobody will unload" in f.text}
+    assert sorted(f.independent_sources for f in by_text.values()) == [2, 2]
+    patient = next(f for t, f in by_text.items() if "patien" in t)
+    assert {c.article_id for c in patient.citations} == {"wire", "wire_edited", "wire_partial", "courier"}
 
 
 def test_contradicting_figures_and_no_false_tension(strike):
