@@ -166,6 +166,10 @@ def align(stmts: list[Statement], vectors: np.ndarray, pairs: list[tuple[int, in
     return [sorted(g) for g in sorted(same.subsets(), key=min)]
 
 
+# words every attributed quote has: they say nothing about which sentence of the quote it is
+REPORTING_VERBS = {"say", "tell", "add", "state", "write", "note", "explain"}
+
+
 def quote_statement_links(stmts: list[Statement], merged_quotes: list[list[Quote]],
                           settings: FactsSettings = FactsSettings()) -> set[tuple[int, int]]:
     """Sentences carrying the same quote in different articles state the same thing, when
@@ -177,9 +181,10 @@ def quote_statement_links(stmts: list[Statement], merged_quotes: list[list[Quote
         idx = [where[(q.article_id, q.sentences[0])] for q in members if (q.article_id, q.sentences[0]) in where]
         for k in idx[1:]:
             a, b = stmts[idx[0]], stmts[k]
-            smaller = min(len(a.lemmas), len(b.lemmas))
+            words_a, words_b = a.lemmas - REPORTING_VERBS, b.lemmas - REPORTING_VERBS
+            smaller = min(len(words_a), len(words_b))
             if a.article_id != b.article_id and smaller \
-                    and len(a.lemmas & b.lemmas) >= settings.quote_link_overlap * smaller:
+                    and len(words_a & words_b) >= settings.quote_link_overlap * smaller:
                 links.add((idx[0], k))
     return links
 
