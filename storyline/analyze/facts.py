@@ -6,12 +6,17 @@ and their embeddings are close (or they carry the same quote); only sentences
 that share such words with another source are embedded. A group of aligned
 sentences is one fact. Copies of one wire story (storyline.stories.dedup,
 passed in by the caller) count as one independent source, so a fact carried
-only by a wire story and its reprints is single-source. Tension is reported only on explicit evidence,
-because a false "sources differ" misleads more than a missed one:
+only by a wire story and its reprints is single-source. Sentences close in words and
+meaning state the same fact only if no figure of one contradicts the other and neither
+denies what the other asserts (states_same_fact: the one check behind the summary's
+citations, agreement groups and quote-statement links). Tension is reported only on
+explicit evidence, because a false "sources differ" misleads more than a missed one:
 - an account said to leave a topic out ("It made no mention of safe zones")
   against another party's statement that covers it;
-- different figures for the same count in the same context
-  ("hundreds of thousands dead" / "more than 400,000 dead").
+- contradicting figures for the same count in the same context ("three dead" / "five
+  dead"), said to have changed over time when the later report says it rose; figures whose
+  ranges overlap ("hundreds of thousands" / "more than 400,000") agree;
+- a denial of what another source asserts ("did not sign" / "signed").
 """
 from __future__ import annotations
 

@@ -41,7 +41,9 @@ about the sentences that selection and citation actually examine:
 4. Each sentence cites itself first and then, in every other article, the
    sentence that states the same thing. Only sentences that share enough of
    its content words (`cite_overlap`) are embedded to test that (cosine >=
-   SameFact.cosine, the notion the facts' agreement groups use too).
+   SameFact.cosine, the notion the facts' agreement groups use too), and a
+   sentence cited must give the claim's figures where it gives any and not
+   deny what it asserts (analyze.facts.states_same_fact).
 
 The summary keeps the sources' order (by position, then article). The tuned
 values are SummarySettings (storyline/settings.py), tuned on multinews
