@@ -74,6 +74,11 @@ def test_quotations_are_balanced_or_given_their_speaker():
     assert standalone("However, the council voted to spend 3.2 million dollars on the bridge.") == \
         "The council voted to spend 3.2 million dollars on the bridge."
     assert standalone("If confirmed, that will make this the first closure of the bridge since 1968.") is None
+    assert standalone("There, crews worked through the night to shore up the beams.") is None
+    there_is = "There has been no closure of the bridge this long since it opened in 1968."
+    assert standalone(there_is) == there_is
+    short = '"They were very lucky," Dunn said.'
+    assert standalone_items([fact(article([short]), 0)], Context([], {}, PEOPLE))[0].text == short
 
 
 def test_headline_is_the_representative_title_not_a_caption_or_a_paragraph():

@@ -17,9 +17,11 @@ from ..ingest.furniture import reporting
 from ..model import Article, Citation, EntityEntry
 from ..settings import IngestSettings
 
-# Sentences that make no sense alone: they lean on something said before.
+# Sentences that make no sense alone: they lean on something said before. An existential
+# "there" ("There has been a surge of interest in the case") does not.
 DANGLING = re.compile(
-    r"^(?:he|she|it|they|this|that|these|those|his|her|its|their|there|such|the two|both|"
+    r"^(?:he|she|it|they|this|that|these|those|his|her|its|their|such|the two|both|"
+    r"there(?!\s+(?:is|are|was|were|has|have|had|will|would|could|may|might|seems?|appears?)\b)|"
     r"but|and|yet|so|also|however|still|meanwhile|instead|then|later|moreover|"
     r"in addition|as a result|that's|it's|he's|she's|they're)\b",
     re.IGNORECASE,
@@ -43,6 +45,10 @@ LEADING_PERSON = re.compile(r"^(?:He|She)(?=\s)")
 SPEAKER_OPENING = re.compile(
     r"^(?:He|She)\s+(?:\w+\s+)?(?:said|says|added|adds|told|tells|wrote|explained|noted|argued|warned)\b")
 LOOK_BACK = 2  # sentences before an item searched for the person its "he"/"she" names
+# Fewest words of an item that reads alone. Below IngestSettings.reporting_min_words (the
+# summary's fragment bar): a fact is a whole statement the analysis found, and a short one
+# ('"They were very lucky," Dunn said.', "Investors rewarded Amazon for the deal.") reads alone.
+ITEM_MIN_WORDS = 4
 
 
 def standalone(text: str, speaker: str | None = None, max_words: int | None = None,
@@ -103,7 +109,7 @@ class Context:
                  entities: list[EntityEntry], ingest: IngestSettings = IngestSettings()):
         self.by_id = {a.id: a for a in articles}
         self.speakers = speakers
-        self.ingest = ingest
+        self.ingest = replace(ingest, reporting_min_words=min(ingest.reporting_min_words, ITEM_MIN_WORDS))
         self.people = {e.name: _name_pattern(e) for e in entities if e.type == "PERSON"}
 
     def text_of(self, cite: Citation) -> str | None:

@@ -171,7 +171,7 @@ def headline_of(articles: list[Article], chars: int = 120) -> str:
         """How much of the story's sources (their leads, the other titles) it states."""
         owner, text = candidate
         words = content_words(text)
-        shared = sum(w in lead or (k != owner and w in title)
+        shared = sum(_uses(lead, w) or (k != owner and _uses(title, w))
                      for w in words for k, (lead, title) in enumerate(zip(leads, titles)))
         return shared / len(articles) / math.sqrt(len(words)) if words else 0.0
 
@@ -197,6 +197,15 @@ def _title_parts(title: str) -> list[str]:
     parts = [title] + (TITLE_SITE.split(title) if TITLE_SITE.search(title) else [])
     lo, hi = HEADLINE_WORDS
     return [p for p in dict.fromkeys(parts) if lo <= len(p.split()) <= hi and not is_furniture(p)]
+
+
+def _uses(words: set[str], word: str) -> bool:
+    """Whether the words hold the word or a form of it: one a prefix of the other ("talk",
+    "talks") or the same first five letters ("signal", "signalled"); a crude stemmer, as
+    titles and leads word one event in different forms."""
+    return word in words or any(w[:5] == word[:5] if len(w) >= 5 and len(word) >= 5 else
+                                len(w) >= 4 and len(word) >= 4 and (w.startswith(word) or word.startswith(w))
+                                for w in words)
 
 
 def _leads(article: Article) -> list[str]:
