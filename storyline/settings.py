@@ -132,6 +132,14 @@ class EntitySettings:
     """Mentions across the story that a one-word name with no role or expansion needs to be
     listed in a brief: a one-off single word is more often a tagging slip than someone the
     story is about. Higher: shorter, surer lists; lower: more slips listed. Hand-set (2eabd61)."""
+    surname_dominance: float = 3.0
+    """How many times as often as all the others' together (and at least how often) the texts
+    must write one person's first name before a surname several people of the story share
+    for a bare surname to be that person ("Fabio Sementilli" 9 times, "Rota Sementilli" twice).
+    Higher: more bare surnames left as nobody in particular; lower: more given to the main
+    person, and more to the wrong one. Hand-set on the people gold (bench/people.py): at 3 no
+    bare surname of it goes to the wrong person; at 2 "Nabugyere" (Francis twice, his son
+    Elisha once) would go to the father on too little."""
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ ROLE_WORDS = sorted([
     "Gen.", "Admiral", "Judge", "Chief Justice", "Justice", "Speaker", "Commissioner", "Director",
     "Chairman", "Chairwoman", "Chief Executive", "Spokesman", "Spokeswoman", "Spokesperson", "Leader",
     "Archbishop", "Bishop", "Cardinal", "Colonel", "Lieutenant", "Captain", "Coach", "Foreign Ministry spokesman",
+    "Councillor", "Councilor", "Councilman", "Councilwoman", "Sheriff", "Coroner", "Sergeant", "Sgt.", "Detective",
+    "Col.", "Lt.", "Capt.",
 ], key=len, reverse=True)
 _ROLE_ALT = "|".join(re.escape(r) for r in ROLE_WORDS)
 # "[Russian] President [Mr] " right before a name; qualifiers are capitalised words.
@@ -284,7 +286,8 @@ def _sentence_of(starts: list[int], pos: int) -> int:
     return max(0, bisect.bisect_right(starts, pos) - 1)
 
 
-def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = ()) -> StoryEntities:
+def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = (),
+                 settings: EntitySettings = EntitySettings()) -> StoryEntities:
     """Group the mentions of a story into entities. texts (the articles' texts) let a bare
     surname check that no other first name goes with it anywhere in the story, named
     entity or not ("Eden Sassoon" missed by the tagger, "Vidal Sassoon" found)."""
@@ -307,7 +310,8 @@ def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = ()) -> StoryE
         if len(toks) >= 2:
             full.setdefault((toks[0], toks[-1]), []).append(m)
     groups: dict[str, list[Mention]] = {" ".join(fl): list(ms) for fl, ms in full.items()}
-    names = PersonNames(full, {fl: {t for m in ms for t in keys[id(m)].split()} for fl, ms in full.items()}, texts)
+    names = PersonNames(full, {fl: {t for m in ms for t in keys[id(m)].split()} for fl, ms in full.items()}, texts,
+                        settings.surname_dominance)
     ambiguous: set[str] = set()
     for m in mentions:
         k = keys[id(m)]
@@ -347,6 +351,7 @@ class PersonNames:
     full: dict[tuple[str, str], list[Mention]]
     tokens: dict[tuple[str, str], set[str]]  # every word of each person's written names
     texts: tuple[str, ...]
+    dominance: float = 3.0  # EntitySettings.surname_dominance
     by_surname: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     by_first: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
@@ -355,8 +360,20 @@ class PersonNames:
             self.by_surname.setdefault(fl[1], []).append(fl)
             self.by_first.setdefault(fl[0], []).append(fl)
 
-    def shared(self, surname: str) -> bool:
-        return len(self.by_surname.get(surname, [])) > 1
+    def dominant(self, surname: str, cands: list[tuple[str, str]]) -> tuple[str, str] | None:
+        """Among people sharing a surname (named entities or not: "Rota Sementilli" untagged),
+        the one whose first name the texts put before it `dominance` times as often as all
+        the others' together (and at least that often): the story's Fabio Sementilli. None
+        when no one stands out (Jimmy, Molly and William John Kimmel once each)."""
+        if not self.texts:
+            return None
+        counts = _first_words(surname, self.texts)
+        total = sum(counts.values())
+        own = {c: sum(n for w, n in counts.items() if any(difflib.SequenceMatcher(None, w, t).ratio() >= 0.8
+                                                           for t in self.tokens[c] - {surname})) for c in cands}
+        best = max(cands, key=lambda c: own[c])
+        stands_out = own[best] >= self.dominance and own[best] >= self.dominance * (total - own[best])
+        return best if stands_out and list(own.values()).count(own[best]) == 1 else None
 
     def person_of(self, word: str, m: Mention) -> tuple[str, str] | None:
         """The one person a one-word name stands for: the person with that surname (an
@@ -366,9 +383,11 @@ class PersonNames:
         cands = self.by_surname.get(word, [])
         if len(cands) > 1 and m.gender:
             cands = [c for c in cands if _gender(self.full[c]) in (m.gender, None)]
-        if len(cands) == 1:
-            return None if self.texts and _other_first_names(word, self.tokens[cands[0]], self.texts) else cands[0]
-        if cands or m.label not in ("PERSON", "ORG"):
+        if len(cands) == 1 and not (self.texts and _other_first_names(word, self.tokens[cands[0]], self.texts)):
+            return cands[0]
+        if cands:
+            return self.dominant(word, cands)
+        if m.label not in ("PERSON", "ORG"):
             return None
         firsts = self.by_first.get(word, [])
         if len(firsts) == 1 and not (self.texts and _other_surnames(word, self.tokens[firsts[0]], self.texts)):
@@ -389,11 +408,14 @@ ORG_HEAD = re.compile(r"\b(?:Office|Department|Dept|Police|Agency|Ministry|Commi
 
 
 @lru_cache(maxsize=4096)
-def _words_before(surname: str, texts: tuple[str, ...]) -> frozenset[str]:
+def _first_words(surname: str, texts: tuple[str, ...]) -> Counter:
+    """How often each capitalised word (not a title, honorific or clause opener) stands right
+    before the surname in the texts. Do not change the Counter: it is cached."""
     from spacy.lang.en.stop_words import STOP_WORDS  # "Should Pao decide": a clause opener
 
     pattern = re.compile(rf"\b([A-Z][a-z]+)\s+(?i:{re.escape(surname)})\b")
-    return frozenset(fold(m.group(1)) for text in texts for m in pattern.finditer(text)) - NOT_FIRST_NAMES - STOP_WORDS
+    words = Counter(fold(m.group(1)) for text in texts for m in pattern.finditer(text))
+    return Counter({w: n for w, n in words.items() if w not in NOT_FIRST_NAMES and w not in STOP_WORDS})
 
 
 @lru_cache(maxsize=4096)
@@ -407,7 +429,7 @@ def _other_first_names(surname: str, own: set[str], texts: tuple[str, ...]) -> b
     person's own names (first or middle: "Anne Marie Schubert") and is not a title,
     honorific or clause opener ("Mohammed" for "Mohamed" is a spelling, not another person)."""
     return any(all(difflib.SequenceMatcher(None, w, o).ratio() < 0.8 for o in own)
-               for w in _words_before(surname, texts))
+               for w in _first_words(surname, texts))
 
 
 def _other_surnames(first: str, own: set[str], texts: tuple[str, ...]) -> bool:
@@ -506,10 +528,10 @@ def _make_entity(key: str, ms: list[Mention]) -> Entity:
     return Entity(key, name, etype, role, stands_for, _gender(ms), ms)
 
 
-def story_entities(articles: list[Article], docs: list) -> StoryEntities:
+def story_entities(articles: list[Article], docs: list, settings: EntitySettings = EntitySettings()) -> StoryEntities:
     """Canonical entities over the articles of one story (docs[i] parses articles[i].text)."""
     mentions = [m for a, d in zip(articles, docs) for m in find_mentions(a, d)]
-    return canonicalise(mentions, tuple(a.text for a in articles))
+    return canonicalise(mentions, tuple(a.text for a in articles), settings)
 
 
 def parse_articles(articles: list[Article], nlp=None, processes: int = 1) -> list:
