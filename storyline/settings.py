@@ -137,9 +137,9 @@ class EntitySettings:
     must write one person's first name before a surname several people of the story share
     for a bare surname to be that person ("Fabio Sementilli" 9 times, "Rota Sementilli" twice).
     Higher: more bare surnames left as nobody in particular; lower: more given to the main
-    person, and more to the wrong one. Hand-set on the people gold (bench/people.py): at 3 no
-    bare surname of it goes to the wrong person; at 2 "Nabugyere" (Francis twice, his son
-    Elisha once) would go to the father on too little."""
+    person, and more to the wrong one. Hand-set: the people gold (bench/people.py) scores the
+    same from 1.5 to 5; at 3 mn010 of bench/analysis.py gives Fabio Sementilli (9 to 2) his
+    quotes, and a 2-to-1 count (Francis and Elisha Nabugyere) is not enough."""
 
 
 @dataclass(frozen=True)

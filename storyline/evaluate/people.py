@@ -163,7 +163,7 @@ def evaluate_people(gold_path: Path, corpus: Path, settings: Settings = DEFAULT_
         articles = dict(zip(story["articles"], built))
         ids = {a.id: gid for gid, a in articles.items()}
         docs = parse_articles(built, nlp)
-        ents = story_entities(built, docs)
+        ents = story_entities(built, docs, settings.entities)
         quotes = [q for a, d in zip(built, docs) for q in extract_quotes(a, d, ents, settings.quotes)]
         for q in quotes:
             q.article_id = ids[q.article_id]  # the gold's article ids
