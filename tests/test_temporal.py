@@ -145,6 +145,10 @@ def test_a_done_thing_dated_without_a_verb_of_its_own_is_not_planned(nlp):
     assert got["2007"] == ("2007", "year", "past")
     assert got["June"][2] == "future"
     assert got["Wednesday"][2] == "future"
+    # a filing already made is not planned; a plan is
+    got = values("The firm filed a motion to dismiss in February. It announced plans to open stores in July.",
+                 None, nlp)
+    assert got["February"][2] == "past" and got["July"][2] == "future"
 
 
 def test_no_reference_date_guesses_no_year(nlp):

@@ -53,6 +53,11 @@ FUTURE_GOVERNORS = {"plan", "agree", "expect", "hope", "intend", "aim", "schedul
                     "likely", "poised", "slate"}
 FUTURE_MODALS = {"will", "shall", "'ll", "’ll", "wo", "would", "may", "might", "could"}
 NONPAST_MODALS = {"can", "ca", "must", "should", "need"}  # "cannot wait until the summer"
+# Nouns whose to-infinitive is a plan ("plans to meet in July", "a deal to buy it in 2018");
+# after another noun ("a motion to dismiss in February") the clause's own verb tells.
+PLAN_NOUNS = {"plan", "agreement", "deal", "bid", "effort", "attempt", "promise", "pledge", "proposal", "push",
+              "move", "decision", "offer", "intention", "goal", "vote", "chance", "hope", "aim", "target",
+              "deadline", "schedule", "date", "time", "way", "need", "call", "threat", "order", "request"}
 # Words just before a date that place it before the text ("back in 2009", "since the May 2
 # raid", "this past month"), whatever the clause's tense ("his purchase back in 2009 is set to ...").
 PAST_WORDS = {"back", "since", "past", "previous"}
@@ -435,6 +440,10 @@ def _verb_tense(verb, depth: int = 0) -> str | None:
             return "future"
         if gov.i != verb.i and gov.pos_ in ("VERB", "AUX", "ADJ"):
             return _verb_tense(gov, depth + 1) or "future"
+        if verb.dep_ == "acl" and gov.pos_ == "NOUN" and gov.lemma_.lower() not in PLAN_NOUNS \
+                and gov.head.i != gov.i and gov.head.pos_ in ("VERB", "AUX"):
+            # "filed a motion to dismiss in February": the act the noun names, not a plan
+            return _verb_tense(gov.head, depth + 1) or "future"
         return "future"
     if any(a.tag_ in ("VBD",) for a in aux) or verb.tag_ == "VBD":
         return "past"
