@@ -312,7 +312,7 @@ def test_what_counts_as_an_article_follows_the_ingest_settings(tmp_path):
     # a notice is shorter than notice_max_words: these pages, all longer than 10 words, are kept
     # once no paragraph of them is taken for a site notice either (share of furniture over 1)
     assert refused(IngestSettings(notice_max_words=10, notice_furniture_share=1.01)) == {}
-    assert set(refused(IngestSettings(notice_max_words=10))) == {"missing.html", "cookies.txt"}
+    assert set(refused(IngestSettings(notice_max_words=10))) == {"cookies.txt"}  # all its lines are notices
     assert "too little text" in refused(IngestSettings(article_min_words=14))["brief.txt"]
 
 

@@ -52,6 +52,9 @@ WIDGET_WORDS = frozenset("""
     weather cloudy sunny showers rain snow fog foggy clear overcast windy storms thunderstorms
     français español featured sponsored promoted more posts stories related reading watch listen
     """.split())
+# What a site talks about when it addresses its reader: its comments, subscriptions, account.
+SITE_WORDS = frozenset("""comment comments commenting subscribe subscribers subscription newsletter newsletters
+    share sign log login account advertise ads cookies""".split())
 WEATHER = re.compile(r"-?\d{1,3}\s*°\s*[CF]?\b")
 # Stamp pieces: dates, times, relative times, publishing labels, agencies, bylines.
 STAMP_PIECES = re.compile(
@@ -87,6 +90,14 @@ SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*$")
 WORD = re.compile(r"[\w’'&-]+")
 HARD_WRAPPED_LINES = 3  # lines whose sentence goes on in the next line that make a page hard-wrapped
 MAX_REPEATED_WIDGETS = 2  # distinct repeated lines a page's promo boxes account for
+# How the site addresses the reader or credits a picture or a report.
+SITE_OPENING = re.compile(r"^\W*(?:click|tap|sign up|subscribe|follow|read|share|get|visit|download|watch|listen|join|"
+                          r"see|like|log in|please|image|photo|picture|media|video|advertisement|copyright|©)\b",
+                          re.IGNORECASE)
+LINK = re.compile(r"https?://|www\.|pic\.twitter\.com|@\w+|\.com/", re.IGNORECASE)
+CREDIT_WORDS = re.compile(r"contributed to this report|all rights reserved|©|image (?:copyright|caption)|media caption|"
+                          r"playback|file photo|opinions expressed|views and opinions|cookies|javascript|browser|"
+                          r"reprints?\b", re.IGNORECASE)
 SAID = re.compile(r"\b(?:said|says|told)\b")
 # A site promoting itself: "Find out what's happening ... with the latest updates", "Get the
 # latest from ...": an imperative opening and promo words.
@@ -179,17 +190,27 @@ def is_link_list(line: str) -> bool:
 
 
 def is_notice(para: str, settings: IngestSettings) -> bool:
-    """A paragraph of site notices (comment rules, promos): it has a furniture sentence and
-    at least as many furniture sentences as reporting ones; with a reporting sentence, two
-    (one "click here" after a report is cut by the summary's own check, not here)."""
+    """A paragraph of site notices (comment rules, promos, image credits): the site speaks in
+    it, and nothing else does; or in two sentences at least, and in as many as anyone else."""
     sentences = SENTENCE_SPLIT.split(para)
-    furniture = sum(1 for s in sentences if is_furniture(s) or _addresses_reader(s))
-    if not furniture or not any(is_furniture(s) for s in sentences):
+    site = sum(1 for s in sentences if site_speaking(s))
+    if not site:
         return False
-    reporting_count = sum(1 for s in sentences if reporting(s, settings=settings))
-    if reporting_count and furniture < 2:
+    others = sum(1 for s in sentences if not site_speaking(s) and len(s.split()) >= settings.reporting_min_words)
+    if site < len(sentences) * settings.notice_furniture_share:
         return False
-    return reporting_count <= furniture and furniture >= len(sentences) * settings.notice_furniture_share
+    return not others or (site >= 2 and site >= others)
+
+
+def site_speaking(sentence: str) -> bool:
+    """The site speaking: it addresses the reader about the site ("keep your comments civil"),
+    or it is furniture (furniture.is_furniture) that opens with an imperative or a credit or
+    holds a link, not news that uses the same words ("the company continued to sign up
+    subscribers"). The summary quotes neither."""
+    if _addresses_reader(sentence) and any(w.lower() in SITE_WORDS for w in WORD.findall(sentence)):
+        return True
+    return is_furniture(sentence) and bool(SITE_OPENING.match(sentence) or LINK.search(sentence)
+                                           or CREDIT_WORDS.search(sentence))
 
 
 def _addresses_reader(sentence: str) -> bool:
