@@ -15,8 +15,10 @@ runs them. Scored:
 - types: the listed type of each gold entity storyline holds in one entity.
 - speakers: for each gold quotation sentence storyline has a quote on, its speaker against
   the gold's. "Right" counts the sentences where storyline names a speaker and it is the gold
-  one (the trust figure: a wrong speaker costs more than a missing one); "found" counts the
-  gold sentences with a named speaker where storyline names that speaker.
+  one (any of the gold's names for that person: a bare "Schubert" is Anne Marie Schubert; the
+  trust figure, as a wrong speaker costs more than a missing one); "found" counts the gold
+  sentences with a named speaker where storyline names that speaker; "several entries" the
+  people who speak under more than one entity ("Schubert" beside "Anne Marie Schubert").
 - odd speakers: speakers of any quote of the scored stories that are not a person or an
   organisation.
 
@@ -81,6 +83,7 @@ def score_speakers(gold_story: dict, articles: dict[str, Article], quotes: list[
                    errors: list[str]) -> None:
     """Each gold quotation sentence against the speakers of storyline's quotes on it."""
     aliases = {e["names"][0]: e["names"] for e in gold_story["entities"]}
+    entries: dict[str, dict[int, str]] = {}  # gold speaker -> the entities storyline gives for them
     for g in gold_story["quotes"]:
         k = locate(articles[g["article"]], g)
         if k is None:
@@ -101,9 +104,15 @@ def score_speakers(gold_story: dict, articles: dict[str, Article], quotes: list[
         right = all(any(_same_name(a, s, aliases) for a in named_gold) for s in speakers)
         t["right"] += right
         t["found"] += right and None not in accepted
+        if right and len(named_gold) == 1:
+            entries.setdefault(named_gold[0], {}).update({id(x): x.name for x in speakers})
         if not right:
             names = ", ".join(sorted({f"{s.name} ({s.type})" for s in speakers}))
             errors.append(f"{g['article']}#{k}: {names}; gold {g['speaker']}")
+    for who, given in entries.items():  # "Schubert" beside "Anne Marie Schubert"
+        t["speaker_split"] += len(given) > 1
+        if len(given) > 1:
+            errors.append(f"{gold_story['story']}: {who} speaks as " + ", ".join(sorted(given.values())))
 
 
 def _entity_of_name(ents: StoryEntities, name: str):
@@ -196,7 +205,8 @@ def format_people_report(result: dict, verbose: bool = False) -> str:
         f"speakers right {pct(result['speakers_right'])} ({c.get('right', 0)}/{c.get('attributed', 0)} attributed; "
         f"{c.get('covered', 0)} gold sentences have a quote)   found {pct(result['speakers_found'])} "
         f"({c.get('found', 0)}/{c.get('gold_named', 0)} named in the gold)",
-        f"speakers not a person or organisation: {len(result['odd_speakers'])}",
+        f"speakers not a person or organisation: {len(result['odd_speakers'])}   "
+        f"people speaking under several entries: {c.get('speaker_split', 0)}",
         f"entity merges: precision {pct(result['merge_precision'])} ({c.get('merge_right', 0)}/{c.get('merge_sys', 0)})"
         f"  recall {pct(result['merge_recall'])} ({c.get('merge_found', 0)}/{c.get('merge_gold', 0)})",
         f"listed twice: {c.get('split', 0)}   ambiguous names listed alone: {c.get('ambiguous_listed', 0)}   "
