@@ -239,7 +239,7 @@ class Pipeline:
                                       settings=self.settings.summary, same_fact=self.settings.same_fact,
                                       ingest=self.settings.ingest) \
             if summary else ([], [])
-        return assemble(p.story, p.ordered, cited, key_points, found, timeline, p.notes)
+        return assemble(p.story, p.ordered, cited, key_points, found, timeline, p.notes, self.settings.ingest)
 
     def _need_store(self):
         if self.store is None:

@@ -65,6 +65,7 @@ from ..analyze.nlp import content_words
 from ..ingest.furniture import is_furniture, reporting
 from ..model import Article, Citation, CitedText, Sentence
 from ..settings import IngestSettings, SameFact, SummarySettings
+from .standalone import standalone
 
 # The word-rate model's features, one coefficient each in SummarySettings.word_rate_coef
 # (fitted by bench/fit_word_rates.py: a change here needs a refit).
@@ -72,21 +73,6 @@ WORD_FEATURES = ("log count", "log sources", "first position", "stop word", "sto
                  "log story words")
 TOKEN = re.compile(r"[a-z0-9]+")
 
-# Sentences that make no sense alone: they lean on something said before.
-DANGLING = re.compile(
-    r"^(?:he|she|it|they|this|that|these|those|his|her|its|their|there|such|the two|both|"
-    r"but|and|yet|so|also|however|still|meanwhile|instead|then|later|moreover|"
-    r"in addition|as a result|that's|it's|he's|she's|they're)\b",
-    re.IGNORECASE,
-)
-# A quote whose only speaker is a pronoun ('"...," she said.') leans on the sentence before.
-PRONOUN_SPEAKER = re.compile(
-    r"([”\"],?\s+)(he|she|they)(\s+(?:\w+\s+)?(?:said|says|added|adds|told|wrote|explained|noted|argued|warned)\b)",
-    re.IGNORECASE)
-QUOTED = re.compile(r"“[^“”]*”|\"[^\"]*\"")
-# A leading connective dropped from a sentence; "So", "Still" and "Also" only before a
-# comma ("So far, ..." needs its "So").
-CONNECTIVE = re.compile(r"^(?:(?:But|And|Yet|However|Meanwhile),?|(?:So|Still|Also),)\s+(?=\w)")
 FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
 YEAR = re.compile(r"(?:19|20)\d\d")
 
@@ -176,28 +162,9 @@ def _candidates(everything: list[tuple[Article, Sentence]],
 
 def _standalone(text: str, speaker: str | None = None, settings: SummarySettings = SummarySettings(),
                 ingest: IngestSettings = IngestSettings()) -> str | None:
-    """The sentence as a summary would use it, or None if it cannot stand alone.
-    A quotation the sentence splits off ("...it said: “We will. | We can.”") is
-    closed. speaker: who says the quotation in it (the quote analysis), if known:
-    a pronoun speaker is named and a sentence that is all quotation is given
-    its speaker ("Okafor: “...”")."""
-    text = reporting(text, settings.max_words, ingest)
-    if text is None:
-        return None
-    stripped = CONNECTIVE.sub("", text)
-    if DANGLING.match(stripped):
-        return None
-    stripped = _close_quotation(stripped)
-    if speaker:
-        stripped = PRONOUN_SPEAKER.sub(lambda m: m.group(1) + speaker + m.group(3), stripped)
-        if _unattributed_quote(stripped):
-            stripped = f"{speaker}: {stripped}"
-    if _unattributed_quote(stripped) or _unbalanced_quotes(stripped) or PRONOUN_SPEAKER.search(stripped):
-        return None
-    if stripped != text:
-        stripped = stripped[0].upper() + stripped[1:]
-    return stripped
-
+    """The sentence as a summary would use it, or None if it cannot stand alone: the one
+    rule of report/standalone.py, with the summary's longest sentence."""
+    return standalone(text, speaker, settings.max_words, ingest)
 
 def _attribute_once(summary: list[Candidate], cited: list[CitedText]) -> list[CitedText]:
     """A quotation given its speaker ("Name: “...”") right after a summary
@@ -213,28 +180,6 @@ def _attribute_once(summary: list[Candidate], cited: list[CitedText]) -> list[Ci
             named = c.speaker if surname and re.search(rf"\b{surname}\b", item.text) else None
         out.append(item)
     return out
-
-
-def _close_quotation(text: str) -> str:
-    """Close a quotation left open at the sentence's end, or open one closed in it."""
-    opening, closing = text.count("“"), text.count("”")
-    if opening != closing:
-        return text + "”" if opening > closing else "“" + text
-    if text.count('"') % 2:
-        i = text.index('"')
-        opens = i == 0 or text[i - 1].isspace() or text[i - 1] in ":(—–-"
-        return text + '"' if opens else '"' + text
-    return text
-
-
-def _unattributed_quote(text: str) -> bool:
-    """A sentence that is all quotation: without its speaker it misleads."""
-    return text.startswith(("“", '"')) and not re.search(r"\w", QUOTED.sub("", text))
-
-
-def _unbalanced_quotes(text: str) -> bool:
-    opening, closing = text.count("“"), text.count("”")
-    return opening != closing or text.count('"') % 2 == 1
 
 
 def _score(candidates: list[Candidate], everything, previews: set[str] = frozenset(),
