@@ -41,7 +41,7 @@ def analyze_story(articles: list[Article], docs: list | None = None, vectors: Se
     docs = parse_articles(articles) if docs is None else docs
     vectors = SentenceVectors(articles, settings=settings.embed) if vectors is None else vectors
     copies = copies or {}
-    ents = story_entities(articles, docs)
+    ents = story_entities(articles, docs, settings.entities)
     stmts = statements(articles, docs, ents, copies, settings.facts)
     pairs = candidate_pairs(stmts, *overlap_matrix(stmts), settings.facts)
     # rows of statements never embedded stay zero
