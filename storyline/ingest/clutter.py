@@ -186,7 +186,7 @@ def is_link_list(line: str) -> bool:
     if SENTENCE_END.search(line):
         return False
     items = [i for i in re.split(r"\s*[,|•·]\s*", line) if i]
-    return len(items) >= 5 and max(len(i.split()) for i in items) <= 5
+    return len(items) >= 5 and max(len(i.split()) for i in items) <= 5 and not SAID.search(line)
 
 
 def is_notice(para: str, settings: IngestSettings) -> bool:
