@@ -18,6 +18,8 @@ def build_article(raw: RawArticle, published: PartialDate | None = None,
     """published: the --published fallback for articles that state no date."""
     paragraphs = split_paragraphs(raw.text)
     title = _title_without_site(raw.title, paragraphs)
+    if title != raw.title:  # the page's top may print the title with the site's name as well
+        paragraphs = [p for i, p in enumerate(paragraphs) if i >= TOP_LINES or not _same(strip_clutter(p), raw.title)]
     if raw.headline_in_text and paragraphs and not title:
         title, paragraphs = paragraphs[0], paragraphs[1:]
     elif raw.headline_in_text and paragraphs and _same(paragraphs[0], title):
@@ -45,6 +47,7 @@ def build_article(raw: RawArticle, published: PartialDate | None = None,
     )
 
 
+TOP_LINES = 5  # a page prints its headline within its first lines
 SITE_SUFFIX = re.compile(r"\s+[-–—|]\s+[^-–—|]+$")
 
 
@@ -56,7 +59,7 @@ def _title_without_site(title: str, paragraphs: list[str]) -> str:
     if not m:
         return title
     head = title[:m.start()]
-    top = paragraphs[:5]  # the headline line is at the top of the page
+    top = paragraphs[:TOP_LINES]
     return head if any(_same(strip_clutter(p), head) for p in top) else title
 
 
