@@ -74,23 +74,29 @@ class Labelled:
 
 
 def read_stories(path: str | Path, limit: int | None = None) -> list[Labelled]:
-    """Stories of a Multi-News-format JSONL file, articles built by storyline's ingest."""
-    from ..ingest import RawArticle, build_article
-
+    """Stories of a Multi-News-format JSONL file (one story per line), articles built by
+    storyline's ingest with the fields each record gives (title, published, outlet, url)."""
     stories = []
     with open(path, encoding="utf-8") as f:
         for line in f:
             if not line.strip():
                 continue
             record = json.loads(line)
-            articles = [build_article(RawArticle(source=a.get("id", f"{record['id']}-{i}"), text=a["text"],
-                                                 headline_in_text=False))
-                        for i, a in enumerate(record["articles"])]
-            articles = [a for a in articles if a.sentences]
-            stories.append(Labelled(record["id"], articles, list(record["summaries"])))
+            articles = [_article(a, f"{record['id']}-{i}") for i, a in enumerate(record["articles"])]
+            stories.append(Labelled(record["id"], [a for a in articles if a.sentences], list(record["summaries"])))
             if limit and len(stories) >= limit:
                 break
     return stories
+
+
+def _article(fields: dict, default_source: str) -> Article:
+    from ..ingest import RawArticle, build_article
+    from ..ingest.record import apply_fields
+
+    source = fields.get("id", default_source)
+    raw = RawArticle(source=source, text=fields["text"], headline_in_text=False)
+    apply_fields(raw, {k: v for k, v in fields.items() if k not in ("id", "text")}, source, keep_text=True)
+    return build_article(raw)
 
 
 def cut_words(text: str, words: int) -> str:

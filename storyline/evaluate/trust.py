@@ -86,27 +86,10 @@ class Judgment:
 
 
 def read_stories(path: str | Path, limit: int | None = None) -> list[tuple[str, list[Article]]]:
-    """(story id, articles) of each line, articles built by storyline's ingest with the
-    fields the record gives; an article's source is its id in the file."""
-    from ..ingest import RawArticle, build_article
-    from ..ingest.record import apply_fields
+    """(story id, articles) of each line, read as the summary evaluation reads them."""
+    from .summaries import read_stories as labelled_stories
 
-    stories = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            articles = []
-            for i, a in enumerate(record["articles"]):
-                source = a.get("id", f"{record['id']}-{i}")
-                raw = RawArticle(source=source, text=a["text"], headline_in_text=False)
-                apply_fields(raw, {k: v for k, v in a.items() if k not in ("id", "text")}, source, keep_text=True)
-                articles.append(build_article(raw))
-            stories.append((record["id"], [a for a in articles if a.sentences]))
-            if limit and len(stories) >= limit:
-                break
-    return stories
+    return [(story.id, story.articles) for story in labelled_stories(path, limit)]
 
 
 def brief_stories(stories: list[tuple[str, list[Article]]], words: int = 100, store=None) -> list[Brief]:
