@@ -283,14 +283,14 @@ class Side(Record, Cited):
 
 @dataclass
 class Difference(Record, Cited):
-    """Where sources differ: different figures for one count, or a party one
-    source quotes and another leaves unmentioned."""
+    """Where sources differ: different figures for one count, one source asserting what
+    another denies, or a party one source quotes and another leaves unmentioned."""
 
     topic: str = ""
-    kind: str = ""  # "figures" or "omission"
+    kind: str = ""  # "figures", "negation" or "omission"
     text: str = ""
     sides: list[Side] = field(default_factory=list)
-    compatible: bool = False  # figures whose ranges overlap (one is more precise); False for omissions
+    compatible: bool = False  # kept for the JSON's shape: compatible figures are one side, not a difference
     citations: list[Citation] = field(default_factory=list)
 
 
