@@ -12,6 +12,17 @@ SEEDS = CORPUS / "seeds"
 EXAMPLES = REPO / "examples"
 
 
+def corpus_story(file: str, story_id: str) -> list:
+    """The articles of one story (a line) of a multinews-format file under ../shared/corpus,
+    read as the people evaluation reads them; skips when the corpus is absent."""
+    from storyline.evaluate.people import load_story_articles
+
+    path = CORPUS / file
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    return load_story_articles(path, story_id)
+
+
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     if not SEEDS.is_dir():

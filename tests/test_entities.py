@@ -12,6 +12,8 @@ from storyline.ingest.segment import segment
 from storyline.model import Article, EntityEntry, PartialDate
 from storyline.settings import EntitySettings
 
+from .conftest import corpus_story
+
 EXAMPLES = json.loads((Path(__file__).parent / "data" / "analysis_examples.json").read_text())
 
 
@@ -143,16 +145,8 @@ def test_named_storms_are_events_and_landform_qualifiers_places(nlp):
     assert ents.get("Paul Meyer") == "PERSON"
 
 
-EVENTS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "events"
-
-
 def real_story(nlp, file: str, story_id: str):
-    from storyline.evaluate.people import load_story_articles
-
-    path = EVENTS / file
-    if not path.exists():
-        pytest.skip(f"{path} not present")
-    arts = load_story_articles(path, story_id)
+    arts = corpus_story(f"events/{file}", story_id)
     return arts, story_entities(arts, parse_articles(arts, nlp))
 
 

@@ -265,8 +265,8 @@ def citation_errors(articles: list[Article], items, facts_gold) -> tuple[int, li
     ("Some 9,000 homes had no electricity.", "Power was still out in around 9,000 homes.", True),
     ("The death toll rose to five on Tuesday.", "Five people died in the storm.", True),
     ("hundreds of thousands of people need aid", "more than 400,000 people need aid", True),
-    ("Schubert said DeAngelo had been charged with two counts of murder.",
-     "Schubert said DeAngelo became a suspect six days earlier.", False),
+    ("Okafor said Renner had been charged with two counts of arson.",
+     "Okafor said Renner became a suspect six days earlier.", False),
     ("Varga did not sign the treaty on Thursday.", "Varga signed the treaty on Thursday.", False),
     ("Varga didn't sign the treaty.", "Varga signed the treaty.", False),
     ("The law was passed in 2018 by the council.", "The council passed the law in 2018.", True),
@@ -286,9 +286,9 @@ def test_states_same_fact(a, b, same):
 def test_a_citation_gives_the_claims_figures():
     from storyline.analyze.facts import states_same_fact
 
-    claim = "DeAngelo was arrested on Tuesday and charged with two counts of murder."
-    assert states_same_fact(claim, "The 72-year-old was charged with two counts of murder on Wednesday.", cited=True)
-    assert not states_same_fact(claim, "DeAngelo became a suspect six days ago.", cited=True)
+    claim = "Renner was arrested on Tuesday and charged with two counts of arson."
+    assert states_same_fact(claim, "The 58-year-old was charged with two counts of arson on Wednesday.", cited=True)
+    assert not states_same_fact(claim, "Renner became a suspect six days ago.", cited=True)
     assert not states_same_fact("5,000 residents left.", "The number rose to 6,000, up from 2,000.", cited=True)
     assert states_same_fact("Five people died.", "The toll rose to five after two fishermen were found.", cited=True)
 

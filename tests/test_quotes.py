@@ -13,6 +13,8 @@ from storyline.ingest.segment import segment
 from storyline.model import Article, PartialDate, QuoteEntry
 from storyline.settings import QuoteSettings
 
+from .conftest import CORPUS, corpus_story
+
 EXAMPLES = json.loads((Path(__file__).parent / "data" / "analysis_examples.json").read_text())
 
 
@@ -155,17 +157,11 @@ def test_how_far_a_pronoun_reaches_back_is_a_setting(nlp):
     assert speaker(QuoteSettings(look_back_sentences=1)) is None
 
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 PEOPLE_GOLD = Path(__file__).resolve().parents[1] / "bench" / "gold" / "people.json"
 
 
 def real_quotes(nlp, file: str, story_id: str):
-    from storyline.evaluate.people import load_story_articles
-
-    path = CORPUS / file
-    if not path.exists():
-        pytest.skip(f"{path} not present")
-    arts = load_story_articles(path, story_id)
+    arts = corpus_story(file, story_id)
     docs = parse_articles(arts, nlp)
     ents = story_entities(arts, docs)
     return [q for a, d in zip(arts, docs) for q in extract_quotes(a, d, ents)]

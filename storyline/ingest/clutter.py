@@ -148,7 +148,7 @@ def line_clutter(line: str, settings: IngestSettings = IngestSettings(), ended_i
 
 def is_stamp(line: str, words: list[str]) -> bool:
     """A line of dates, times, publishing labels, agencies and at most a few capitalised
-    names (a byline): "The Associated Press | Thursday, April 19, 2018, 7:42 a.m.",
+    names (a byline): "The Harbour Wire | Tuesday, March 11, 2025, 9:15 a.m.",
     "By Jane Roe 16 mins ago", "Updated 9 hours ago"."""
     if len(words) > 16:
         return False
