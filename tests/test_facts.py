@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storyline.analyze.facts import parse_figure
+from storyline.analyze.samefact import parse_figure
 from storyline.analyze.relate import analyze_story
 from storyline.ingest.segment import segment
 from storyline.model import Article, Difference, EntityEntry, Fact, PartialDate, QuoteEntry
@@ -277,14 +277,14 @@ def citation_errors(articles: list[Article], items, facts_gold) -> tuple[int, li
     ("He was released around 10:50 in the morning.", "He was released just before 11 a.m.", True),
 ])
 def test_states_same_fact(a, b, same):
-    from storyline.analyze.facts import states_same_fact
+    from storyline.analyze.samefact import states_same_fact
 
     assert states_same_fact(a, b) is same
     assert states_same_fact(b, a) is same
 
 
 def test_a_citation_gives_the_claims_figures():
-    from storyline.analyze.facts import states_same_fact
+    from storyline.analyze.samefact import states_same_fact
 
     claim = "Renner was arrested on Tuesday and charged with two counts of arson."
     assert states_same_fact(claim, "The 58-year-old was charged with two counts of arson on Wednesday.", cited=True)

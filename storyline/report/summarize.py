@@ -43,7 +43,7 @@ about the sentences that selection and citation actually examine:
    its content words (`cite_overlap`) are embedded to test that (cosine >=
    SameFact.cosine, the notion the facts' agreement groups use too), and a
    sentence cited must give the claim's figures where it gives any and not
-   deny what it asserts (analyze.facts.states_same_fact).
+   deny what it asserts (analyze.samefact.states_same_fact).
 
 The summary keeps the sources' order (by position, then article). The tuned
 values are SummarySettings (storyline/settings.py), tuned on multinews
@@ -60,7 +60,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..analyze.embedcache import SentenceVectors
-from ..analyze.facts import states_same_fact
+from ..analyze.samefact import states_same_fact
 from ..analyze.nlp import content_words
 from ..ingest.furniture import is_furniture, reporting
 from ..model import Article, Citation, CitedText, Sentence
@@ -385,7 +385,7 @@ def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors, setting
     that states the same thing (if any): sharing the statement's words
     (`cite_overlap` of the smaller word set: the embedding alone links
     sentences that are merely on the same topic), close in meaning (cosine >=
-    same_fact.cosine), stating the same fact (analyze.facts.states_same_fact: no
+    same_fact.cosine), stating the same fact (analyze.samefact.states_same_fact: no
     contradicting figure, no negation flip) and reporting rather than furniture or a
     caption. The word test comes first, so only sentences that pass it are embedded."""
     words_of = [content_words(s.text) for _, s in everything]

@@ -1,0 +1,135 @@
+"""Whether two sentences can state the same fact: the one check behind the summary's
+citations, the facts' agreement groups and the quote-statement links.
+
+Close words and meaning are not enough: MiniLM rates "Three people died" and "Five people
+died" 0.9, and "did not sign" beside "signed" closer still. So two sentences state the same
+fact only if their figures do not contradict and neither denies what the other asserts.
+"""
+from __future__ import annotations
+
+import re
+
+from .entities import fold
+
+NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|" \
+               "seventy|eighty|ninety|dozens?|hundreds|thousands|millions|billions"
+STATED_NUMBER = re.compile(
+    r"(?:\b(?:more than|fewer than|less than|at least|at most|up to|upwards of|about|around|nearly|almost|roughly|"
+    r"some|approximately|over|under)\s+)?"
+    rf"(?:(?<![\w:.,])\d[\d,]*(?:\.\d+)?(?![\d:])|\b(?:{NUMBER_WORDS})\b)"
+    r"(?:\s+(?:of\s+)?(?:hundreds?|thousands?|millions?|billions?|trillions?|m|bn)\b)*", re.IGNORECASE)
+YEAR = re.compile(r"(?:1[89]|20)\d\d")  # "in 2018" dates a fact; "2,018 people" is a count
+# Days of the month and clock times date a fact: "on April 26", "26 April", "at 10:50", "11 a.m."
+MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+CALENDAR_BEFORE = re.compile(rf"\b(?:{MONTHS})[a-z]*\.?\s+$", re.IGNORECASE)
+CLOCK_AFTER = re.compile(rf"(?::\d\d|\s*(?:a\.?m\b|p\.?m\b|o'clock)|(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})[a-z]*\b)",
+                         re.IGNORECASE)
+NEGATED = re.compile(r"(?:\bnot|\bnever|\bno longer|n't)\s+(?:(?:yet|been|be|have|had|ever)\s+)*(?P<verb>[a-z]+)"
+                     r"|\b(?:refused|declined|failed)\s+to\s+(?P<verb2>[a-z]+)", re.IGNORECASE)
+SUFFIX = re.compile(r"(?:ing|ed|es|e|s)$")
+
+
+def stated_figures(text: str) -> list[tuple[float, float]]:
+    """The counts a sentence gives ("three", "about 4,000", "$1.2 million"), as ranges;
+    years and clock times are not counts, and "one" is more often a pronoun than a figure."""
+    out = []
+    for m in STATED_NUMBER.finditer(text):
+        phrase = m.group(0)
+        if YEAR.fullmatch(phrase) or CALENDAR_BEFORE.search(text[:m.start()]) \
+                or CLOCK_AFTER.match(text[m.end():]):
+            continue
+        if fold(phrase).strip() == "one":
+            continue
+        rng = parse_figure(phrase)
+        if rng is not None:
+            out.append(rng)
+    return out
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    return SUFFIX.sub("", word) if len(word) > 4 else word
+
+
+def _unmatched(xs: list[tuple[float, float]], ys: list[tuple[float, float]]) -> bool:
+    """Some count of xs has no compatible (overlapping) count among ys."""
+    return any(not any(x[0] <= y[1] and y[0] <= x[1] for y in ys) for x in xs)
+
+
+def figures_conflict(a: str, b: str) -> bool:
+    """Each sentence gives a count the other has nothing compatible with ("three dead" /
+    "five dead"; "charged with two counts" / "a suspect six days earlier"). A sentence that
+    gives fewer figures, all found in the other, does not contradict it: it leaves the rest
+    out ("charged with two counts" / "the 72-year-old was charged with two counts")."""
+    fa, fb = stated_figures(a), stated_figures(b)
+    return bool(fa and fb) and _unmatched(fa, fb) and _unmatched(fb, fa)
+
+
+def gives_figures_of(claim: str, cited: str) -> bool:
+    """Whether the cited sentence, if it gives figures at all, gives every figure of the claim:
+    a citation stands for the claim's figures ("5,000 left" is not cited to "rose to 6,000,
+    up from 2,000"), while a sentence without figures may state the rest of the claim."""
+    fc, fs = stated_figures(claim), stated_figures(cited)
+    return not (fs and _unmatched(fc, fs))
+
+
+def negation_flip(a: str, b: str) -> bool:
+    """One sentence denies a verb the other asserts ("did not sign" / "signed")."""
+    def negated(text):
+        return {_stem(m.group("verb") or m.group("verb2")) for m in NEGATED.finditer(text)}
+
+    def asserted(text):
+        denied = {m.start("verb") if m.group("verb") else m.start("verb2") for m in NEGATED.finditer(text)}
+        return {_stem(m.group(0)) for m in re.finditer(r"[a-z]+", text, re.IGNORECASE) if m.start() not in denied}
+    na, nb = negated(a) - negated(b), negated(b) - negated(a)
+    return bool(na & asserted(b)) or bool(nb & asserted(a))
+
+
+def states_same_fact(a: str, b: str, cited: bool = False) -> bool:
+    """Whether two sentences already close in words and meaning (SameFact) can state the same
+    fact: no contradicting figures and no negation flip. The one check behind a citation, an
+    agreement group and a quote-statement link. cited: b is cited for claim a, so b must give
+    each of a's figures (gives_figures_of) where it gives any."""
+    if negation_flip(a, b):
+        return False
+    return gives_figures_of(a, b) if cited else not figures_conflict(a, b)
+
+
+
+WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40,
+                "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+                "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "dozen": 12, "m": 1e6, "bn": 1e9}
+# "hundreds of thousands": plurals are vague multiples of the unit
+VAGUE_NUMBERS = {"dozens": 12, "hundreds": 100, "thousands": 1e3, "millions": 1e6, "billions": 1e9}
+
+
+def parse_figure(phrase: str) -> tuple[float, float] | None:
+    """'more than 400,000' -> (400000, inf); 'hundreds of thousands' -> (200000, 999999);
+    None when the phrase holds no single count."""
+    low = re.sub(r"(?<=\d),(?=\d{3})", "", fold(phrase))
+    words = re.findall(r"\d+(?:\.\d+)?|[a-z]+", low)
+    if sum(bool(re.fullmatch(r"\d+(?:\.\d+)?", w)) for w in words) > 1:
+        return None  # "3 or 4", "10 to 15": a range, not one figure
+    value, vague, found = 1.0, False, False
+    for w in words:
+        if re.fullmatch(r"\d+(?:\.\d+)?", w):
+            value *= float(w)
+        elif w in WORD_NUMBERS:
+            value *= WORD_NUMBERS[w]
+        elif w in VAGUE_NUMBERS:
+            value *= VAGUE_NUMBERS[w]
+            vague = True
+        else:
+            continue
+        found = True
+    if not found:
+        return None
+    lo, hi = (2 * value, 10 * value - 1) if vague else (value, value)
+    if re.search(r"\b(?:more than|over|at least|upwards of)\b", low):
+        hi = float("inf")
+    elif re.search(r"\b(?:less than|fewer than|under|up to|at most)\b", low):
+        lo = 0.0
+    elif re.search(r"\b(?:about|around|nearly|almost|roughly|some|approximately)\b", low):
+        lo, hi = lo * 0.85, hi * 1.15
+    return lo, hi
