@@ -229,6 +229,7 @@ class Pipeline:
         from .analyze.relate import StoryAnalysis, analyze_story
         from .analyze.timeline import build_timeline
         from .report.assemble import assemble, previews, sentence_docs
+        from .analyze.samefact import sentence_meanings
         from .report.summarize import summarize
 
         found = analyze_story(p.analysed, docs=p.docs, vectors=p.vectors, settings=self.settings) \
@@ -237,7 +238,7 @@ class Pipeline:
         cited, key_points = summarize(p.analysed, words=words, store=self.store, vectors=p.vectors,
                                       previews=previews(timeline.development), speakers=found.speakers,
                                       settings=self.settings.summary, same_fact=self.settings.same_fact,
-                                      ingest=self.settings.ingest) \
+                                      ingest=self.settings.ingest, meanings=sentence_meanings(p.analysed, p.docs)) \
             if summary else ([], [])
         return assemble(p.story, p.ordered, cited, key_points, found, timeline, p.notes, self.settings.ingest)
 

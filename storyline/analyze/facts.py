@@ -30,7 +30,7 @@ from ..model import Article, Citation, Difference, Fact, Side
 from ..settings import FactsSettings, QuoteSettings, SameFact
 from .entities import StoryEntities, fold
 from .quotes import Context, Quote, quote_citation, resolve_mention
-from .samefact import WORD_NUMBERS, negation_flip, parse_figure, states_same_fact
+from .samefact import WORD_NUMBERS, Meaning, covers, meaning_of, negation_flip, parse_figure, states_same_fact
 
 # Two sentences state the same thing when their embeddings are close (SameFact) AND they
 # share distinctive words (FactsSettings.word_overlap). MiniLM alone rates "the first call
@@ -63,6 +63,7 @@ class Statement:
     origin: str  # id of the original this article copies, else its own id
     entities: set[str] = field(default_factory=set)
     lemmas: set[str] = field(default_factory=set)  # content words
+    meaning: Meaning | None = None  # its clauses, for whether it states all of another's claim
 
     def citation(self) -> Citation:
         return Citation(self.article_id, self.sentence, self.start, self.end)
@@ -96,7 +97,8 @@ def statements(articles: list[Article], docs: list, ents: StoryEntities, copies:
             keys = {e.key for m, e in mentions if s.start <= m.start < s.end and e.type != "NORP"}
             span = doc.char_span(s.start, s.end, alignment_mode="expand") or []
             lemmas = {t.lemma_.lower() for t in span if t.pos_ in CONTENT_POS and t.is_alpha and not t.is_stop}
-            out.append(Statement(a.id, s.index, s.text, s.start, s.end, copies.get(a.id, a.id), keys, lemmas))
+            out.append(Statement(a.id, s.index, s.text, s.start, s.end, copies.get(a.id, a.id), keys, lemmas,
+                                 meaning_of(span) if span else None))
     return out
 
 
@@ -196,7 +198,8 @@ def quote_statement_links(stmts: list[Statement], merged_quotes: list[list[Quote
 
 
 def group_facts(stmts: list[Statement], groups: list[list[int]], vectors: np.ndarray, exclude: set[int],
-                settings: FactsSettings = FactsSettings()) -> tuple[list[Fact], list[Fact]]:
+                settings: FactsSettings = FactsSettings(),
+                same_fact: SameFact = SameFact()) -> tuple[list[Fact], list[Fact]]:
     """(agree, single_source): a group stated by two or more independent sources agrees
     (most sources, then most articles, first); notable single-origin groups are listed as
     single-source. Within those, the statements that carry more of the story's common
@@ -207,11 +210,14 @@ def group_facts(stmts: list[Statement], groups: list[list[int]], vectors: np.nda
     for g in groups:
         if any(i in exclude for i in g):
             continue
-        origins = {stmts[i].origin for i in g}
         centre = vectors[g].mean(axis=0)
         # rounded: in a pair both members are equally close to their mean, and float noise
-        # (which batch embedded a sentence) must not pick the representative
-        rep = max(g, key=lambda i: (round(float(vectors[i] @ centre), 3), centrality[i]))
+        # (which batch embedded a sentence) must not pick the representative. The fact shown
+        # is one every member states whole (_stating): the one most members state, first.
+        rep = max(g, key=lambda i: (_has_clause(stmts[i]), len(_stating(stmts, g, i, same_fact)),
+                                    round(float(vectors[i] @ centre), 3), centrality[i]))
+        g = _stating(stmts, g, rep, same_fact)
+        origins = {stmts[i].origin for i in g}
         fact = Fact(text=stmts[rep].text, independent_sources=len(origins),
                     citations=[stmts[i].citation() for i in g])
         weight = round(float(centrality[rep]), 4)
@@ -222,6 +228,19 @@ def group_facts(stmts: list[Statement], groups: list[list[int]], vectors: np.nda
     agree.sort(key=lambda kf: kf[0])
     single.sort(key=lambda kf: kf[0])
     return [f for _, f in agree], [f for _, f in single[:settings.max_single_source]]
+
+
+def _has_clause(st: Statement) -> bool:
+    """A sentence with a verb of its own, not a caption or a fragment ("Jack Smith, in prison")."""
+    return st.meaning is None or bool(st.meaning.clauses)
+
+
+def _stating(stmts: list[Statement], group: list[int], claim: int, same_fact: SameFact) -> list[int]:
+    """The members of a group that state the whole of the claim's statement (its clauses:
+    samefact.covers), the claim itself included."""
+    c = stmts[claim].meaning
+    return [i for i in group if i == claim or c is None or stmts[i].meaning is None
+            or covers(c, stmts[i].meaning, same_fact)]
 
 
 def lexical_centrality(stmts: list[Statement]) -> np.ndarray:

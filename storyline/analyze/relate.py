@@ -56,7 +56,7 @@ def analyze_story(articles: list[Article], docs: list | None = None, vectors: Se
     differ = _differences(articles, docs, ents, quotes, stmts, vecs, vectors, settings) + negation_differences(
         stmts, vecs, pairs, {a.id: a.label for a in articles}, settings.same_fact)
     in_tension = {(c.article_id, c.sentence) for d in differ for c in d.citations}
-    agree, single = group_facts(stmts, groups, vecs, settings=settings.facts,
+    agree, single = group_facts(stmts, groups, vecs, settings=settings.facts, same_fact=settings.same_fact,
                                 exclude={k for k, s in enumerate(stmts) if (s.article_id, s.sentence) in in_tension})
     by_id = {a.id: a for a in articles}
     return StoryAnalysis(

@@ -4,11 +4,17 @@ citations, the facts' agreement groups and the quote-statement links.
 Close words and meaning are not enough: MiniLM rates "Three people died" and "Five people
 died" 0.9, and "did not sign" beside "signed" closer still. So two sentences state the same
 fact only if their figures do not contradict and neither denies what the other asserts.
+And a sentence cited for a claim must state all of it: "X was arrested and charged with
+murder" is not cited to "X was arrested". Each clause of the claim (from the parse: a main
+verb with what hangs on it) must be found in the cited sentence: its verb, and enough of its
+content words (covers).
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from ..settings import SameFact
 from .entities import fold
 
 NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|" \
@@ -85,14 +91,107 @@ def negation_flip(a: str, b: str) -> bool:
     return bool(na & asserted(b)) or bool(nb & asserted(a))
 
 
-def states_same_fact(a: str, b: str, cited: bool = False) -> bool:
+def states_same_fact(a: str, b: str, cited: bool = False,
+                     meanings: tuple[Meaning | None, Meaning | None] = (None, None),
+                     settings: SameFact = SameFact()) -> bool:
     """Whether two sentences already close in words and meaning (SameFact) can state the same
     fact: no contradicting figures and no negation flip. The one check behind a citation, an
     agreement group and a quote-statement link. cited: b is cited for claim a, so b must give
-    each of a's figures (gives_figures_of) where it gives any."""
+    each of a's figures (gives_figures_of) where it gives any and, when their parses are
+    given (meanings), state each of a's clauses (covers)."""
     if negation_flip(a, b):
         return False
-    return gives_figures_of(a, b) if cited else not figures_conflict(a, b)
+    if not cited:
+        return not figures_conflict(a, b)
+    claim, source = meanings
+    return gives_figures_of(a, b) and (claim is None or source is None or covers(claim, source, settings))
+
+
+# ---- the whole claim: clauses ----
+CLAUSE_DEPS = {"ROOT", "conj", "ccomp", "parataxis"}
+# Verbs that say who states a thing, not what happened: their own clause is attribution,
+# which outlets word differently ("police said" / "according to the sheriff").
+REPORTING = {"say", "tell", "report", "add", "note", "state", "claim", "write", "explain", "according", "insist",
+             "argue", "suggest", "believe", "think"}
+LIGHT = {"be", "have", "do", "get", "make", "take", "go", "come", "become", "seem"}
+CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause of a sentence: its main verb and the content words that hang on it."""
+
+    verb: str  # lemma; "" when the verb is light ("be", "have") or it is not a verb
+    words: frozenset[str]
+    attribution: bool  # a verb of saying whose content is another clause
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a sentence's parse says it states: its clauses and all its content words."""
+
+    clauses: tuple[Clause, ...]
+    words: frozenset[str]
+
+
+def _key(word: str) -> str:
+    """A word's lemma cut to its first five letters: "arrest" the noun and the verb, and
+    "announce" / "announcement", compare equal."""
+    return word[:5]
+
+
+def meaning_of(span) -> Meaning:
+    """The clauses of a parsed sentence (a spaCy Span): each verb heading a main, coordinate
+    or reported clause, with the content words of its subtree that no inner clause takes."""
+    tokens = list(span)
+    heads = [t for t in tokens if t.dep_ in CLAUSE_DEPS and t.pos_ in ("VERB", "AUX")]
+    # ", with a driver behind the wheel": a circumstance that is a fact of its own
+    heads += [t for t in tokens if t.lower_ == "with" and t.dep_ == "prep" and t.head in heads
+              and t.i > span.start and t.nbor(-1).text == ","]
+    owner = {}
+    for h in sorted(heads, key=lambda t: -len(list(t.subtree))):  # inner clauses claim last
+        for t in h.subtree:
+            owner[t.i] = h.i
+    clauses = []
+    for h in heads:
+        words = frozenset(_key(t.lemma_.lower()) for t in tokens if owner.get(t.i) == h.i and t.i != h.i
+                          and t.pos_ in CONTENT_POS and t.is_alpha and not t.is_stop)
+        lemma = h.lemma_.lower()
+        verb = "" if h.pos_ in ("AUX", "ADP") or lemma in LIGHT or lemma in REPORTING else _key(lemma)
+        reported = any(owner.get(c.i) != h.i for c in h.children if c.dep_ == "ccomp")
+        clauses.append(Clause(verb, words, lemma in REPORTING and reported))
+    words = frozenset(_key(t.lemma_.lower()) for t in tokens if t.is_alpha and not t.is_stop)
+    return Meaning(tuple(clauses), words)
+
+
+def covers(claim: Meaning, cited: Meaning, settings: SameFact = SameFact()) -> bool:
+    """Whether the cited sentence states every clause of the claim (attribution aside): a
+    clause whose verb it has needs settings.clause_coverage_with_verb of the clause's content
+    words in it; a clause whose verb it lacks (a paraphrase: "hit" for "struck") or that has
+    no verb of its own needs settings.clause_coverage."""
+    # a claim without a clause of its own ("Jack Smith, in prison after his conviction") is
+    # one verbless clause of all its words
+    for c in claim.clauses or (Clause("", claim.words, False),):
+        n, found = len(c.words), len(c.words & cited.words)
+        if c.attribution:
+            continue
+        if c.verb and c.verb in cited.words:
+            if n >= 4 and found < settings.clause_coverage_with_verb * n:
+                return False
+        elif (n >= 2 or c.verb) and found < settings.clause_coverage * n:
+            return False
+    return True
+
+
+def sentence_meanings(articles, docs) -> dict[tuple[str, int], Meaning]:
+    """{(article id, sentence index): Meaning} of every sentence of the parsed articles."""
+    out = {}
+    for a, doc in zip(articles, docs):
+        for s in a.sentences:
+            span = doc.char_span(s.start, s.end, alignment_mode="expand")
+            if span is not None:
+                out[(a.id, s.index)] = meaning_of(span)
+    return out
 
 
 

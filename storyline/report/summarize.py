@@ -60,7 +60,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..analyze.embedcache import SentenceVectors
-from ..analyze.samefact import states_same_fact
+from ..analyze.samefact import Meaning, states_same_fact
 from ..analyze.nlp import content_words
 from ..ingest.furniture import is_furniture, reporting
 from ..model import Article, Citation, CitedText, Sentence
@@ -97,7 +97,8 @@ def summarize(articles: list[Article], words: int = 100, key_points: int = 5, st
               previews: Collection[str] = (),
               speakers: Mapping[tuple[str, int], str] | None = None,
               settings: SummarySettings = SummarySettings(), same_fact: SameFact = SameFact(),
-              ingest: IngestSettings = IngestSettings()) -> tuple[list[CitedText], list[CitedText]]:
+              ingest: IngestSettings = IngestSettings(),
+              meanings: Mapping[tuple[str, int], Meaning] | None = None) -> tuple[list[CitedText], list[CitedText]]:
     """(summary sentences, key points), each with citations to source sentences.
     store: where sentence embeddings are cached (optional); vectors: a
     SentenceVectors over these articles shared with other steps (optional);
@@ -107,7 +108,9 @@ def summarize(articles: list[Article], words: int = 100, key_points: int = 5, st
     speakers: who says the quotation in a sentence, by (article id, sentence
     index), from the quote analysis: such a sentence can then stand alone;
     same_fact: when a sentence of another article states the same (its citation);
-    ingest: what a reporting sentence is (the summary quotes no other)."""
+    ingest: what a reporting sentence is (the summary quotes no other);
+    meanings: each sentence's clauses, by (article id, sentence index), from the parse: a
+    sentence is cited for a claim only if it states each of its clauses."""
     articles = [a for a in articles if a.sentences]
     everything = [(a, s) for a in articles for s in a.sentences]
     if not everything:
@@ -135,7 +138,7 @@ def summarize(articles: list[Article], words: int = 100, key_points: int = 5, st
     order = {a.id: i for i, a in enumerate(articles)}
     summary.sort(key=lambda c: (c.sentence.index, order[c.article.id]))
     points.sort(key=lambda c: -c.score)
-    cited = _cite(summary + points, everything, vectors, settings, same_fact)
+    cited = _cite(summary + points, everything, vectors, settings, same_fact, meanings or {})
     return _attribute_once(summary, cited[: len(summary)]), cited[len(summary):]
 
 
@@ -380,14 +383,14 @@ def _embed(candidates: list[Candidate], vectors: SentenceVectors) -> None:
 
 
 def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors, settings: SummarySettings,
-          same_fact: SameFact) -> list[CitedText]:
+          same_fact: SameFact, meanings: Mapping[tuple[str, int], Meaning]) -> list[CitedText]:
     """Cite each chosen sentence and, in every other article, the sentence
     that states the same thing (if any): sharing the statement's words
     (`cite_overlap` of the smaller word set: the embedding alone links
     sentences that are merely on the same topic), close in meaning (cosine >=
     same_fact.cosine), stating the same fact (analyze.samefact.states_same_fact: no
-    contradicting figure, no negation flip) and reporting rather than furniture or a
-    caption. The word test comes first, so only sentences that pass it are embedded."""
+    contradicting figure, no negation flip, each of its clauses stated) and reporting
+    rather than furniture or a caption. The word test comes first, so only sentences that pass it are embedded."""
     words_of = [content_words(s.text) for _, s in everything]
     usable: dict[int, bool] = {}  # furniture test, run only on sentences that share the words
 
@@ -420,7 +423,9 @@ def _cite(chosen: list[Candidate], everything, vectors: SentenceVectors, setting
             a, s = everything[i]
             sim = float(matrix[row_of[i]] @ c.vector)
             if sim >= same_fact.cosine and (a.id not in best or sim > best[a.id][0]) \
-                    and states_same_fact(c.sentence.text, s.text, cited=True):
+                    and states_same_fact(c.sentence.text, s.text, cited=True, settings=same_fact,
+                                         meanings=(meanings.get((c.article.id, c.sentence.index)),
+                                                   meanings.get((a.id, s.index)))):
                 best[a.id] = (sim, s)
         citations = [Citation(c.article.id, c.sentence.index, c.sentence.start, c.sentence.end)]
         for aid, (_, s) in sorted(best.items(), key=lambda kv: -kv[1][0]):
