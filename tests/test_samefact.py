@@ -1,0 +1,46 @@
+"""A sentence is cited for a claim only if it states the whole claim (samefact.covers), on
+invented sentences parsed by the bundled spaCy model."""
+import pytest
+
+from storyline.analyze.samefact import covers, meaning_of, states_same_fact
+
+
+@pytest.fixture(scope="module")
+def meaning(nlp):
+    return lambda text: meaning_of(nlp(text)[:])
+
+
+@pytest.mark.parametrize("claim, cited", [
+    # one of the claim's two facts
+    ("Martin Hale was arrested on Friday and charged with two counts of fraud, police said.",
+     "Martin Hale was arrested on Friday, police said."),
+    ("The ferry was in automatic mode at the time, with a pilot asleep in the cabin.",
+     "Officials said the ferry was in automatic mode at the time of the collision."),
+    ("The student collapsed in class last week and died in hospital.",
+     "The student was in class last week when he felt dizzy and collapsed at his desk."),
+    # the verb is there, but not what the claim says around it
+    ("Singer Lena Voss was arrested in northern Ohio on Monday on a charge of driving while drunk.",
+     "Lena Voss was arrested in Akron this morning."),
+])
+def test_a_sentence_stating_part_of_the_claim_is_not_cited(meaning, claim, cited):
+    assert not covers(meaning(claim), meaning(cited))
+    assert not states_same_fact(claim, cited, cited=True, meanings=(meaning(claim), meaning(cited)))
+
+
+@pytest.mark.parametrize("claim, cited", [
+    ("A driverless delivery van struck and killed a cyclist in Harwick on Sunday.",
+     "A self-driving delivery van hit and killed a cyclist in Harwick."),
+    ("Martin Hale was arrested on Friday, police said.",
+     "Police in Harwick said Martin Hale was arrested on Friday and charged with two counts of fraud."),
+    ("The deal is expected to close later this year.",
+     "The deal, worth $3 billion, is expected to close later this year, the companies said."),
+])
+def test_a_sentence_stating_the_whole_claim_is_cited(meaning, claim, cited):
+    assert covers(meaning(claim), meaning(cited))
+
+
+def test_a_claim_without_a_verb_of_its_own_needs_its_words(meaning):
+    caption = meaning("Martin Hale, in custody after his 2019 conviction.")
+    assert not caption.clauses
+    assert not covers(caption, meaning("A court in Harwick heard the appeal on Tuesday."))
+    assert covers(caption, meaning("Martin Hale has been in custody since his conviction in 2019."))
