@@ -67,19 +67,29 @@ def record_to_raw(where: str, record) -> RawArticle:
     return raw
 
 
+# Metadata keys the readers and cleaning write; a record's own field of that name is kept
+# under "field:NAME" so that it can neither pose as a reader's warning nor break one.
+RESERVED = {"warnings", "record", "dropped", "feed"}
+
+
 def apply_fields(raw: RawArticle, record: dict, where: str, keep_text: bool = False) -> None:
-    """Copy known fields onto raw (strings only), the rest into metadata."""
+    """Copy known fields onto raw (strings only), the rest into metadata. A 'published'
+    that is not a date string (a number, a list, 'yesterday', 0000-01-01) leaves the
+    article undated with a warning."""
     for key in ("url", "title", "outlet", "author", "language"):
         value = record.get(key)
         if value is not None and not isinstance(value, str):
             raise InputError(where, f"field '{key}' must be a string")
         if value:
             setattr(raw, key, value.strip())
-    if record.get("published"):
+    raw.metadata.update({(f"field:{k}" if k in RESERVED else k): v for k, v in record.items() if k not in KNOWN})
+    published = record.get("published")
+    if published not in (None, ""):
         try:
-            raw.published = parse_published(str(record["published"]), where)
+            if not isinstance(published, str):
+                raise InputError(where, f"field 'published' is not a date string ({type(published).__name__})")
+            raw.published = parse_published(published, where)
         except InputError as e:
             raw.metadata.setdefault("warnings", []).append(f"{e}; left undated")
     if raw.url and raw.source == where and not keep_text:
         raw.metadata["record"] = where
-    raw.metadata.update({k: v for k, v in record.items() if k not in KNOWN})
