@@ -226,8 +226,7 @@ def _report_error(e: InputError) -> None:
 def cmd_ingest(args) -> int:
     with _store(args) as store, _progress(args.quiet) as tick:
         def on_item(item):
-            if isinstance(item, InputError):
-                _report_error(item)
+            _on_error(item)
             tick(item)
 
         report = _pipeline(store).ingest(args.paths, published=args.published, on_article=on_item)
@@ -332,8 +331,12 @@ def _over_stories(args, run) -> int:
 
 
 def _on_error(item) -> None:
+    """An input error on stderr; an article's warnings too (a date left out, an encoding guessed)."""
     if isinstance(item, InputError):
         _report_error(item)
+    elif isinstance(item, Article):
+        for warning in item.metadata.get("warnings", []):
+            print(f"storyline: warning: {warning}", file=sys.stderr)
 
 
 def _story_id(store, ident: str) -> str:
@@ -369,9 +372,17 @@ def cmd_stories(args) -> int:
     for s in stories:
         span = _span(s["first_date"], s["last_date"])
         lines.append(f"{s['id'][:8]:<10} {span:<23} {s['articles']:>4} {s['outlets']:>4} "
-                     f"{s['independent_sources']:>5}  {s['headline'][:80]}")
+                     f"{s['independent_sources']:>5}  {_shorten(s['headline'], 80)}")
     _write(args, "\n".join(lines))
     return 0
+
+
+def _shorten(text: str, chars: int) -> str:
+    """text in at most chars characters, cut at a word with an ellipsis."""
+    if len(text) <= chars:
+        return text
+    cut = text[:chars - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip() + "…"
 
 
 def _span(first: str | None, last: str | None) -> str:
