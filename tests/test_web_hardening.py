@@ -178,3 +178,14 @@ def test_tick_labels_never_overlap_and_event_text_is_not_clipped(dates):
         else:
             assert m.x + m.width + 10 + drawn <= WIDTH
         assert m.short == m.text or m.short.endswith("…")
+
+
+def test_every_try_form_of_the_docs_answers_with_its_defaults(client):
+    page = client.get("/docs").text
+    forms = re.findall(r'<form class="api-try" method="get" action="([^"]+)">(.*?)</form>', page, re.S)
+    assert {action for action, _ in forms} >= {"/api/stories", "/api/articles", "/api/search"}
+    for action, body in forms:
+        params = dict(re.findall(r'<input name="([^"]+)" (?:required )?value="([^"]*)">', body))
+        params = {k: v or ("boil" if k == "q" else "") for k, v in params.items()}
+        r = client.get(action, params=params)
+        assert r.status_code == 200, (action, params, r.text)

@@ -22,12 +22,8 @@ def read_json(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]
     articles: list[RawArticle] = []
     errors: list[InputError] = []
     stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            records = [(f"{name}[{i}]", r) for i, r in enumerate(json.loads(stripped))]
-        except (ValueError, RecursionError) as e:
-            raise InputError(name, f"invalid JSON ({_reason(e)})") from e
-    else:
+    records = _array(name, stripped) if stripped.startswith("[") else None
+    if records is None:
         records = []
         for lineno, line in enumerate(text.splitlines(), 1):
             if not line.strip():
@@ -49,6 +45,20 @@ def read_json(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]
         except InputError as e:
             errors.append(e)
     return articles, errors
+
+
+def _array(name: str, stripped: str) -> list[tuple[str, object]] | None:
+    """The records of a JSON array document, as (name[i], record); None when the text is
+    JSON Lines whose first line happens to be a list (more lines follow)."""
+    try:
+        records = [(f"{name}[{i}]", r) for i, r in enumerate(json.loads(stripped))]
+    except (ValueError, RecursionError) as e:
+        if len([line for line in stripped.splitlines() if line.strip()]) > 1:
+            return None  # JSON Lines: each line is read (and named) on its own
+        raise InputError(name, f"invalid JSON ({_reason(e)})") from e
+    if not records:
+        raise InputError(name, "no records (an empty JSON array)")
+    return records
 
 
 def _reason(e: Exception) -> str:
