@@ -189,15 +189,17 @@ def _version() -> str:
     return __version__
 
 
-def _store(args, existing: bool = False):
+def _store(args, existing: bool = False, asked: str | None = None):
     """The store of --db; existing: a command that only reads (or changes stored stories)
-    refuses a database that is not there, rather than create an empty one (a mistyped --db)."""
+    refuses a database that is not there, rather than create an empty one (a mistyped --db).
+    asked: the story, article or path the command was given, named in that error."""
     from .store import Store, default_db_path
 
     if existing:
         path = Path(args.db) if args.db else default_db_path()
         if str(path) != ":memory:" and not path.is_file():
-            raise StorylineError(f"{path}: no such database (storyline ingest PATH... creates it; check --db)")
+            problem = f"{path}: no such database (storyline ingest PATH... creates it; check --db)"
+            raise StorylineError(f"{asked}: no such file or stored story; {problem}" if asked else problem)
     return Store(args.db)
 
 
@@ -276,7 +278,7 @@ def cmd_brief(args) -> int:
 def cmd_show(args) -> int:
     from .report.render import render
 
-    with _store(args, existing=True) as store:
+    with _store(args, existing=True, asked=args.story) as store:
         pipeline = _pipeline(store)
         brief = pipeline.brief(pipeline.story(_story_id(store, args.story)), words=args.words)
     _write(args, render(brief, args.format))
@@ -313,7 +315,7 @@ def _over_stories(args, run) -> int:
         pipeline = _pipeline()
         _write(args, run(pipeline, pipeline.stories_of(articles)))
         return 1 if len(articles) < len(items) else 0
-    with _store(args, existing=not paths) as store:
+    with _store(args, existing=not paths, asked=ids[0] if ids else None) as store:
         pipeline = _pipeline(store)
         story_ids = [_story_id(store, ident) for ident in ids]  # unknown ids fail before anything is stored
         errors = 0

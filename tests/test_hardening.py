@@ -200,7 +200,10 @@ def test_commands_that_read_the_store_refuse_a_missing_database(tmp_path, capsys
     db = tmp_path / "typo" / "storylin.db"
     assert main([*argv, "--db", str(db)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == f"storyline: error: {db}: no such database (storyline ingest PATH... creates it; check --db)"
+    problem = f"{db}: no such database (storyline ingest PATH... creates it; check --db)"
+    assert err.startswith("storyline: error: ") and err.endswith(problem) and "\n" not in err
+    if argv[0] in ("show", "timeline", "brief"):  # what was asked is named too: a mistyped path or id
+        assert err == f"storyline: error: abc: no such file or stored story; {problem}"
     assert not (tmp_path / "typo").exists()
 
 
