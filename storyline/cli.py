@@ -31,12 +31,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.run(args) or 0
+        status = args.run(args) or 0
+        sys.stdout.flush()  # a closed pipe (| head) shows here, inside the handler below
+        return status
     except StorylineError as e:
         print(f"storyline: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (storyline ... | head): stop quietly, as cat does.
+        # stdout is pointed at devnull so that the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,8 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     e = _command(ev, "summaries", cmd_eval_summaries, "ROUGE of storyline's summary vs lead, LexRank and TextRank",
                  db=False)
     e.add_argument("file", metavar="FILE.jsonl")
-    e.add_argument("--words", type=int, help="word budget (default: each reference's length)")
-    e.add_argument("--limit", type=int, help="only the first N stories")
+    e.add_argument("--words", type=_positive, help="word budget (default: each reference's length)")
+    e.add_argument("--limit", type=_positive, help="only the first N stories")
     e.add_argument("--cache", metavar="FILE.db",
                    help="SQLite file that keeps sentence embeddings and briefs between runs (created if missing)")
     _output_options(e, ("md", "json"), "md")
@@ -98,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                  db=False)
     e.add_argument("file", metavar="FILE.jsonl")
     e.add_argument("--gold", metavar="DIR", help="folder of gold judgment files (default bench/gold/trust)")
-    e.add_argument("--limit", type=int, help="only the first N stories")
+    e.add_argument("--limit", type=_positive, help="only the first N stories")
     _words_option(e)
     e.add_argument("--cache", metavar="FILE.db",
                    help="SQLite file that keeps sentence embeddings and briefs between runs (created if missing)")
@@ -108,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "serve", cmd_serve, "local web app and HTTP API over the store")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=_port, default=8000)
     p.add_argument("--max-upload-mb", type=float, default=20, help="upload size limit per request (default 20)")
     return parser
 
@@ -128,7 +135,18 @@ def _output_options(p: argparse.ArgumentParser, formats: tuple[str, ...], defaul
 
 
 def _words_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--words", type=int, default=100, help="summary length in words (default 100)")
+    p.add_argument("--words", type=_positive, default=100, help="summary length in words (default 100)")
+
+
+def _positive(text: str) -> int:
+    """A count that must be at least 1 (--words, --limit)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
 
 
 def _no_store_option(p: argparse.ArgumentParser) -> None:
@@ -147,7 +165,22 @@ def _date(text: str) -> PartialDate:
         raise argparse.ArgumentTypeError(str(e)) from e
     if d.year is None:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)")
+    from .ingest.dates import EARLIEST_YEAR, date_problem
+
+    problem = date_problem(d)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem}: {text!r} (dates run from {EARLIEST_YEAR} to tomorrow)")
     return d
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0 to 65535: {text!r}")
+    return value
 
 
 def _version() -> str:
@@ -156,9 +189,17 @@ def _version() -> str:
     return __version__
 
 
-def _store(args):
-    from .store import Store
+def _store(args, existing: bool = False, asked: str | None = None):
+    """The store of --db; existing: a command that only reads (or changes stored stories)
+    refuses a database that is not there, rather than create an empty one (a mistyped --db).
+    asked: the story, article or path the command was given, named in that error."""
+    from .store import Store, default_db_path
 
+    if existing:
+        path = Path(args.db) if args.db else default_db_path()
+        if str(path) != ":memory:" and not path.is_file():
+            problem = f"{path}: no such database (storyline ingest PATH... creates it; check --db)"
+            raise StorylineError(f"{asked}: no such file or stored story; {problem}" if asked else problem)
     return Store(args.db)
 
 
@@ -187,8 +228,7 @@ def _report_error(e: InputError) -> None:
 def cmd_ingest(args) -> int:
     with _store(args) as store, _progress(args.quiet) as tick:
         def on_item(item):
-            if isinstance(item, InputError):
-                _report_error(item)
+            _on_error(item)
             tick(item)
 
         report = _pipeline(store).ingest(args.paths, published=args.published, on_article=on_item)
@@ -238,7 +278,7 @@ def cmd_brief(args) -> int:
 def cmd_show(args) -> int:
     from .report.render import render
 
-    with _store(args) as store:
+    with _store(args, existing=True, asked=args.story) as store:
         pipeline = _pipeline(store)
         brief = pipeline.brief(pipeline.story(_story_id(store, args.story)), words=args.words)
     _write(args, render(brief, args.format))
@@ -275,7 +315,7 @@ def _over_stories(args, run) -> int:
         pipeline = _pipeline()
         _write(args, run(pipeline, pipeline.stories_of(articles)))
         return 1 if len(articles) < len(items) else 0
-    with _store(args) as store:
+    with _store(args, existing=not paths, asked=ids[0] if ids else None) as store:
         pipeline = _pipeline(store)
         story_ids = [_story_id(store, ident) for ident in ids]  # unknown ids fail before anything is stored
         errors = 0
@@ -293,8 +333,12 @@ def _over_stories(args, run) -> int:
 
 
 def _on_error(item) -> None:
+    """An input error on stderr; an article's warnings too (a date left out, an encoding guessed)."""
     if isinstance(item, InputError):
         _report_error(item)
+    elif isinstance(item, Article):
+        for warning in item.metadata.get("warnings", []):
+            print(f"storyline: warning: {warning}", file=sys.stderr)
 
 
 def _story_id(store, ident: str) -> str:
@@ -318,7 +362,7 @@ def _story_id(store, ident: str) -> str:
 def cmd_stories(args) -> int:
     from .stories.cluster import list_stories
 
-    with _store(args) as store:
+    with _store(args, existing=True) as store:
         stories = list_stories(store)
     if args.format == "json":
         _write(args, json.dumps(stories, ensure_ascii=False, indent=2))
@@ -330,9 +374,17 @@ def cmd_stories(args) -> int:
     for s in stories:
         span = _span(s["first_date"], s["last_date"])
         lines.append(f"{s['id'][:8]:<10} {span:<23} {s['articles']:>4} {s['outlets']:>4} "
-                     f"{s['independent_sources']:>5}  {s['headline'][:80]}")
+                     f"{s['independent_sources']:>5}  {_shorten(s['headline'], 80)}")
     _write(args, "\n".join(lines))
     return 0
+
+
+def _shorten(text: str, chars: int) -> str:
+    """text in at most chars characters, cut at a word with an ellipsis."""
+    if len(text) <= chars:
+        return text
+    cut = text[:chars - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip() + "…"
 
 
 def _span(first: str | None, last: str | None) -> str:
@@ -344,7 +396,7 @@ def _span(first: str | None, last: str | None) -> str:
 def cmd_merge(args) -> int:
     from .stories.cluster import merge_stories
 
-    with _store(args) as store:
+    with _store(args, existing=True) as store:
         print(merge_stories(store, args.stories))
     return 0
 
@@ -352,13 +404,13 @@ def cmd_merge(args) -> int:
 def cmd_split(args) -> int:
     from .stories.cluster import split_story
 
-    with _store(args) as store:
+    with _store(args, existing=True) as store:
         print(split_story(store, args.story, args.articles))
     return 0
 
 
 def cmd_recluster(args) -> int:
-    with _store(args) as store:
+    with _store(args, existing=True) as store:
         print(f"{_pipeline(store).recluster()} stories")
     return 0
 

@@ -146,6 +146,24 @@ def default_db_path() -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
+SQLITE_MAX_INT = 2**63 - 1
+
+
+def _bounded(n: int) -> int:
+    """A LIMIT/OFFSET SQLite can bind: Python ints past 2**63 - 1 raise OverflowError there."""
+    return max(0, min(int(n), SQLITE_MAX_INT))
+
+
+def _stored_date(text: str | None) -> PartialDate:
+    """A stored publication date; one before ingest's earliest year (0000-01-01, 0001-01-01:
+    CMS defaults that versions before issue 19 stored) reads as undated, so that what was
+    stored then can still be placed, reclustered and briefed."""
+    from .ingest.dates import EARLIEST_YEAR
+
+    d = PartialDate.parse(text)
+    return PartialDate() if d.year is not None and d.year < EARLIEST_YEAR else d
+
+
 class Store:
     """A storyline database. Use as a context manager or call close()."""
 
@@ -207,9 +225,14 @@ class Store:
 
     def add_articles(self, articles: Iterable[Article]) -> list[Article]:
         """Store a batch in one transaction; returns the articles that were new."""
+        from .ingest.build import field_text
+
         added: list[Article] = []
         with self.transaction():
             for a in articles:
+                # every stored one-line field gets article text's hygiene, whoever built the article
+                a.title, a.outlet, a.author, a.url = (field_text(a.title) or "", field_text(a.outlet),
+                                                      field_text(a.author), field_text(a.url))
                 if self.has_article(a.id) or any(a.id == b.id for b in added):
                     continue
                 self.db.execute(
@@ -253,7 +276,7 @@ class Store:
         ]
         return Article(
             id=row["id"], text=row["text"], title=row["title"], source=row["source"], url=row["url"],
-            outlet=row["outlet"], author=row["author"], published=PartialDate.parse(row["published"]),
+            outlet=row["outlet"], author=row["author"], published=_stored_date(row["published"]),
             place=row["place"], language=row["language"], metadata=json.loads(row["metadata"]),
             sentences=sentences,
         )
@@ -281,7 +304,7 @@ class Store:
         """One page of article ids, newest first."""
         return [r[0] for r in self.db.execute(
             "SELECT id FROM articles ORDER BY published DESC, ingested_at DESC, id LIMIT ? OFFSET ?",
-            (limit, offset))]
+            (_bounded(limit), _bounded(offset)))]
 
     # -- web pages: search and filters (storyline.web.queries) -----------------
     def search(self, match: str, limit: int, offset: int, marks: tuple[str, str]) -> tuple[int, list[sqlite3.Row]]:
@@ -296,7 +319,7 @@ class Store:
                       (SELECT group_concat(story_id) FROM story_articles WHERE article_id = a.id) AS stories
                FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
                WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 4.0, 1.0), a.id LIMIT ? OFFSET ?""",
-            (*marks, match, limit, offset)).fetchall()
+            (*marks, match, _bounded(limit), _bounded(offset))).fetchall()
         return total, rows
 
     def story_ids_matching(self, match: str | None = None, outlet: str | None = None) -> set[str]:

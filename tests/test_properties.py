@@ -4,7 +4,10 @@ InputError/StorylineError, and every sentence's offsets point at its text."""
 from __future__ import annotations
 
 import json
+import re
 import string
+import unicodedata
+from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -231,3 +234,104 @@ def test_records_with_any_published_value_are_read(published):
     raws, errors = read_json("r.jsonl", json.dumps({"title": "Ferry", "text": "The ferry ran late on Monday.",
                                                     "published": published}))
     assert len(raws) == 1 and not errors
+
+
+# -- issue 19: any JSON value in any record field, through ingest into a store ---------------
+odd_dates = st.sampled_from(["0000-01-01", "0000-00-00", "0001-01-01", "-0001-01-01", "1799-12-31", "1800-01-01",
+                             "yesterday", "last week", "tomorrow", "3 days ago", "2999-12-31", "9999-12-31",
+                             "2017-02-30", "Tue, 02 May 2017 10:00:00 GMT", "2017-05-03T25:61:00Z", "\x00",
+                             "May 2017", "3 May", "  ", "1e400", str(2**70)])
+controls = st.text(alphabet="\x00\x01\x07\x1b\x7f\u202e\u202d\u200f\u2028\ufeff\ufffe abc", max_size=12)
+any_json = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.integers(min_value=2**63, max_value=2**80),
+              st.floats(), st.text(max_size=30), controls, odd_dates),
+    lambda children: st.one_of(st.lists(children, max_size=3),
+                               st.dictionaries(st.text(max_size=8), children, max_size=3)),
+    max_leaves=8)
+FIELDS = ["url", "title", "text", "published", "outlet", "author", "language", "warnings", "record", "feed",
+          "dropped", "id", "metadata"]
+REPORT = ("The harbour board of Port Wenlow voted on Tuesday to rebuild the north pier, the board said. "
+          "Crews will start in June and the work will cost 12 million pounds, officials said.")
+texts = st.one_of(st.just(REPORT), st.builds(lambda a, b: f"{a} {REPORT} {b}", controls, controls), any_json)
+any_record = st.one_of(
+    st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=6), any_json, max_size=6).flatmap(
+        lambda d: st.builds(lambda t: {**d, "text": t}, texts)),
+    any_json)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(any_record, min_size=1, max_size=4))
+def test_any_json_in_any_field_is_stored_in_a_story_or_one_named_error(tmp_path_factory, records):
+    """Any JSON value in any field: each line becomes a stored article, or one one-line
+    error naming file:line; ingest never raises, and once it has ended every stored
+    article is in a story (issue 19: 0000-01-01 used to crash after the batch was stored)."""
+    from storyline.pipeline import Pipeline
+    from storyline.store import Store
+
+    folder = tmp_path_factory.mktemp("rec")
+    path = folder / "records.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    with Store(folder / "r.db") as store:
+        report = Pipeline(store=store).ingest([str(path)])
+        for e in report.errors:
+            # file:line, file[i] for a JSON array document, the file for a document that is not JSON
+            assert isinstance(e, InputError) and re.match(rf"{re.escape(str(path))}(:\d+|\[\d+\])?$", e.source), e
+            assert "\n" not in str(e)
+        assert len({e.source for e in report.errors}) == len(report.errors)
+        stored = list(store.articles())
+        assert len(stored) + len(report.errors) >= 1
+        story_of = store.stories_of([a.id for a in stored])
+        assert all(a.id in story_of for a in stored)
+        for a in stored:
+            check_article(a)
+            assert a.published.year is None or 1800 <= a.published.year <= date.today().year + 1
+            for value in (a.title, a.outlet, a.author, a.url):
+                assert value is None or not any(unicodedata.category(ch)[0] == "C" for ch in value)
+            assert all(isinstance(w, str) and "\n" not in w for w in a.metadata.get("warnings", []))
+
+
+@SETTINGS
+@given(st.one_of(any_json, odd_dates))
+def test_record_published_is_a_plausible_date_or_undated_with_a_warning(published):
+    raws, errors = read_json("p.jsonl", json.dumps({"text": REPORT, "published": published}))
+    assert not errors
+    a = build_article(raws[0])
+    assert a.published.year is None or 1800 <= a.published.year <= date.today().year + 1
+    if a.published.precision == "unknown" and published not in (None, "", "  "):
+        assert any(w.startswith("p.jsonl:1: ") for w in a.metadata["warnings"])
+
+
+# -- issue 19: any query parameter gives 200 or 4xx, never 500 ------------------------------
+PARAMS = ["q", "outlet", "date_from", "date_to", "page", "per_page", "limit", "offset", "s"]
+param_values = st.one_of(st.integers().map(str), st.integers(min_value=2**62, max_value=2**90).map(str),
+                         st.text(max_size=20), controls, odd_dates, st.sampled_from(["", "-1", "0", "1e9", "nan",
+                                                                                    "9999-99-99", "%", "*", '"'])
+                         )
+WEB_PATHS = ["/", "/api/stories", "/api/articles", "/api/search", "/ingest", "/docs", "/articles/{article}",
+             "/api/articles/{article}", "/api/stories/{story}"]
+
+
+@pytest.fixture(scope="module")
+def web_client(tmp_path_factory):
+    from fastapi.testclient import TestClient
+
+    from storyline.pipeline import Pipeline
+    from storyline.store import Store
+    from storyline.web import create_app
+
+    db = tmp_path_factory.mktemp("webprop") / "w.db"
+    src = db.parent / "pier.jsonl"
+    src.write_text(json.dumps({"title": "Pier vote", "text": REPORT, "published": "2017-05-02"}) + "\n")
+    with Store(db) as store:
+        (a,) = Pipeline(store=store).ingest([str(src)]).added
+        story = store.stories_of([a.id])[a.id]
+    return TestClient(create_app(db), raise_server_exceptions=False), {"article": a.id, "story": story}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(WEB_PATHS), st.dictionaries(st.sampled_from(PARAMS) | st.text(max_size=5), param_values,
+                                                   max_size=4))
+def test_any_query_parameter_is_answered_200_or_4xx(web_client, path, params):
+    client, ids = web_client
+    r = client.get(path.format(**ids), params=params)
+    assert 200 <= r.status_code < 500 and r.status_code not in range(300, 400), (path, params, r.text[:300])

@@ -131,6 +131,33 @@ def test_hostile_article_stays_inert(page, base_url, db):
     assert dialogs == []
 
 
+def test_api_docs_work_offline(page, base_url):
+    """The nav link "API" opens a docs page that loads nothing from another site (offline,
+    a CDN's Swagger UI was a blank page), lists the endpoints and tries one."""
+    foreign = []
+
+    def only_loopback(route):
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            foreign.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_loopback)
+    page.goto(base_url + "/")
+    page.get_by_role("link", name="API", exact=True).click()
+    page.wait_for_selector("section.api-op")
+    assert page.url == base_url + "/docs"
+    assert "GET /api/search" in page.inner_text("main") and "POST /api/ingest" in page.inner_text("main")
+    assert page.locator("section.api-op").count() >= 8 and page.locator("section.api-op").first.is_visible()
+    form = page.locator("#api_search_api_search_get form.api-try")
+    form.locator("input[name=q]").fill("boil")
+    form.locator("button").click()
+    page.wait_for_url("**/api/search?*")
+    assert '"q":"boil"' in page.inner_text("body").replace(" ", "")
+    assert foreign == []
+
+
 def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
     return struct.unpack(">II", data[16:24])

@@ -473,16 +473,19 @@ def _verb_tense(verb, depth: int = 0) -> str | None:
 # ---------------------------------------------------------------- resolving
 
 def resolve(spec: Spec, verb_tense: str | None, ref: Reference) -> TimeValue:
-    """Normalise a Spec against a reference date."""
-    if spec.kind == "calendar":
-        value = _resolve_calendar(spec, verb_tense, ref)
-    elif spec.kind == "weekday":
-        value = _resolve_weekday(spec, verb_tense, ref)
-    elif spec.kind == "days":
-        value = _resolve_days(spec, ref)
-    else:
-        value = _resolve_unit(spec, ref)
-    return value
+    """Normalise a Spec against a reference date. A reference near the ends of the
+    calendar (year 1 or 9999, which no ingested article has, but a store written by an
+    older version may) leaves a date its arithmetic would carry out of range unknown."""
+    try:
+        if spec.kind == "calendar":
+            return _resolve_calendar(spec, verb_tense, ref)
+        if spec.kind == "weekday":
+            return _resolve_weekday(spec, verb_tense, ref)
+        if spec.kind == "days":
+            return _resolve_days(spec, ref)
+        return _resolve_unit(spec, ref)
+    except OverflowError:
+        return TimeValue(None, None, "day", "date out of range")
 
 
 def resolve_expressions(expressions: list[TimeExpression], ref: Reference) -> list[TimeExpression]:

@@ -76,10 +76,13 @@ def load_labelled(path: str | Path) -> list[dict]:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
                 raise InputError(str(path), f"line {n}: not JSON ({e.msg})") from e
+            if not isinstance(obj, dict) or not isinstance(obj.get("articles", []), list) \
+                    or not all(isinstance(a, dict) for a in obj.get("articles", [])):
+                raise InputError(str(path), f"line {n}: not a labelled record (an object, 'articles' a list of objects)")
             if "articles" in obj:
                 for k, a in enumerate(obj["articles"]):
-                    records.append({"id": str(a.get("id", f"{obj['id']}-{k}")), "where": f"{path}:{n}", "record": _article_fields(a),
-                                    "story": str(obj["id"])})
+                    records.append({"id": str(a.get("id", f"{obj.get('id', n)}-{k}")), "where": f"{path}:{n}",
+                                    "record": _article_fields(a), "story": str(obj.get("id", n))})
             elif "text" in obj and ("story" in obj or "label" in obj):
                 records.append({"id": str(obj.get("id", f"{Path(path).name}:{n}")), "where": f"{path}:{n}",
                                 "record": _article_fields(obj),

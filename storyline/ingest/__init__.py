@@ -14,8 +14,8 @@ from ..errors import InputError
 from ..model import Article, PartialDate
 from ..settings import IngestSettings
 from .build import build_article
-from .feed import looks_like_feed, read_feed
-from .files import DecodeWarning, decode, kind_of, read_bytes, walk
+from .feed import read_feed
+from .files import DecodeWarning, decode, kind_of, read_bytes, sniff, walk
 from .furniture import reporting
 from .html import read_html
 from .raw import RawArticle
@@ -69,20 +69,7 @@ def not_an_article(article: Article, settings: IngestSettings = IngestSettings()
 
 
 def _dispatch(name: str, text: str, kind: str | None, source) -> tuple[list[RawArticle], list[InputError]]:
-    head = text.lstrip()[:200].lower()
-    if kind is None:  # stdin or unknown suffix: sniff
-        if head.startswith(("{", "[")):
-            kind = "json"
-        elif looks_like_feed(text):
-            kind = "feed"
-        elif head.startswith(("<!doctype html", "<html", "<?xml", "<head", "<body")):
-            kind = "html"
-        else:
-            kind = "text"
-    if kind == "feed" and not looks_like_feed(text):
-        kind = "html" if "<html" in head else "text"
-    if kind == "html" and looks_like_feed(text):
-        kind = "feed"
+    kind = sniff(text, kind)
     if kind == "json":
         return read_json(name, text)
     if kind == "feed":

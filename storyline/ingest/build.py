@@ -6,9 +6,9 @@ import re
 
 from ..model import Article, PartialDate
 from ..settings import IngestSettings
-from .clean import clean_paragraphs, split_paragraphs
+from .clean import clean_paragraphs, normalize_text, split_paragraphs
 from .clutter import strip_clutter
-from .dates import complete_year
+from .dates import complete_year, plausible
 from .raw import RawArticle
 from .segment import segment
 
@@ -20,31 +20,51 @@ def build_article(raw: RawArticle, published: PartialDate | None = None,
     title = _title_without_site(raw.title, paragraphs)
     if title != raw.title:  # the page's top may print the title with the site's name as well
         paragraphs = [p for i, p in enumerate(paragraphs) if i >= TOP_LINES or not _same(strip_clutter(p), raw.title)]
-    if raw.headline_in_text and paragraphs and not title:
+    if raw.headline_in_text and len(paragraphs) > 1 and not title:  # a one-line text is its own body
         title, paragraphs = paragraphs[0], paragraphs[1:]
     elif raw.headline_in_text and paragraphs and _same(paragraphs[0], title):
         paragraphs = paragraphs[1:]
     cleaned = clean_paragraphs(paragraphs, title, settings)
     text, sentences = segment(cleaned.paragraphs)
 
-    date = raw.published
-    if date.precision == "unknown" or (cleaned.date.precision == "day" and date.precision != "day"):
-        date = cleaned.date if cleaned.date.precision != "unknown" else date
-    fallback = published or PartialDate()
-    if date.precision == "unknown":
-        date = fallback
-    else:
-        date = complete_year(date, fallback)  # a date in the article wins; the flag may add its year
-
     metadata = dict(raw.metadata)
+    warnings = list(metadata.get("warnings", []))
+    date = _settle_date(raw, cleaned.date, published, warnings)
+    if warnings:
+        metadata["warnings"] = warnings
     if cleaned.dropped:
         metadata["dropped"] = cleaned.dropped
     return Article(
-        text=text, title=title.strip(), source=raw.source, url=raw.url,
-        outlet=raw.outlet or cleaned.outlet, author=raw.author or cleaned.author,
-        published=date, place=cleaned.place, language=raw.language or detect_language(text),
+        text=text, title=field_text(title) or "", source=raw.source, url=field_text(raw.url),
+        outlet=field_text(raw.outlet) or cleaned.outlet, author=field_text(raw.author) or cleaned.author,
+        published=date, place=cleaned.place, language=field_text(raw.language) or detect_language(text),
         metadata=metadata, sentences=sentences,
     )
+
+
+def _settle_date(raw: RawArticle, written: PartialDate, published: PartialDate | None,
+                 warnings: list[str]) -> PartialDate:
+    """The source's date, else the one written in the text (a day beats a month), else the
+    --published fallback; a date no article can have (year 0, the future) is dropped with a
+    warning, whichever reader found it, so that no stored article carries one."""
+    date = plausible(raw.published, raw.source, warnings)
+    written = plausible(written, raw.source, warnings)
+    if date.precision == "unknown" or (written.precision == "day" and date.precision != "day"):
+        date = written if written.precision != "unknown" else date
+    fallback = plausible(published or PartialDate(), "--published", warnings)
+    if date.precision == "unknown":
+        return fallback
+    # a date in the article wins; the flag may add its year (which may put it after tomorrow)
+    return plausible(complete_year(date, fallback), raw.source, warnings)
+
+
+def field_text(value: str | None) -> str | None:
+    """A stored one-line field (title, outlet, author, URL) with the hygiene of article
+    text: NFC, no control or format characters (NUL, U+202E right-to-left override), one
+    space between words; None when nothing is left."""
+    if not value:
+        return None
+    return " ".join(normalize_text(value).split()) or None
 
 
 TOP_LINES = 5  # a page prints its headline within its first lines

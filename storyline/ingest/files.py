@@ -107,6 +107,41 @@ def kind_of(path: Path) -> str | None:
     return SUFFIXES.get(path.suffix.lower())
 
 
+# What may come before a document's first element: an XML declaration, processing
+# instructions, comments (a licence block), a DOCTYPE with its internal subset, white space.
+PROLOG = re.compile(r"(?:\s|<\?.*?\?>|<!--.*?-->|<!doctype(?:[^\[>]|\[.*?\])*>)*", re.S | re.I)
+FIRST_ELEMENT = re.compile(r"<([a-z][\w.:-]*)", re.I)
+FEED_ROOTS = {"rss", "feed", "rdf:rdf"}
+PAGE_ROOTS = {"html", "head", "body"}
+SNIFF_CHARS = 256_000  # a prolog longer than this (a 50 KB DOCTYPE is the largest seen) is not looked past
+
+
+def root_element(text: str) -> str | None:
+    """The lower-cased name of a document's first element, past any prolog; None when the
+    text does not start with markup (or its prolog is unterminated)."""
+    head = text[:SNIFF_CHARS]
+    m = FIRST_ELEMENT.match(head, PROLOG.match(head).end())
+    return m.group(1).lower() if m else None
+
+
+def sniff(text: str, declared: str | None) -> str:
+    """The reader for a decoded text ("json", "feed", "html", "text"): the one place that
+    weighs a file's suffix (declared, from kind_of; None for stdin or an unknown suffix)
+    against its content. Feeds are known by their root element (<rss>, <feed>, <rdf:RDF>),
+    pages by <html>/<head>/<body> or a DOCTYPE html, past any prolog."""
+    if declared in ("json", "text"):
+        return declared
+    stripped = text.lstrip()
+    if declared is None and stripped.startswith(("{", "[")):
+        return "json"
+    root = root_element(stripped)
+    if root in FEED_ROOTS:
+        return "feed"
+    if root in PAGE_ROOTS or re.match(r"<!doctype\s+html", stripped[:100], re.I) or declared == "html":
+        return "html"
+    return "html" if root is not None else "text"
+
+
 def read_bytes(source: Path | str) -> tuple[str, bytes]:
     """(name, bytes) of a file or of stdin."""
     if source == "-":

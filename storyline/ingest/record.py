@@ -22,12 +22,8 @@ def read_json(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]
     articles: list[RawArticle] = []
     errors: list[InputError] = []
     stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            records = [(f"{name}[{i}]", r) for i, r in enumerate(json.loads(stripped))]
-        except (ValueError, RecursionError) as e:
-            raise InputError(name, f"invalid JSON ({_reason(e)})") from e
-    else:
+    records = _array(name, stripped) if stripped.startswith("[") else None
+    if records is None:
         records = []
         for lineno, line in enumerate(text.splitlines(), 1):
             if not line.strip():
@@ -51,6 +47,20 @@ def read_json(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]
     return articles, errors
 
 
+def _array(name: str, stripped: str) -> list[tuple[str, object]] | None:
+    """The records of a JSON array document, as (name[i], record); None when the text is
+    JSON Lines whose first line happens to be a list (more lines follow)."""
+    try:
+        records = [(f"{name}[{i}]", r) for i, r in enumerate(json.loads(stripped))]
+    except (ValueError, RecursionError) as e:
+        if len([line for line in stripped.splitlines() if line.strip()]) > 1:
+            return None  # JSON Lines: each line is read (and named) on its own
+        raise InputError(name, f"invalid JSON ({_reason(e)})") from e
+    if not records:
+        raise InputError(name, "no records (an empty JSON array)")
+    return records
+
+
 def _reason(e: Exception) -> str:
     return "nested too deeply" if isinstance(e, RecursionError) else getattr(e, "msg", str(e))
 
@@ -67,19 +77,29 @@ def record_to_raw(where: str, record) -> RawArticle:
     return raw
 
 
+# Metadata keys the readers and cleaning write; a record's own field of that name is kept
+# under "field:NAME" so that it can neither pose as a reader's warning nor break one.
+RESERVED = {"warnings", "record", "dropped", "feed"}
+
+
 def apply_fields(raw: RawArticle, record: dict, where: str, keep_text: bool = False) -> None:
-    """Copy known fields onto raw (strings only), the rest into metadata."""
+    """Copy known fields onto raw (strings only), the rest into metadata. A 'published'
+    that is not a date string (a number, a list, 'yesterday', 0000-01-01) leaves the
+    article undated with a warning."""
     for key in ("url", "title", "outlet", "author", "language"):
         value = record.get(key)
         if value is not None and not isinstance(value, str):
             raise InputError(where, f"field '{key}' must be a string")
         if value:
             setattr(raw, key, value.strip())
-    if record.get("published"):
+    raw.metadata.update({(f"field:{k}" if k in RESERVED else k): v for k, v in record.items() if k not in KNOWN})
+    published = record.get("published")
+    if published not in (None, ""):
         try:
-            raw.published = parse_published(str(record["published"]), where)
+            if not isinstance(published, str):
+                raise InputError(where, f"field 'published' is not a date string ({type(published).__name__})")
+            raw.published = parse_published(published, where)
         except InputError as e:
             raw.metadata.setdefault("warnings", []).append(f"{e}; left undated")
     if raw.url and raw.source == where and not keep_text:
         raw.metadata["record"] = where
-    raw.metadata.update({k: v for k, v in record.items() if k not in KNOWN})

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api")
 @router.get("/stories", tags=["stories"])
 def api_stories(store: StoreDep, q: str | None = Query(None, max_length=300),
                 outlet: str | None = Query(None, max_length=200), date_from: str | None = None,
-                date_to: str | None = None, page_no: int = Query(1, ge=1, alias="page"),
+                date_to: str | None = None, page_no: int = Query(1, ge=1, le=queries.MAX_PAGE, alias="page"),
                 per_page: int = Query(PER_PAGE, ge=1, le=200)):
     """Stories, largest first; q searches titles and text, outlet and dates filter."""
     return story_list(store, q, outlet, date_from, date_to, page_no, per_page)
@@ -57,7 +57,7 @@ for _name in PARTS:
 
 
 @router.get("/articles", tags=["articles"])
-def api_articles(store: StoreDep, page_no: int = Query(1, ge=1, alias="page"),
+def api_articles(store: StoreDep, page_no: int = Query(1, ge=1, le=queries.MAX_PAGE, alias="page"),
                  per_page: int = Query(50, ge=1, le=500)):
     """Stored articles (metadata only), newest first."""
     ids = store.article_ids_page(per_page, (page_no - 1) * per_page)
@@ -76,7 +76,7 @@ def api_article(article: ArticleDep, store: StoreDep):
 
 @router.get("/search", tags=["search"])
 def api_search(store: StoreDep, q: str = Query(..., min_length=1, max_length=300),
-               limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
+               limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=queries.MAX_OFFSET)):
     """Articles matching all words of q (titles weigh more), with a marked excerpt."""
     total, hits = queries.search_articles(store, q, limit, offset)
     return {"q": q, "total": total, "results": [

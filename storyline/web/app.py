@@ -20,6 +20,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 
 from .. import __version__
 from ..settings import DEFAULT_SETTINGS
+from ..store import default_db_path
 from . import api, pages
 from .deps import AppState
 from .errors import HANDLERS
@@ -35,7 +36,8 @@ def create_app(db_path: str | Path | None = None, max_upload_bytes: int = 20_000
     loopback server to loopback names, so a web page on another site cannot
     reach it through DNS rebinding."""
     app = FastAPI(title="storyline", summary="Cited briefs of news stories, over a local store.",
-                  version=__version__, exception_handlers=HANDLERS)
+                  version=__version__, exception_handlers=HANDLERS,
+                  docs_url=None, redoc_url=None)  # /docs is pages.api_docs_page: no CDN
     app.state.web = AppState(db_path, max_upload_bytes, make_templates(), DEFAULT_SETTINGS)
     app.add_middleware(BaseHTTPMiddleware, dispatch=request_guard(allowed_hosts))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
@@ -54,7 +56,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db: str | Path | None = Non
               "login and anyone who can reach it can read and add articles", file=sys.stderr)
     app = create_app(db, max_upload_bytes=int(max_upload_mb * 1_000_000),
                      allowed_hosts=["127.0.0.1", "localhost", "::1"] if local else None)
+    print(f"storyline: serving {serve_url(host, port)} (database {Path(db) if db else default_db_path()}); "
+          "Ctrl+C to stop", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def serve_url(host: str, port: int) -> str:
+    """The address to open in a browser ('::1' in brackets)."""
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
 def is_loopback(host: str) -> bool:

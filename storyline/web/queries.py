@@ -16,6 +16,12 @@ from ..store import Store
 HIT_START, HIT_END = "\x02", "\x03"
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 12
+# Upper bounds of integer query parameters: FastAPI answers 422 past them, where a
+# Python int past 2**63 - 1 would overflow SQLite's INTEGER (a 500) and a page number
+# past a million is no page of any store.
+MAX_PAGE = 1_000_000
+MAX_OFFSET = 1_000_000_000
+MAX_SENTENCE = 1_000_000
 
 
 @dataclass

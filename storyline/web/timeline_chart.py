@@ -8,6 +8,7 @@ without any date cannot be placed on a calendar axis: they are listed apart.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -80,12 +81,50 @@ def day_span(iso: str | None) -> tuple[date, date] | None:
         return None
 
 
+# "early April 2017", "mid-2016", "late May": the part of the month or year the entry means
+MODIFIER = re.compile(r"^(early|mid|late)\b", re.I)
+THIRDS = {"early": 0, "mid": 1, "late": 2}
+
+
+def entry_span(entry: TimelineEntry) -> tuple[date, date] | None:
+    """The days an entry covers: its date's span, narrowed to the first, middle or last
+    third when its label says early, mid or late ("early April" is 1-10 April, not the
+    whole month)."""
+    span = day_span(entry.date)
+    m = MODIFIER.match(entry.label or "")
+    if span is None or m is None or "/" in (entry.date or "") or span[0] == span[1]:
+        return span
+    third = THIRDS[m.group(1).lower()]
+    first, last = span
+    if (last - first).days < 40:  # a month: days 1-10, 11-20, 21-end
+        lo = date(first.year, first.month, 1 + 10 * third)
+        return lo, (last if third == 2 else date(first.year, first.month, 10 + 10 * third))
+    if first.year == last.year and first.month == 1 and last.month == 12:  # a year: four months each
+        lo = date(first.year, 1 + 4 * third, 1)
+        end_month = 4 + 4 * third
+        return lo, date(first.year, end_month, calendar.monthrange(first.year, end_month)[1])
+    return span
+
+
+def fit(text: str, room: float) -> str:
+    """text cut (at a word, with an ellipsis) to what room pixels of the chart font hold."""
+    chars = int(room // CHAR_PX)
+    if len(text) <= chars:
+        return text
+    if chars < 2:
+        return ""
+    cut = text[:chars - 1]
+    if " " in cut.strip():
+        cut = cut.rstrip().rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
+
+
 def timeline_chart(entries: list[TimelineEntry], href=None) -> Chart | None:
     """Chart layout for the brief's timeline entries; None when nothing has a year.
     href(entry) -> link for an entry (its first citation), optional."""
     placed, unplaced = [], []
     for e in entries:
-        span = day_span(e.date)
+        span = entry_span(e)
         (placed if span else unplaced).append((e, span))
     if not placed:
         return None
@@ -98,14 +137,16 @@ def timeline_chart(entries: list[TimelineEntry], href=None) -> Chart | None:
         x0, x1 = axis.x(first.toordinal()), axis.x(last.toordinal() + 1)
         single = first == last
         text = e.text
-        short = text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS - 1].rstrip() + "…"
         x = round((x0 + x1) / 2, 1) if single else x0
         width = 0 if single else max(2.0, round(x1 - x0, 1))
+        short = fit(text, TEXT_CHARS * CHAR_PX)
+        # the text goes where it fits whole, else on the side with more room, cut to that room
+        right_room, left_room = WIDTH - (x + width + 10) - 2, x - 10 - LEFT
+        text_left = len(short) * CHAR_PX > right_room and left_room > right_room
         marks.append(Mark(
-            label=timeline_date(e), text=text, short=short, x=x, width=width,
-            y=TOP + row * ROW + ROW / 2, planned=e.tense == "future",
-            href=href(e) if href else None,
-            text_left=x + width + 10 + len(short) * CHAR_PX > WIDTH and x - LEFT > WIDTH - x - width,
+            label=timeline_date(e), text=text, short=fit(short, left_room if text_left else right_room),
+            x=x, width=width, y=TOP + row * ROW + ROW / 2, planned=e.tense == "future",
+            href=href(e) if href else None, text_left=text_left,
         ))
     return Chart(width=WIDTH, height=TOP + len(marks) * ROW + 10, marks=marks, ticks=axis.ticks(),
                  breaks=axis.breaks, unplaced=[e for e, _ in unplaced], omitted=omitted)
@@ -160,4 +201,33 @@ class _Axis:
                 label = d.isoformat() if days <= 120 else d.strftime("%Y-%m") if days <= 1500 else str(d.year)
                 if not ticks or ticks[-1][1] != label:
                     ticks.append((self.x(ordinal), label))
+        return spaced(ticks)
+
+
+TICK_GAP = 8  # px between two tick labels
+
+
+def tick_extent(x: float, label: str) -> tuple[float, float]:
+    """Where a tick label is drawn: centred on its tick, or ending at it near the right
+    edge (the template's text-anchor rule)."""
+    w = len(label) * CHAR_PX
+    if x > WIDTH - RIGHT - 40:
+        return x - w, x
+    return x - w / 2, x + w / 2
+
+
+def spaced(ticks: list[tuple[float, str]]) -> list[tuple[float, str]]:
+    """The ticks whose labels do not overlap: the axis's last tick (its right end) is kept,
+    and of the others each that would touch a kept one is dropped."""
+    if not ticks:
         return ticks
+    kept: list[tuple[float, str]] = []
+    last = ticks[-1]
+    for tick in ticks[:-1]:
+        lo, hi = tick_extent(*tick)
+        if kept and lo < tick_extent(*kept[-1])[1] + TICK_GAP:
+            continue
+        if hi + TICK_GAP > tick_extent(*last)[0]:
+            continue
+        kept.append(tick)
+    return kept + [last]

@@ -17,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.formparsers import MultiPartException
 
 from ..errors import InputError
+from ..ingest.dates import EARLIEST_YEAR, date_problem
+from ..ingest.files import SUFFIXES, kind_of
 from ..model import Article, PartialDate
 from ..pipeline import Pipeline
 
@@ -92,6 +94,10 @@ async def read_upload(request: Request, limit: int) -> tuple[list[Upload], Parti
             published = PartialDate.parse(str(form.get("published")))
         except ValueError as e:
             raise HTTPException(422, f"published: {e}") from None
+        problem = date_problem(published)
+        if problem or published.year is None:
+            raise HTTPException(422, f"published: {problem or 'no year'} ({str(form.get('published'))[:40]!r}; "
+                                     f"dates run from {EARLIEST_YEAR} to tomorrow)")
     uploads = [Upload(f.filename or "upload", await f.read()) for f in form.getlist("files")
                if not isinstance(f, str)]
     if not uploads:
@@ -103,7 +109,7 @@ def ingest_uploads(pipeline: Pipeline, uploads: list[Upload], published=None) ->
     """Store the articles of the uploaded files, placed into stories; one result per file."""
     with tempfile.TemporaryDirectory(prefix="storyline-upload-") as tmp:
         saved = save_uploads(Path(tmp), uploads)
-        readable = [(p, r) for p, r in saved if not p.name.endswith(SIDECAR)]
+        readable = [(p, r) for p, r in saved if not p.name.endswith(SIDECAR) and article_type(p, r)]
         note_sidecars(saved, readable)
         from_file: dict[int, FileResult] = {}  # id(article) -> the file it came from
 
@@ -135,6 +141,17 @@ def ingest_uploads(pipeline: Pipeline, uploads: list[Upload], published=None) ->
         if not (r.added or r.known or r.errors):
             r.errors.append(f"{r.name}: no articles found")
     return [r for _, r in saved]
+
+
+def article_type(path: Path, result: FileResult) -> bool:
+    """Is the file named as an article type (.txt, .html, .json/.jsonl, .rss/.atom/.xml...)?
+    Anything else (storm.exe, a name without a suffix) is named in its result and not read."""
+    if kind_of(path) is not None:
+        return True
+    suffix = path.suffix or "no suffix"
+    kinds = ", ".join(sorted(SUFFIXES))
+    result.errors.append(f"{result.name}: not an article file type ({suffix}); send one of {kinds}")
+    return False
 
 
 def save_uploads(folder: Path, uploads: list[Upload]) -> list[SavedFile]:
