@@ -14,6 +14,10 @@ Counted over pairs of events: precision = linked event pairs that the labels put
 thread / linked event pairs of different events; recall = labelled thread pairs linked.
 Links between two records of one event that the file labels apart (same_event) are printed
 apart; those inside one event (a story split in two) are not pairs of events.
+
+Last, a check of false links with no help from time: the 200 Multi-News clusters (dev and
+test, each a story of another event, undated) are given days 3 apart, so that every pair is
+apart in time, and every link found among them is wrong.
 """
 from __future__ import annotations
 
@@ -107,6 +111,25 @@ def main(paths: list[str]) -> None:
             print(f"{path.name:18} {name:13} links {s['links']:2}  precision {s['precision']:.2f}"
                   f"  recall {s['recall']:.2f} ({s['right']}/{len(thread)})  same-event links {s['same_event']}"
                   + (f"  wrong: {s['wrong']}" if s["wrong"] else ""))
+    if (CORPUS / "multinews").is_dir():
+        found, stories = multinews_false_links(settings)
+        print(f"multinews dev+test {stories} stories, every pair apart in time: {found} links (all wrong)")
+
+
+def multinews_false_links(settings: Settings) -> tuple[int, int]:
+    """(links found, stories) among the Multi-News clusters, each on its own day."""
+    sigs = []
+    for name in ("dev.jsonl", "test.jsonl"):
+        records, articles = articles_of(CORPUS / "multinews" / name)
+        groups: dict[str, list] = {}
+        for r, a in zip(records, articles):
+            groups.setdefault(r["story"], []).append(a)
+        sigs += [signature(e, "", arts, settings.threads) for e, arts in groups.items()]
+    for k, sig in enumerate(sigs):
+        sig.day = 3.0 * k
+    found = sum(1 for x, y in itertools.combinations(sigs, 2)
+                if abs(x.day - y.day) <= settings.threads.max_days and link(x, y, settings.threads))
+    return found, len(sigs)
 
 
 if __name__ == "__main__":

@@ -141,7 +141,9 @@ MIGRATIONS: list[str] = [
     # v6, threads (storyline.stories.threads): each story's thread signature (JSON, with the
     # digest of the members it was made from and its day), an index of its core participants
     # by name and day (where a new story's candidates are found), and the thread links between
-    # two stories (story_a < story_b) with the names they share. Deleting a story deletes all three.
+    # two stories (story_a < story_b) with the names they share. Deleting a story deletes all
+    # three. Per article, the features a signature is made from (an article's text never
+    # changes: its id is a hash of it), so a growing story reads only its new articles.
     """
     CREATE TABLE story_signatures (
         story_id TEXT PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,
@@ -164,6 +166,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (story_a, story_b)
     );
     CREATE INDEX story_links_b ON story_links(story_b);
+    CREATE TABLE story_thread_articles (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        data TEXT NOT NULL
+    );
     """,
 ]
 

@@ -2,7 +2,7 @@
 
 Tables: stories, story_articles (store migration v1); story_features,
 story_copies, story_df, story_groups, story_apart (v2); story_state (v4);
-story_signatures, story_thread_names, story_links (v6, threads.py).
+story_signatures, story_thread_names, story_links, story_thread_articles (v6, threads.py).
 The clustering logic (cluster.py) calls these functions and never writes SQL.
 
 Writers run inside the caller's store.transaction(), so a batch of
@@ -299,6 +299,20 @@ def unsigned_story_ids(store) -> list[str]:
     return [r[0] for r in store.db.execute(
         "SELECT id FROM stories s WHERE NOT EXISTS (SELECT 1 FROM story_signatures g WHERE g.story_id = s.id)"
         " ORDER BY id")]
+
+
+def article_thread_features(store, article_ids: list[str]) -> dict[str, dict]:
+    """{article id: its stored thread features (threads.article_features)}."""
+    out: dict[str, dict] = {}
+    for chunk in _chunks(article_ids):
+        out.update((r[0], json.loads(r[1])) for r in store.db.execute(
+            f"SELECT article_id, data FROM story_thread_articles WHERE article_id IN ({_marks(chunk)})", chunk))
+    return out
+
+
+def save_article_thread_features(store, features: dict[str, dict]) -> None:
+    store.db.executemany("INSERT OR REPLACE INTO story_thread_articles (article_id, data) VALUES (?, ?)",
+                         [(aid, json.dumps(f, ensure_ascii=False)) for aid, f in features.items()])
 
 
 def all_story_ids(store) -> list[str]:

@@ -28,6 +28,7 @@ rebuild changes the members and so the signature and the links.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import re
 import statistics
@@ -94,40 +95,57 @@ def lead_of(article: Article) -> str:
     """Title and the first reporting sentences: where an article names its event's participants."""
     from ..ingest.furniture import reporting
 
-    lead = [t for t in (reporting(s.text) for s in article.sentences[:4 * LEAD_SENTENCES]) if t][:LEAD_SENTENCES]
-    if not lead:
-        lead = [s.text for s in article.sentences[:LEAD_SENTENCES]]
+    found = (t for t in (reporting(s.text) for s in article.sentences[:4 * LEAD_SENTENCES]) if t)
+    lead = list(itertools.islice(found, LEAD_SENTENCES)) or [s.text for s in article.sentences[:LEAD_SENTENCES]]
     return "\n".join([article.title, *lead]) if article.title else "\n".join(lead)
 
 
+def article_features(article: Article) -> dict:
+    """What a story's signature takes from one of its articles (kept per article in the store,
+    so a story that grows reads only its new articles): the names and words of its title and
+    lead, the day it reports, its date, whether it is a roundup, digests of its lead sentences."""
+    if article.language != "en":
+        return {"english": False, "published": _dated(article)}
+    lead = lead_of(article)
+    lower = set(_LOWER_WORD.findall(article.text))
+    names = {n for k in entity_counts(lead) if k.startswith("name:")
+             and ((n := _plain(k[5:])).count(" ") or n not in lower) and n}
+    return {"english": True, "published": _dated(article), "day": event_day(article, lead),
+            "names": sorted(names), "words": sorted(word_counts(lead)), "roundup": is_roundup(article),
+            "leads": sorted({_digest(line) for line in lead.split("\n")[1:] if line})}
+
+
+def _dated(article: Article) -> str | None:
+    """The article's publication date when it gives a year and a month (ISO), else None."""
+    ok = article.published.year is not None and article_days(article.published) is not None
+    return article.published.iso() if ok else None
+
+
 def signature(story_id: str, headline: str, articles: list[Article], settings: ThreadSettings) -> Signature:
+    """The story's signature from its articles (see combine)."""
+    return combine(story_id, headline, {a.id: article_features(a) for a in articles}, settings)
+
+
+def combine(story_id: str, headline: str, features: dict[str, dict], settings: ThreadSettings) -> Signature:
     """The story's core names and subject words (those in the title or lead of at least
-    `core_share` of its articles) and its date: the median of the days its dated articles
-    report their event on (a lead's "on Tuesday" is the Tuesday before its publication)."""
-    names: Counter = Counter()
-    words: Counter = Counter()
-    days: list[float] = []
-    english = [a for a in articles if a.language == "en"]
-    for a in english:
-        lead = lead_of(a)
-        lower = set(_LOWER_WORD.findall(a.text))
-        names.update({n for k in entity_counts(lead) if k.startswith("name:")
-                      and ((n := _plain(k[5:])).count(" ") or n not in lower)})
-        words.update(set(word_counts(lead)))
-        if (day := event_day(a, lead)) is not None:
-            days.append(day)
+    `core_share` of its English articles) and its day: the median of the days its dated
+    articles report their event on (a lead's "on Tuesday": the Tuesday nearest before its
+    publication). features: {article id: article_features} of its articles."""
+    english = [f for f in features.values() if f["english"]]
+    names = Counter(n for f in english for n in f["names"])
+    words = Counter(w for f in english for w in f["words"])
+    days = [f["day"] for f in english if f["day"] is not None]
     n = max(1, len(english))
     need = max(1.0, settings.core_share * n) if n > 1 else 1.0
-    dated = sorted(a.published.iso() for a in articles if a.published.year is not None
-                   and article_days(a.published) is not None)
+    dated = sorted(f["published"] for f in features.values() if f["published"])
     return Signature(
         story_id=story_id, day=statistics.median_low(days) if days else None,
         first_date=dated[0] if dated else None, last_date=dated[-1] if dated else None, headline=headline,
-        names={k: round(c / n, 3) for k, c in names.items() if c >= need and k},
+        names={k: round(c / n, 3) for k, c in names.items() if c >= need},
         words={k: round(c / n, 3) for k, c in words.items() if c >= need},
-        digest=members_digest([a.id for a in articles]), articles=len(articles),
-        roundup=2 * sum(map(is_roundup, english)) > len(english),
-        leads=sorted({_digest(line) for a in english for line in lead_of(a).split("\n")[1:] if line}))
+        digest=members_digest(list(features)), articles=len(features),
+        roundup=2 * sum(f["roundup"] for f in english) > len(english),
+        leads=sorted({d for f in english for d in f["leads"]}))
 
 
 def _digest(sentence: str) -> str:
@@ -276,7 +294,14 @@ def refresh(store, story_ids, settings: ThreadSettings) -> list[str]:
         members = {sid: storage.member_ids(store, sid) for sid in todo}
         stale = [sid for sid in todo if members[sid] and known.get(sid) != members_digest(members[sid])]
         heads = storage.headlines(store, stale)
-        made = [signature(sid, heads.get(sid, ""), list(store.articles(members[sid])), settings) for sid in stale]
+        wanted = sorted({aid for sid in stale for aid in members[sid]})
+        features = storage.article_thread_features(store, wanted)
+        missing = [aid for aid in wanted if aid not in features]
+        computed = {a.id: article_features(a) for a in store.articles(missing)}
+        storage.save_article_thread_features(store, computed)
+        features.update(computed)
+        made = [combine(sid, heads.get(sid, ""), {aid: features[aid] for aid in members[sid]}, settings)
+                for sid in stale]
         for sig in made:
             storage.save_signature(store, sig.story_id, sig.digest, None if sig.roundup else sig.day,
                                    _to_data(sig), sorted(_index_keys(sig)))
