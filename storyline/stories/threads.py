@@ -6,21 +6,25 @@ are linked when, from what is cheap and stored (their articles' titles and leads
 they were published):
 
 - they share the event's core participants: at least `ThreadSettings.min_shared` distinct
-  names (people, organisations, places, products), each named in the title or lead of most of
-  each story's articles, one of them a name of two or more words ("Myles Garrett", "Honey
-  Smacks", "Whole Foods") and not only places; a name and its last word ("Garrett") are one;
-- those shared names are a real share of what each story is about (not one name among the
-  dozens of a roundup), and their subject words overlap (the same product, proceeding, deal);
-- they are apart in time: their dates (the median of their dated articles) are days to
-  months apart (`min_days`, `max_days`). Two stories on the same day are one event split or
-  two events of one day, not a continuation; an undated story cannot be placed before or after
-  another and is linked to none.
+  names (people, organisations, products, places of the event), each named in the title or
+  lead of most of each story's articles ("Myles Garrett", "Browns"; a name and its last word,
+  "Garrett", are one participant; a one-word name the text also writes in lower case is no
+  name), none of them a country, capital, seat of power or news agency (WIDE: any two events
+  there share those);
+- those shared names are a real share of what each story is about (`min_coverage`: not two
+  names among the dozens of a roundup), and their subject words overlap (`min_words`);
+- neither is a roundup (is_roundup: "10 things to know today", a numbered list of items), and
+  they share no lead sentence (the same sentence is one event's copies, or boilerplate);
+- they are apart in time: their days (the median of the days their dated articles report,
+  "on Tuesday" read against the publication date) are days to months apart (`min_days`,
+  `max_days`). Two stories of the same day are one event split or two events of one day, not
+  a continuation; an undated story cannot be placed before or after another and is in no thread.
 
 A thread is the stories so linked, transitively: a story's brief lists the other stories of
 its thread, earlier and later, with their dates.
 
-Cost: a story's signature (its core names and words, its dates) is stored when its articles
-change; candidates come from an index by core name (storage.thread_candidates), limited to the
+Cost: each article's features (names, words, day of its title and lead) are stored once; a
+story's signature is made from its members' features when its members change; candidates come from an index by core name (storage.thread_candidates), limited to the
 time window and to `max_candidates` stories per name, so placing an article never reads the
 whole store. Signatures are kept by the members they were made from: a merge, a split or a
 rebuild changes the members and so the signature and the links.
