@@ -210,3 +210,39 @@ def test_corrections_and_rebuilds_keep_threads_right(threaded):
     assert [t.story_id for t in pipeline.story(recall).thread] == [back]
     pipeline.ingest([_write(tmp_path / "again.jsonl", RETURN)])  # a later ingest of the same: nothing moves
     assert [t.story_id for t in pipeline.story(back).thread] == [recall]
+
+
+def test_the_web_list_and_story_page_show_the_thread(threaded):
+    from fastapi.testclient import TestClient
+
+    from storyline.web import create_app
+
+    pipeline, tmp_path = threaded
+    pipeline.ingest([_write(tmp_path / "october.jsonl", RETURN)])
+    recall, back = _story_of(pipeline, RECALL[0][0]), _story_of(pipeline, RETURN[0][0])
+    client = TestClient(create_app(pipeline.store.path))
+    listed = {s["id"]: s["thread"] for s in client.get("/api/stories").json()["stories"]}
+    assert listed[recall] == listed[back] is not None and listed[_story_of(pipeline, OTHER_RECALL[0][0])] is None
+    page = client.get(f"/stories/{recall}").text
+    assert '<section id="thread">' in page and f'<a href="/stories/{back}">Later, 8 Oct 2024' in page
+    assert client.get(f"/api/stories/{back}/brief").json()["thread"][0]["relation"] == "earlier"
+    assert 'class="thread-mark"' in client.get("/").text
+
+
+def test_a_new_story_reads_only_the_stories_that_share_its_participants(threaded, monkeypatch):
+    """Candidates come from the name index: the other recall of June, which shares no
+    participant with the cereal's return, is never read when the return is placed."""
+    from storyline.stories import storage
+
+    pipeline, tmp_path = threaded
+    read: list[str] = []
+    real = storage.signatures
+
+    def counted(store, story_ids):
+        read.extend(story_ids)
+        return real(store, story_ids)
+
+    monkeypatch.setattr(storage, "signatures", counted)
+    pipeline.ingest([_write(tmp_path / "october.jsonl", RETURN)])
+    monkeypatch.undo()
+    assert read == [_story_of(pipeline, RECALL[0][0])]  # not the other recall, nor the return itself
