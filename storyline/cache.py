@@ -4,7 +4,9 @@ A brief depends on its story's articles, the word budget, the settings, the mode
 storyline's own code. Its key hashes all of them: the schema of the JSON, a digest of the
 package's Python sources (so any code change misses: a few seconds per story, against ever
 serving a brief the code would no longer make), the installed model and NLP package versions,
-the settings' digest, the words, the story id and its article ids. The rows live in the
+the settings' digest, the words, the story id, its article ids and its thread links (the
+linked stories' ids, headlines, dates and relation: a story that joins the thread, or a
+linked story that is retitled, changes the brief's thread section, so its key). The rows live in the
 store's cache table (store.py), one per story: a rebuilt brief replaces its story's old row.
 """
 from __future__ import annotations
@@ -52,13 +54,16 @@ def brief_meta(story, words: int, settings) -> dict:
     """The ingredients of a brief's key, kept beside the cached brief."""
     return {"schema": BRIEF_SCHEMA, "code": code_version(), "models": model_versions(),
             "settings": settings.digest(), "words": words, "story_id": story.id,
-            "articles": sorted(a.id for a in story.articles)}
+            "articles": sorted(a.id for a in story.articles),
+            "thread": [[t.story_id, t.headline, t.first_date, t.last_date, t.relation, *t.shared]
+                       for t in getattr(story, "thread", [])]}
 
 
 def brief_key(story, words: int, settings) -> str:
     meta = brief_meta(story, words, settings)
     return key_of(BRIEF, meta["schema"], meta["code"], meta["models"], meta["settings"], str(words),
-                  str(story.id), *meta["articles"])
+                  str(story.id), *meta["articles"], "thread",
+                  *("\x1e".join(str(part) for part in link) for link in meta["thread"]))
 
 
 def marks_key(article_id: str) -> str:

@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "stories", cmd_stories, "list stored stories, largest first")
     _output_options(p, ("md", "json"), "md")
+    p.add_argument("--threads", action="store_true", help="only stories in a thread, grouped by thread")
 
     p = _command(sub, "merge", cmd_merge, "merge stories into the first one given (kept in later ingests)")
     p.add_argument("stories", nargs="+", metavar="STORY")
@@ -361,9 +362,12 @@ def _story_id(store, ident: str) -> str:
 # -- stories -----------------------------------------------------------------
 def cmd_stories(args) -> int:
     from .stories.cluster import list_stories
+    from .stories.threads import threads_listing, with_threads
 
     with _store(args, existing=True) as store:
-        stories = list_stories(store)
+        stories = with_threads(store, list_stories(store))
+    if args.threads:
+        return _threads(args, threads_listing(stories))
     if args.format == "json":
         _write(args, json.dumps(stories, ensure_ascii=False, indent=2))
         return 0
@@ -371,10 +375,7 @@ def cmd_stories(args) -> int:
         _write(args, "no stories yet: storyline ingest PATH...")
         return 0
     lines = [f"{'story':<10} {'dates':<23} {'arts':>4} {'outl':>4} {'indep':>5}  headline"]
-    for s in stories:
-        span = _span(s["first_date"], s["last_date"])
-        lines.append(f"{s['id'][:8]:<10} {span:<23} {s['articles']:>4} {s['outlets']:>4} "
-                     f"{s['independent_sources']:>5}  {_shorten(s['headline'], 80)}")
+    lines += [_story_line(s) for s in stories]
     _write(args, "\n".join(lines))
     return 0
 
@@ -387,6 +388,24 @@ def _shorten(text: str, chars: int) -> str:
     return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip() + "…"
 
 
+def _story_line(s: dict, indent: str = "") -> str:
+    return (f"{indent}{s['id'][:8]:<10} {_span(s['first_date'], s['last_date']):<23} {s['articles']:>4} "
+            f"{s['outlets']:>4} {s['independent_sources']:>5}  {_shorten(s['headline'], 80)}"
+            + ("  [thread]" if s.get("thread") and not indent else ""))
+
+
+def _threads(args, threads: list[dict]) -> int:
+    """`stories --threads`: each thread's stories, earliest first."""
+    if args.format == "json":
+        _write(args, json.dumps(threads, ensure_ascii=False, indent=2))
+    elif not threads:
+        _write(args, "no threads: no two stored stories are events of one thread")
+    else:
+        _write(args, "\n\n".join(f"thread {t['thread'][:8]} ({len(t['stories'])} stories)\n"
+                                  + "\n".join(_story_line(s, "  ") for s in t["stories"]) for t in threads))
+    return 0
+
+
 def _span(first: str | None, last: str | None) -> str:
     if not first and not last:
         return "undated"
@@ -394,18 +413,14 @@ def _span(first: str | None, last: str | None) -> str:
 
 
 def cmd_merge(args) -> int:
-    from .stories.cluster import merge_stories
-
     with _store(args, existing=True) as store:
-        print(merge_stories(store, args.stories))
+        print(_pipeline(store).merge(args.stories))
     return 0
 
 
 def cmd_split(args) -> int:
-    from .stories.cluster import split_story
-
     with _store(args, existing=True) as store:
-        print(split_story(store, args.story, args.articles))
+        print(_pipeline(store).split(args.story, args.articles))
     return 0
 
 

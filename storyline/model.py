@@ -337,6 +337,19 @@ class SourceRef(Record):
     year_inferred: bool = False  # published's year comes from the story's other articles, not this one
 
 
+@dataclass(frozen=True)
+class ThreadLink(Record):
+    """Another story of this story's thread (stories/threads.py): an earlier or later event
+    of the same participants, with its dates and the names the link rests on."""
+
+    story_id: str
+    headline: str
+    first_date: str | None  # ISO dates of its earliest and latest dated articles
+    last_date: str | None
+    relation: str  # "earlier" or "later" than this story
+    shared: list[str] = field(default_factory=list)  # core participants the two stories share
+
+
 @dataclass
 class Brief(Record):
     """The cited brief of one story. Sections beyond the summary are filled by
@@ -354,6 +367,7 @@ class Brief(Record):
     single_source: list[Fact] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
     development: list[Development] = field(default_factory=list)
+    thread: list[ThreadLink] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property

@@ -51,6 +51,7 @@ class Story:
     id: str | None
     articles: list[Article]
     copies: dict[str, str] = field(default_factory=dict)  # copy article id -> original article id
+    thread: list = field(default_factory=list)  # model.ThreadLink: the other stories of its thread (stored)
 
 
 @dataclass
@@ -99,13 +100,41 @@ class Pipeline:
         """{article id: story id} for stored articles, placing those that have no story yet."""
         from .stories.cluster import assign_stories
 
-        return assign_stories(self._need_store(), articles, self.settings.cluster, self.settings.dedup)
+        placed = assign_stories(self._need_store(), articles, self.settings.cluster, self.settings.dedup)
+        self.rethread(sorted(set(placed.values())))
+        return placed
 
     def recluster(self) -> int:
         """Rebuild every stored story from scratch (user corrections kept); the number of stories."""
         from .stories.cluster import recluster
 
-        return recluster(self._need_store(), self.settings.cluster, self.settings.dedup)
+        count = recluster(self._need_store(), self.settings.cluster, self.settings.dedup)
+        self.rethread([])  # the rebuild dropped every signature: all are remade
+        return count
+
+    def merge(self, story_ids: list[str]) -> str:
+        """Merge stored stories into the first one given (kept by later ingests); its id."""
+        from .stories.cluster import merge_stories
+
+        merged = merge_stories(self._need_store(), story_ids)
+        self.rethread([merged])
+        return merged
+
+    def split(self, story_id: str, article_ids: list[str]) -> str:
+        """Move articles out of a stored story into a new one (kept by later ingests); its id."""
+        from .stories.cluster import resolve_story, split_story
+
+        old = resolve_story(self._need_store(), story_id)
+        new = split_story(self.store, old, article_ids)
+        self.rethread([old, new])
+        return new
+
+    def rethread(self, story_ids: list[str]) -> list[str]:
+        """Remake the thread links (stories/threads.py) of the stories whose articles changed,
+        and of stories that have none yet; the stories remade."""
+        from .stories.threads import refresh
+
+        return refresh(self._need_store(), story_ids, self.settings.threads)
 
     def stories_of(self, articles: list[Article]) -> list[Story]:
         """The articles grouped into stories, largest first: by the store's stories when the
@@ -127,9 +156,11 @@ class Pipeline:
         """A stored story (id or unique prefix) with all its articles and the copy links
         they got when they were placed."""
         from .stories.cluster import resolve_story, story_articles, story_copies
+        from .stories.threads import thread_of
 
         full_id = resolve_story(self._need_store(), story_id)
-        return Story(full_id, story_articles(self.store, full_id), story_copies(self.store, full_id))
+        return Story(full_id, story_articles(self.store, full_id), story_copies(self.store, full_id),
+                     thread_of(self.store, full_id))
 
     def copies(self, articles: list[Article]) -> dict[str, str]:
         """Syndicated copies among articles that are not stored: the same detector

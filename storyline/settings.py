@@ -377,6 +377,41 @@ class ClusterConfig:
 
 
 @dataclass(frozen=True)
+class ThreadSettings:
+    """When two stories are one thread (stories/threads.py): later events of the same
+    participants. A wrong link costs more than a missing one, so each value errs strict.
+    Hand-set on the threads labelled in bench/gold/threads.json (events/week-dev.jsonl,
+    events/dev.jsonl) and the invented threads of tests/test_threads.py."""
+
+    core_share: float = 0.5
+    """Share of a story's articles whose title or lead must name a participant (or use a word)
+    for it to be one of the story's core names (words). Higher: fewer, surer core names, and
+    stories whose outlets lead differently share fewer. Hand-set."""
+    min_shared: int = 2
+    """Distinct core participants two stories must share (a name and its last word are one).
+    One is any two stories of a company or a politician; three misses follow-ups that add new
+    people. Hand-set."""
+    min_coverage: float = 0.2
+    """Least share of each story's core participants (weighted by how many of its articles name
+    them) that the shared ones must be: a roundup naming dozens of events shares two names with
+    many stories but is not about them. Higher: fewer links to long, many-named stories. Hand-set."""
+    min_words: float = 0.15
+    """Least cosine of the two stories' core subject words (title and lead words, weighted by
+    share): the same participants in an unrelated matter (a team's game, its player's appeal)
+    share few. Higher: fewer links, follow-ups worded differently missed. Hand-set."""
+    min_days: float = 1.0
+    """Fewest days between the two stories' dates (median of their dated articles): closer is
+    one event split in two, or two events of one day. Hand-set."""
+    max_days: float = 400.0
+    """Most days between them: a recall and the product's return months later link, the same
+    names years apart are more likely a new matter. Hand-set."""
+    max_candidates: int = 200
+    """Stories read per shared core name when looking for a new story's links (the nearest in
+    time): a name in every story (a president) would otherwise make each placement read the
+    whole store. Higher: rarer misses in huge stores, slower placements. Hand-set."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """All groups; the pipeline hands each stage its own."""
 
@@ -390,6 +425,7 @@ class Settings:
     facts: FactsSettings = field(default_factory=FactsSettings)
     timeline: TimelineSettings = field(default_factory=TimelineSettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
+    threads: ThreadSettings = field(default_factory=ThreadSettings)
 
     def digest(self) -> str:
         """A hash of every value: part of the brief cache key."""

@@ -138,6 +138,39 @@ MIGRATIONS: list[str] = [
     ALTER TABLE cache ADD COLUMN meta TEXT;
     CREATE INDEX cache_owner ON cache(owner, kind) WHERE owner IS NOT NULL;
     """,
+    # v6, threads (storyline.stories.threads): each story's thread signature (JSON, with the
+    # digest of the members it was made from and its day), an index of its core participants
+    # by name and day (where a new story's candidates are found), and the thread links between
+    # two stories (story_a < story_b) with the names they share. Deleting a story deletes all
+    # three. Per article, the features a signature is made from (an article's text never
+    # changes: its id is a hash of it), so a growing story reads only its new articles.
+    """
+    CREATE TABLE story_signatures (
+        story_id TEXT PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,
+        digest TEXT NOT NULL,
+        day REAL,
+        data TEXT NOT NULL
+    );
+    CREATE TABLE story_thread_names (
+        name TEXT NOT NULL,
+        story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        day REAL NOT NULL,
+        PRIMARY KEY (name, story_id)
+    );
+    CREATE INDEX story_thread_names_day ON story_thread_names(name, day);
+    CREATE INDEX story_thread_names_story ON story_thread_names(story_id);
+    CREATE TABLE story_links (
+        story_a TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        story_b TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        shared TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (story_a, story_b)
+    );
+    CREATE INDEX story_links_b ON story_links(story_b);
+    CREATE TABLE story_thread_articles (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        data TEXT NOT NULL
+    );
+    """,
 ]
 
 

@@ -97,10 +97,29 @@ def test_every_key_of_the_examples_is_documented(example_briefs):
     assert not problems, "\n".join(problems[:25])
 
 
-def test_every_documented_field_occurs(example_briefs, seed_brief):
-    """The seeds (real articles) hold what the examples lack: differences and their sides."""
+@pytest.fixture(scope="module")
+def threaded_brief(tmp_path_factory):
+    """The invented recall of tests/test_threads.py, stored with the product's return months
+    later: its brief holds a thread link."""
+    from storyline.pipeline import Pipeline
+    from storyline.store import Store
+
+    from .test_threads import RECALL, RETURN, _write
+
+    tmp = tmp_path_factory.mktemp("thread")
+    with Store(tmp / "t.db") as store:
+        pipeline = Pipeline(store=store)
+        placed = pipeline.ingest([_write(tmp / "june.jsonl", RECALL), _write(tmp / "october.jsonl", RETURN)])
+        story = pipeline.story(store.stories_of([placed.articles[0].id])[placed.articles[0].id])
+        return pipeline.brief(story, words=40)
+
+
+def test_every_documented_field_occurs(example_briefs, seed_brief, threaded_brief):
+    """The seeds (real articles) hold what the examples lack: differences and their sides;
+    the invented recall, a thread link."""
     types, seen, problems = documented(), set(), []
-    for brief in [*example_briefs, seed_brief]:
+    assert threaded_brief.thread
+    for brief in [*example_briefs, seed_brief, threaded_brief]:
         walk(brief.to_json(), ROOT, types, seen, problems)
     assert not problems, "\n".join(problems[:25])
     never = sorted(f"{kind}.{field}" for kind, fields in types.items() for field in fields if (kind, field) not in seen)

@@ -13,7 +13,7 @@ import typing
 import pytest
 
 import storyline
-from storyline.model import Brief, Difference, Side
+from storyline.model import Brief, Difference, Side, ThreadLink
 from storyline.report.render import date_label, fact_count, render, render_many, source_line
 from storyline.report.sections import SECTIONS
 
@@ -48,7 +48,10 @@ def full_brief(briefs) -> Brief:
                   text=w.text, citations=w.citations) for w in weeks]
     differ = Difference(topic="repair time", kind="figures", text="five or six weeks", sides=sides,
                         citations=[c for w in weeks for c in w.citations])
-    return dataclasses.replace(bridge, differ=[differ], notes=briefs["storm"].notes)
+    storm = briefs["storm"]  # shown as a later event of the bridge's thread (the renderers' input, not a real link)
+    thread = [ThreadLink(story_id="storm0000001", headline=storm.headline, first_date=storm.sources[0].published,
+                         last_date=storm.sources[-1].published, relation="later", shared=["elm street bridge"])]
+    return dataclasses.replace(bridge, differ=[differ], notes=storm.notes, thread=thread)
 
 
 def web_page(brief: Brief, articles: list) -> str:
@@ -142,3 +145,16 @@ def test_briefs_are_typed_and_read_back_the_same(briefs):
             (item_type,) = typing.get_args(hints[section.name])
             assert all(isinstance(item, item_type) for item in section.items(brief)), section.name
         assert Brief.from_json(brief.to_json()) == brief
+
+
+def test_a_thread_link_is_escaped_and_links_the_story_on_the_web(full_brief, articles):
+    """The linked story's headline is untrusted text; the web page links the story's page,
+    the standalone brief and Markdown name its id."""
+    link = dataclasses.replace(full_brief.thread[0], headline="<script>alert(1)</script> *bold*")
+    brief = dataclasses.replace(full_brief, thread=[link])
+    shown = renderings(brief, articles["bridge"])
+    for fmt in ("html", "web"):
+        assert "<script>alert" not in shown[fmt] and "&lt;script&gt;" in shown[fmt]
+    assert '<a href="/stories/storm0000001">Later, ' in shown["web"]
+    assert "(story storm0000001)" in shown["html"] and "(story storm0000001)" in shown["md"]
+    assert "\\<script\\>" in shown["md"] and "\\*bold\\*" in shown["md"]

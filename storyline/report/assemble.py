@@ -19,7 +19,7 @@ from .standalone import Context, standalone_items
 
 def assemble(story, ordered: list[Article], summary: list[CitedText], key_points: list[CitedText],
              analysis, timeline, notes: list[str], ingest: IngestSettings = IngestSettings()) -> Brief:
-    """story: pipeline.Story; ordered: its articles in publication order (all of them
+    """story: pipeline.Story (its thread: the other stories of its thread, stored); ordered: its articles in publication order (all of them
     are sources, those in other languages too); analysis: relate.StoryAnalysis;
     timeline: timeline.Timeline; ingest: what a reporting sentence is (an item that
     reads alone is one)."""
@@ -37,6 +37,7 @@ def assemble(story, ordered: list[Article], summary: list[CitedText], key_points
         single_source=standalone_items(analysis.single_source, context),
         timeline=timeline.entries,
         development=timeline.development,
+        thread=list(getattr(story, "thread", [])),
         notes=notes + timeline.notes,
     )
     credit_copies(brief, story.copies, ordered)

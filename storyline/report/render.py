@@ -14,7 +14,8 @@ import json
 from functools import lru_cache
 
 from ..errors import StorylineError
-from ..model import Brief, Citation, Development, Fact, PartialDate, QuoteEntry, SourceRef, TimelineEntry
+from ..model import (Brief, Citation, Development, Fact, PartialDate, QuoteEntry, SourceRef, ThreadLink,
+                     TimelineEntry)
 from .sections import SECTIONS
 
 FORMATS = ("md", "json", "html")
@@ -112,6 +113,14 @@ def development_line(d: Development) -> str:
     return f"{date_label(d.published, d.year_inferred)}{written}: {'; '.join(d.adds) or 'no new facts'}"
 
 
+def thread_line(link: ThreadLink) -> str:
+    """'Earlier, 15 Nov 2019: <headline> (shared: myles garrett, browns)'."""
+    first, last = link.first_date, link.last_date
+    dates = date_label(first) + (f" to {date_label(last)}" if last and last != first else "")
+    shared = f" (shared: {', '.join(link.shared)})" if link.shared else ""
+    return f"{link.relation.capitalize()}, {dates}: {link.headline or '(untitled story)'}{shared}"
+
+
 def web_url(url: str | None) -> str | None:
     """The URL when it is safe to link (http or https: never javascript: and the like)."""
     return url if url and url.lower().startswith(("http://", "https://")) else None
@@ -122,7 +131,7 @@ def add_template_helpers(env):
     page's here, the web app's in web/present.make_templates)."""
     env.globals.update(sections=SECTIONS, source_line=source_line, fact_count=fact_count,
                        quoted_text=quoted_text, by_speaker=quotes_by_speaker, timeline_date=timeline_date,
-                       development_line=development_line, web_url=web_url)
+                       development_line=development_line, thread_line=thread_line, web_url=web_url)
     env.filters["date"] = date_label
     return env
 
@@ -194,6 +203,10 @@ def _md_development(brief: Brief, items) -> list[str]:
     return [f"- [{brief.source_number(d.article_id)}] {_md(development_line(d))}" for d in items]
 
 
+def _md_thread(brief: Brief, items) -> list[str]:
+    return [f"- {_md(thread_line(t))} (story {_md(t.story_id)})" for t in items]
+
+
 def _md_sources(brief: Brief, items) -> list[str]:
     return [f"{s.number}. {_source_entry(s)}" for s in items]
 
@@ -211,7 +224,7 @@ def _md_notes(brief: Brief, items) -> list[str]:
 
 _MARKDOWN = {"summary": _md_summary, "points": _md_points, "entities": _md_entities, "quotes": _md_quotes,
              "facts": _md_facts, "differences": _md_differences, "timeline": _md_timeline,
-             "development": _md_development, "sources": _md_sources, "notes": _md_notes}
+             "development": _md_development, "thread": _md_thread, "sources": _md_sources, "notes": _md_notes}
 
 
 def _md(text) -> str:

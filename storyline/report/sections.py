@@ -33,6 +33,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("single_source", "Only in one source", "facts", "single"),
     Section("timeline", "Timeline", "timeline", "timeline"),
     Section("development", "How the story developed", "development", "development"),
+    Section("thread", "Earlier and later events", "thread", "thread"),
     Section("sources", "Sources", "sources", "sources", always=True),
     Section("notes", "Notes", "notes", "notes"),
 )

@@ -1,7 +1,8 @@
 """The stories' tables: every SQL statement of storyline.stories lives here.
 
 Tables: stories, story_articles (store migration v1); story_features,
-story_copies, story_df, story_groups, story_apart (v2); story_state (v4).
+story_copies, story_df, story_groups, story_apart (v2); story_state (v4);
+story_signatures, story_thread_names, story_links, story_thread_articles (v6, threads.py).
 The clustering logic (cluster.py) calls these functions and never writes SQL.
 
 Writers run inside the caller's store.transaction(), so a batch of
@@ -284,3 +285,88 @@ def apart_story_pairs(store) -> set[tuple[str, str]]:
            JOIN story_groups gb ON gb.group_id = ap.group_b
            JOIN story_articles sa ON sa.article_id = ga.article_id
            JOIN story_articles sb ON sb.article_id = gb.article_id""")}
+
+
+# -- threads (threads.py): signatures, their name index, links ----------------------
+
+def signature_digests(store, story_ids: list[str]) -> dict[str, str]:
+    """{story id: digest of the members its stored signature was made from}."""
+    return _pairs_in(store, "SELECT story_id, digest FROM story_signatures WHERE story_id IN ({})", story_ids)
+
+
+def unsigned_story_ids(store) -> list[str]:
+    """Stories that have no thread signature yet (new ones), by id."""
+    return [r[0] for r in store.db.execute(
+        "SELECT id FROM stories s WHERE NOT EXISTS (SELECT 1 FROM story_signatures g WHERE g.story_id = s.id)"
+        " ORDER BY id")]
+
+
+def article_thread_features(store, article_ids: list[str]) -> dict[str, dict]:
+    """{article id: its stored thread features (threads.article_features)}."""
+    out: dict[str, dict] = {}
+    for chunk in _chunks(article_ids):
+        out.update((r[0], json.loads(r[1])) for r in store.db.execute(
+            f"SELECT article_id, data FROM story_thread_articles WHERE article_id IN ({_marks(chunk)})", chunk))
+    return out
+
+
+def save_article_thread_features(store, features: dict[str, dict]) -> None:
+    store.db.executemany("INSERT OR REPLACE INTO story_thread_articles (article_id, data) VALUES (?, ?)",
+                         [(aid, json.dumps(f, ensure_ascii=False)) for aid, f in features.items()])
+
+
+def all_story_ids(store) -> list[str]:
+    return [r[0] for r in store.db.execute("SELECT id FROM stories ORDER BY id")]
+
+
+def save_signature(store, story_id: str, digest: str, day: float | None, data: dict, names: list[str]) -> None:
+    """Replace the story's signature and its name index rows (names only when it has a day);
+    its links are dropped, for the caller to make anew."""
+    store.db.execute("INSERT OR REPLACE INTO story_signatures (story_id, digest, day, data) VALUES (?,?,?,?)",
+                     (story_id, digest, day, json.dumps(data, ensure_ascii=False)))
+    store.db.execute("DELETE FROM story_thread_names WHERE story_id = ?", (story_id,))
+    if day is not None:
+        store.db.executemany("INSERT OR IGNORE INTO story_thread_names (name, story_id, day) VALUES (?,?,?)",
+                             [(n, story_id, day) for n in names])
+    store.db.execute("DELETE FROM story_links WHERE story_a = ? OR story_b = ?", (story_id, story_id))
+
+
+def signatures(store, story_ids: list[str]) -> dict[str, dict]:
+    """{story id: its stored signature data}."""
+    out: dict[str, dict] = {}
+    for chunk in _chunks(story_ids):
+        out.update((r[0], json.loads(r[1])) for r in store.db.execute(
+            f"SELECT story_id, data FROM story_signatures WHERE story_id IN ({_marks(chunk)})", chunk))
+    return out
+
+
+def thread_candidates(store, name: str, day: float, max_days: float, limit: int) -> list[str]:
+    """Up to `limit` stories with the core name whose day is within max_days of day, nearest first."""
+    return [r[0] for r in store.db.execute(
+        "SELECT story_id FROM story_thread_names WHERE name = ? AND day BETWEEN ? AND ?"
+        " ORDER BY abs(day - ?), story_id LIMIT ?", (name, day - max_days, day + max_days, day, limit))]
+
+
+def save_links(store, links: list[tuple[str, str, list[str]]]) -> None:
+    """(story a, story b, shared names) thread links, a < b."""
+    store.db.executemany("INSERT OR REPLACE INTO story_links (story_a, story_b, shared) VALUES (?,?,?)",
+                         [(a, b, json.dumps(shared, ensure_ascii=False)) for a, b, shared in links])
+
+
+def links_of(store, story_ids: list[str]) -> list[tuple[str, str, list[str]]]:
+    """The thread links that touch the given stories."""
+    out = []
+    for chunk in _chunks(story_ids):
+        marks = _marks(chunk)
+        out += [(r[0], r[1], json.loads(r[2])) for r in store.db.execute(
+            f"SELECT story_a, story_b, shared FROM story_links WHERE story_a IN ({marks}) OR story_b IN ({marks})",
+            chunk + chunk)]
+    return list(dict.fromkeys((a, b, tuple(s)) for a, b, s in out).keys())
+
+
+def all_links(store) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in store.db.execute("SELECT story_a, story_b FROM story_links")]
+
+
+def headlines(store, story_ids: list[str]) -> dict[str, str]:
+    return _pairs_in(store, "SELECT id, headline FROM stories WHERE id IN ({})", story_ids)

@@ -16,15 +16,17 @@ PER_PAGE = 20  # stories per page, unless the API caller asks for another number
 
 def story_list(store: Store, q: str | None, outlet: str | None, date_from: str | None,
                date_to: str | None, page_no: int, per_page: int) -> dict:
-    """Stories, largest first, filtered; {total, page, pages, per_page, stories}."""
+    """Stories, largest first, filtered; {total, page, pages, per_page, stories}; each story
+    carries "thread": the id of its thread (stories/threads.py), or null."""
     # imported on first use: scikit-learn, under the clustering, is slow to import
     from ..stories.cluster import list_stories
+    from ..stories.threads import with_threads
 
     for name, value in (("date_from", date_from), ("date_to", date_to)):
         if value and not DATE.match(value):
             raise HTTPException(422, f"{name}: expected YYYY, YYYY-MM or YYYY-MM-DD")
     keep = queries.matching_story_ids(store, q, outlet)
-    stories = [s for s in list_stories(store) if keep is None or s["id"] in keep]
+    stories = [s for s in with_threads(store, list_stories(store)) if keep is None or s["id"] in keep]
     if date_from or date_to:
         stories = [s for s in stories if overlaps(s, date_from, date_to)]
     pages = max(1, math.ceil(len(stories) / per_page))
