@@ -1,6 +1,7 @@
 """The storyline command line: one entry point, subcommands over one store, one grammar.
 
     storyline ingest PATH...              read articles into the store, grouped into stories
+    storyline fetch URL...                the same for pages fetched over HTTP(S)
     storyline brief PATH|STORY|ARTICLE... the cited brief of each story (md, json, html)
     storyline timeline PATH|STORY|ARTICLE...
 
@@ -50,6 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
                  "read articles (txt, html, json/jsonl, RSS/Atom, folders, - for stdin) into the store")
     p.add_argument("paths", nargs="+", metavar="PATH")
     _published_option(p)
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    p = _command(sub, "fetch", cmd_fetch, "fetch article pages over HTTP(S) and ingest them like files")
+    p.add_argument("urls", nargs="+", metavar="URL")
+    _published_option(p)
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow hosts on private, loopback or link-local addresses (refused by default)")
+    p.add_argument("--contact", metavar="URL", default=os.environ.get("STORYLINE_CONTACT"),
+                   help="contact URL put in the User-Agent (default $STORYLINE_CONTACT)")
+    p.add_argument("--delay", type=float, metavar="SECONDS", help="seconds between requests to one host (default 1)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     p = _command(sub, "brief", cmd_brief, "the cited brief of each story of the given files/folders or stored ids")
@@ -104,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="SQLite file that keeps sentence embeddings and briefs between runs (created if missing)")
     e.add_argument("--todo", metavar="FILE.json",
                    help="also write the unjudged citations as gold rows to fill in (digests only, states null)")
+    _output_options(e, ("md", "json"), "md")
+
+    e = _command(ev, "extraction", cmd_eval_extraction,
+                 "main-text extraction of storyline's page reader and bare trafilatura on the scrapinghub benchmark",
+                 db=False)
+    e.add_argument("dir", metavar="DIR", help="folder with ground-truth.json and html/ (../shared/corpus/extraction)")
+    e.add_argument("--limit", type=int, help="only the first N pages")
     _output_options(e, ("md", "json"), "md")
 
     p = _command(sub, "serve", cmd_serve, "local web app and HTTP API over the store")
@@ -192,6 +210,27 @@ def cmd_ingest(args) -> int:
             tick(item)
 
         report = _pipeline(store).ingest(args.paths, published=args.published, on_article=on_item)
+    print(f"{len(report.added)} added, {len(report.known)} already stored, {len(report.errors)} errors")
+    return 1 if report.errors else 0
+
+
+def cmd_fetch(args) -> int:
+    from dataclasses import replace
+
+    from .ingest.fetch import Fetcher
+    from .settings import DEFAULT_SETTINGS
+
+    fetch = DEFAULT_SETTINGS.fetch
+    fetch = replace(fetch, contact_url=args.contact or fetch.contact_url,
+                    delay=fetch.delay if args.delay is None else args.delay)
+    with _store(args) as store, Fetcher(fetch, allow_private=args.allow_private) as fetcher, \
+            _progress(args.quiet) as tick:
+        def on_item(item):
+            if isinstance(item, InputError):
+                _report_error(item)
+            tick(item)
+
+        report = _pipeline(store).fetch(args.urls, fetcher, published=args.published, on_article=on_item)
     print(f"{len(report.added)} added, {len(report.known)} already stored, {len(report.errors)} errors")
     return 1 if report.errors else 0
 
@@ -401,6 +440,14 @@ def cmd_eval_trust(args) -> int:
     if args.todo:
         Path(args.todo).write_text(json.dumps(gold_skeleton(result), indent=1) + "\n", encoding="utf-8")
     _write(args, json.dumps(result, indent=2) if args.format == "json" else format_trust_report(result))
+    return 0
+
+
+def cmd_eval_extraction(args) -> int:
+    from .evaluate.extraction import evaluate_dir, format_extraction_report
+
+    result = evaluate_dir(args.dir, limit=args.limit)
+    _write(args, json.dumps(result, indent=2) if args.format == "json" else format_extraction_report(result))
     return 0
 
 
