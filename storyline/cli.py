@@ -53,16 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     _published_option(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
-    p = _command(sub, "fetch", cmd_fetch, "fetch article pages over HTTP(S) and ingest them like files")
-    p.add_argument("urls", nargs="+", metavar="URL")
-    _published_option(p)
-    p.add_argument("--allow-private", action="store_true",
-                   help="allow hosts on private, loopback or link-local addresses (refused by default)")
-    p.add_argument("--contact", metavar="URL", default=os.environ.get("STORYLINE_CONTACT"),
-                   help="contact URL put in the User-Agent (default $STORYLINE_CONTACT)")
-    p.add_argument("--delay", type=float, metavar="SECONDS", help="seconds between requests to one host (default 1)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-
+    _fetch_command(sub)
     p = _command(sub, "brief", cmd_brief, "the cited brief of each story of the given files/folders or stored ids")
     p.add_argument("sources", nargs="+", metavar="PATH|STORY|ARTICLE")
     _output_options(p, ("md", "json", "html"), "md")
@@ -117,18 +108,34 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write the unjudged citations as gold rows to fill in (digests only, states null)")
     _output_options(e, ("md", "json"), "md")
 
-    e = _command(ev, "extraction", cmd_eval_extraction,
-                 "main-text extraction of storyline's page reader and bare trafilatura on the scrapinghub benchmark",
-                 db=False)
-    e.add_argument("dir", metavar="DIR", help="folder with ground-truth.json and html/ (../shared/corpus/extraction)")
-    e.add_argument("--limit", type=int, help="only the first N pages")
-    _output_options(e, ("md", "json"), "md")
+    _extraction_command(ev)
 
     p = _command(sub, "serve", cmd_serve, "local web app and HTTP API over the store")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--max-upload-mb", type=float, default=20, help="upload size limit per request (default 20)")
     return parser
+
+
+def _fetch_command(sub) -> None:
+    p = _command(sub, "fetch", cmd_fetch, "fetch article pages over HTTP(S) and ingest them like files")
+    p.add_argument("urls", nargs="+", metavar="URL")
+    _published_option(p)
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow hosts on private, loopback or link-local addresses (refused by default)")
+    p.add_argument("--contact", metavar="URL", default=os.environ.get("STORYLINE_CONTACT"),
+                   help="contact URL put in the User-Agent (default $STORYLINE_CONTACT)")
+    p.add_argument("--delay", type=float, metavar="SECONDS", help="seconds between requests to one host (default 1)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _extraction_command(ev) -> None:
+    e = _command(ev, "extraction", cmd_eval_extraction,
+                 "main-text extraction of storyline's page reader and bare trafilatura on the scrapinghub benchmark",
+                 db=False)
+    e.add_argument("dir", metavar="DIR", help="folder with ground-truth.json and html/ (../shared/corpus/extraction)")
+    e.add_argument("--limit", type=int, help="only the first N pages")
+    _output_options(e, ("md", "json"), "md")
 
 
 def _command(sub, name: str, run, help_text: str, db: bool = True) -> argparse.ArgumentParser:
