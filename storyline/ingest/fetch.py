@@ -94,6 +94,7 @@ class HostState:
     earliest time of the next one, and its robots.txt rules."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
+    robots_lock: threading.Lock = field(default_factory=threading.Lock)  # robots.txt fetched once at a time
     next_time: float = 0.0  # time.monotonic() before which no request is made
     robots: object = None  # protego.Protego, or a str: why everything is disallowed
     robots_until: float = 0.0  # when the robots.txt rules are fetched again
@@ -352,9 +353,10 @@ class Fetcher:
     def robots_refusal(self, url: str, deadline: float) -> str | None:
         """Why robots.txt forbids url (None when it allows it); fetched once per host and kept."""
         state = self.host(url)
-        if state.robots is None or time.monotonic() >= state.robots_until:
-            state.robots, keep = self._load_robots(url, deadline)
-            state.robots_until = time.monotonic() + keep
+        with state.robots_lock:
+            if state.robots is None or time.monotonic() >= state.robots_until:
+                state.robots, keep = self._load_robots(url, deadline)
+                state.robots_until = time.monotonic() + keep
         if isinstance(state.robots, str):
             return state.robots
         if not state.robots.can_fetch(url, ROBOTS_AGENT):
