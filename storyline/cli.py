@@ -1,6 +1,7 @@
 """The storyline command line: one entry point, subcommands over one store, one grammar.
 
     storyline ingest PATH...              read articles into the store, grouped into stories
+    storyline fetch URL...                the same for pages fetched over HTTP(S)
     storyline brief PATH|STORY|ARTICLE... the cited brief of each story (md, json, html)
     storyline timeline PATH|STORY|ARTICLE...
 
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     _published_option(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
+    _fetch_command(sub)
     p = _command(sub, "brief", cmd_brief, "the cited brief of each story of the given files/folders or stored ids")
     p.add_argument("sources", nargs="+", metavar="PATH|STORY|ARTICLE")
     _output_options(p, ("md", "json", "html"), "md")
@@ -114,11 +116,34 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write the unjudged citations as gold rows to fill in (digests only, states null)")
     _output_options(e, ("md", "json"), "md")
 
+    _extraction_command(ev)
+
     p = _command(sub, "serve", cmd_serve, "local web app and HTTP API over the store")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     p.add_argument("--port", type=_port, default=8000)
     p.add_argument("--max-upload-mb", type=float, default=20, help="upload size limit per request (default 20)")
     return parser
+
+
+def _fetch_command(sub) -> None:
+    p = _command(sub, "fetch", cmd_fetch, "fetch article pages over HTTP(S) and ingest them like files")
+    p.add_argument("urls", nargs="+", metavar="URL")
+    _published_option(p)
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow hosts on private, loopback or link-local addresses (refused by default)")
+    p.add_argument("--contact", metavar="URL", default=os.environ.get("STORYLINE_CONTACT"),
+                   help="contact URL put in the User-Agent (default $STORYLINE_CONTACT)")
+    p.add_argument("--delay", type=float, metavar="SECONDS", help="seconds between requests to one host (default 1)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _extraction_command(ev) -> None:
+    e = _command(ev, "extraction", cmd_eval_extraction,
+                 "main-text extraction of storyline's page reader and bare trafilatura on the scrapinghub benchmark",
+                 db=False)
+    e.add_argument("dir", metavar="DIR", help="folder with ground-truth.json and html/ (../shared/corpus/extraction)")
+    e.add_argument("--limit", type=int, help="only the first N pages")
+    _output_options(e, ("md", "json"), "md")
 
 
 def _command(sub, name: str, run, help_text: str, db: bool = True) -> argparse.ArgumentParser:
@@ -233,6 +258,27 @@ def cmd_ingest(args) -> int:
             tick(item)
 
         report = _pipeline(store).ingest(args.paths, published=args.published, on_article=on_item)
+    print(f"{len(report.added)} added, {len(report.known)} already stored, {len(report.errors)} errors")
+    return 1 if report.errors else 0
+
+
+def cmd_fetch(args) -> int:
+    from dataclasses import replace
+
+    from .ingest.fetch import Fetcher
+    from .settings import DEFAULT_SETTINGS
+
+    fetch = DEFAULT_SETTINGS.fetch
+    fetch = replace(fetch, contact_url=args.contact or fetch.contact_url,
+                    delay=fetch.delay if args.delay is None else args.delay)
+    with _store(args) as store, Fetcher(fetch, allow_private=args.allow_private) as fetcher, \
+            _progress(args.quiet) as tick:
+        def on_item(item):
+            if isinstance(item, InputError):
+                _report_error(item)
+            tick(item)
+
+        report = _pipeline(store).fetch(args.urls, fetcher, published=args.published, on_article=on_item)
     print(f"{len(report.added)} added, {len(report.known)} already stored, {len(report.errors)} errors")
     return 1 if report.errors else 0
 
@@ -468,6 +514,14 @@ def cmd_eval_trust(args) -> int:
     if args.todo:
         Path(args.todo).write_text(json.dumps(gold_skeleton(result), indent=1) + "\n", encoding="utf-8")
     _write(args, json.dumps(result, indent=2) if args.format == "json" else format_trust_report(result))
+    return 0
+
+
+def cmd_eval_extraction(args) -> int:
+    from .evaluate.extraction import evaluate_dir, format_extraction_report
+
+    result = evaluate_dir(args.dir, limit=args.limit)
+    _write(args, json.dumps(result, indent=2) if args.format == "json" else format_extraction_report(result))
     return 0
 
 

@@ -3,6 +3,7 @@ the web app and its uploads, the Python API, the evaluation and the benchmarks.
 
     pipeline = Pipeline(settings, store=store)        # store optional: no store, no cache
     report = pipeline.ingest(["examples/"])           # read, store, place into stories
+    report = pipeline.fetch(urls, fetcher)            # the same, for pages fetched over HTTP
     stories = pipeline.stories_of(report.articles)    # -> [Story] (stored: the store's stories)
     briefs = pipeline.briefs(stories, words=100)      # cached in the store when there is one
     timeline = pipeline.part(stories[0], "timeline")  # the brief's own timeline, without the summary
@@ -88,6 +89,20 @@ class Pipeline:
         report = ingest(paths, store, published=published, on_article=on_article, after_batch=self.place,
                         settings=self.settings.ingest)
         self.place(report.articles)  # known articles an earlier, interrupted ingest left without a story
+        return report
+
+    def fetch(self, urls: list[str], fetcher, published: PartialDate | None = None,
+              on_article: Callable[[Article | InputError], None] | None = None):
+        """Fetch the pages at urls (ingest/fetch.Fetcher), read them by the readers files take
+        and store and place them as ingest does; a FetchError is reported like a bad file."""
+        from .ingest import ingest
+        from .ingest.fetch import fetch_articles
+
+        store = self._need_store()
+        items = fetch_articles(fetcher, urls, published, self.settings.ingest)
+        report = ingest([], store, published=published, on_article=on_article, after_batch=self.place,
+                        settings=self.settings.ingest, items=items)
+        self.place(report.articles)
         return report
 
     def add(self, articles: list[Article]) -> dict[str, str]:

@@ -412,6 +412,51 @@ class ThreadSettings:
 
 
 @dataclass(frozen=True)
+class FetchSettings:
+    """How pages are fetched over HTTP (ingest/fetch.py): limits, politeness, identity.
+    Hand-set for a one-user tool on a laptop (issue 20), not tuned on a corpus; none of them
+    changes what a stored page becomes, so they are not part of the brief cache's key."""
+
+    contact_url: str = ""
+    """Where a site's operator learns who is fetching and how to reach them: the User-Agent is
+    "storyline/VERSION (+CONTACT_URL)" when set, else "storyline/VERSION". `storyline fetch
+    --contact URL` or $STORYLINE_CONTACT set it; there is no default, as a made-up address
+    would point operators at someone else."""
+    connect_timeout: float = 10.0
+    """Seconds to open a connection (and the TLS handshake). Lower: a slow host fails sooner."""
+    read_timeout: float = 20.0
+    """Seconds of silence allowed while waiting for the next bytes of a response."""
+    total_timeout: float = 60.0
+    """Seconds one fetch may take in all (every redirect hop and the whole body): a body that
+    trickles a byte at a time never trips the read timeout, and this bounds it."""
+    max_bytes: int = 10_000_000
+    """Bytes on the wire one response may have (Content-Length or counted while streaming).
+    Real article pages are well under 2 MB; the HTML reader refuses pages over 10 M characters."""
+    max_decoded_bytes: int = 20_000_000
+    """Bytes a compressed body (gzip, deflate, br) may expand to, counted while decompressing:
+    a gzip bomb (10 MB of zeros in 10 kB) is refused before it fills memory."""
+    max_redirects: int = 5
+    """Redirect hops followed; each hop is checked again (scheme, address, robots.txt)."""
+    delay: float = 1.0
+    """Seconds between two requests to one host (its robots.txt Crawl-delay wins when longer,
+    up to max_delay). Requests to one host are never made at the same time."""
+    max_delay: float = 30.0
+    """Longest Crawl-delay or Retry-After that is waited out; a host asking for longer is
+    reported (with the time it asked for) instead of holding the batch."""
+    backoff: float = 60.0
+    """Seconds a host is left alone after a 429 or 503 without a Retry-After."""
+    retries: int = 1
+    """Times a request answered 429 or 503 is tried again after waiting (when the wait is at
+    most max_delay)."""
+    robots_seconds: float = 86_400.0
+    """How long a host's robots.txt is kept before it is fetched again (RFC 9309: at most a
+    day); an unreachable one (5xx, network error) disallows the host, then is retried after
+    backoff seconds."""
+    robots_max_bytes: int = 512_000
+    """Bytes of robots.txt read (RFC 9309 asks parsers for at least 500 KiB)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """All groups; the pipeline hands each stage its own."""
 
@@ -426,10 +471,14 @@ class Settings:
     timeline: TimelineSettings = field(default_factory=TimelineSettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
     threads: ThreadSettings = field(default_factory=ThreadSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
 
     def digest(self) -> str:
-        """A hash of every value: part of the brief cache key."""
-        text = json.dumps(asdict(self), sort_keys=True, default=str)
+        """A hash of every value that can change a brief: part of the brief cache key (how
+        pages are fetched cannot, so the fetch group is left out)."""
+        values = asdict(self)
+        del values["fetch"]
+        text = json.dumps(values, sort_keys=True, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

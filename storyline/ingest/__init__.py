@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from .raw import RawArticle
 from .record import read_json
 from .text import read_text
 
-__all__ = ["read_paths", "read_file", "ingest", "IngestReport", "RawArticle", "build_article", "not_an_article"]
+__all__ = ["read_paths", "read_file", "read_decoded", "ingest", "IngestReport", "RawArticle", "build_article", "not_an_article"]
 
 
 def read_file(source: Path | str, published: PartialDate | None = None,
@@ -34,8 +34,20 @@ def read_file(source: Path | str, published: PartialDate | None = None,
             name, data = read_bytes(source)
             text = decode(name, data)
         notes = [str(w.message) for w in caught if issubclass(w.category, DecodeWarning)]
-        kind = kind_of(Path(source)) if source != "-" else None
-        raws, errors = _dispatch(name, text, kind, source)
+    except InputError as e:
+        yield e
+        return
+    kind = kind_of(Path(source)) if source != "-" else None
+    yield from read_decoded(name, text, kind, Path(source) if source != "-" else None, published, settings, notes)
+
+
+def read_decoded(name: str, text: str, kind: str | None, path: Path | None = None,
+                 published: PartialDate | None = None, settings: IngestSettings = IngestSettings(),
+                 notes: list[str] = (), url: str | None = None) -> Iterator[Article | InputError]:
+    """Articles of one decoded text (a file's, or a fetched page's with its URL): the one
+    reader path; kind None sniffs the text."""
+    try:
+        raws, errors = _dispatch(name, text, kind, path, url)
     except InputError as e:
         yield e
         return
@@ -51,7 +63,7 @@ def read_file(source: Path | str, published: PartialDate | None = None,
             yield InputError(raw.source, problem)
             continue
         if notes:
-            article.metadata["warnings"] = notes + article.metadata.get("warnings", [])
+            article.metadata["warnings"] = list(notes) + article.metadata.get("warnings", [])
         yield article
 
 
@@ -68,15 +80,16 @@ def not_an_article(article: Article, settings: IngestSettings = IngestSettings()
     return None
 
 
-def _dispatch(name: str, text: str, kind: str | None, source) -> tuple[list[RawArticle], list[InputError]]:
+def _dispatch(name: str, text: str, kind: str | None, path: Path | None,
+              url: str | None = None) -> tuple[list[RawArticle], list[InputError]]:
     kind = sniff(text, kind)
     if kind == "json":
         return read_json(name, text)
     if kind == "feed":
         return read_feed(name, text)
     if kind == "html":
-        return read_html(name, text), []
-    return read_text(name, text, Path(source) if source != "-" else None), []
+        return read_html(name, text, url), []
+    return read_text(name, text, path), []
 
 
 def read_paths(paths: list[str], published: PartialDate | None = None,
@@ -103,9 +116,11 @@ class IngestReport:
 def ingest(paths: list[str], store, published: PartialDate | None = None, batch_size: int = 200,
            on_article: Callable[[Article | InputError], None] | None = None,
            after_batch: Callable[[list[Article]], object] | None = None,
-           settings: IngestSettings = IngestSettings()) -> IngestReport:
+           settings: IngestSettings = IngestSettings(),
+           items: Iterable[Article | InputError] | None = None) -> IngestReport:
     """Read and store articles, one transaction per batch of batch_size.
-    after_batch gets each batch's newly stored articles (e.g. to place them in stories)."""
+    after_batch gets each batch's newly stored articles (e.g. to place them in stories).
+    items: articles read elsewhere (fetched pages, by the same readers) instead of paths."""
     report = IngestReport()
     batch: list[Article] = []
 
@@ -119,7 +134,7 @@ def ingest(paths: list[str], store, published: PartialDate | None = None, batch_
             added.discard(a.id)
         batch.clear()
 
-    for item in read_paths(paths, published, settings):
+    for item in read_paths(paths, published, settings) if items is None else items:
         if on_article:
             on_article(item)
         if isinstance(item, InputError):

@@ -24,7 +24,9 @@ def build_article(raw: RawArticle, published: PartialDate | None = None,
         title, paragraphs = paragraphs[0], paragraphs[1:]
     elif raw.headline_in_text and paragraphs and _same(paragraphs[0], title):
         paragraphs = paragraphs[1:]
-    cleaned = clean_paragraphs(paragraphs, title, settings)
+    # the clutter checks read English words: another language gets only the checks of shape
+    english = (raw.language or detect_language("\n".join(paragraphs))).lower().split("-")[0] == "en"
+    cleaned = clean_paragraphs(paragraphs, title, settings, english)
     text, sentences = segment(cleaned.paragraphs)
 
     metadata = dict(raw.metadata)

@@ -54,8 +54,10 @@ def split_paragraphs(text: str) -> list[str]:
     return [p for p in normalize_text(text).split("\n") if p]
 
 
-def clean_paragraphs(paragraphs: list[str], title: str = "", settings: IngestSettings = IngestSettings()) -> Cleaned:
-    """Drop page clutter and what is not reporting, and read bylines/datelines off the top."""
+def clean_paragraphs(paragraphs: list[str], title: str = "", settings: IngestSettings = IngestSettings(),
+                     english: bool = True) -> Cleaned:
+    """Drop page clutter and what is not reporting, and read bylines/datelines off the top.
+    english: the text is English (clutter.line_clutter reads English words only then)."""
     out = Cleaned(paragraphs=[])
     title_key = _key(title)
     lines: list[str] = []
@@ -69,10 +71,10 @@ def clean_paragraphs(paragraphs: list[str], title: str = "", settings: IngestSet
         elif sum(r is None for r in reasons) < 3:  # bylines and datelines open the article
             line = _take_byline(line, out)
             why = None if line else "byline"
-        why = why or line_clutter(line, settings, ended_in_link(para))
+        why = why or line_clutter(line, settings, ended_in_link(para), english)
         lines.append(line)
         reasons.append(why)
-    mark_in_context(lines, reasons, title, settings)
+    mark_in_context(lines, reasons, title, settings, english)
     for para, line, why in zip(paragraphs, lines, reasons):
         if why:
             out.dropped.append(f"{why}: {para}")

@@ -86,7 +86,9 @@ READ_MORE = re.compile(r"(?<=[.!?\"”’])\s*[–—-]?\s*(?:read more|continue
 TRAILING = re.compile(r"(?<=[.!?\"”’])\s*(?:\((?:AP|AFP|Reuters|CNN|UPI)\)|[–—-]\s*(?:AP|AFP|Reuters)|\(\s*)$")
 DATE_LABEL = re.compile(r"^date\s+\d{4}(?:-\d{2}){0,2}\b\s*")
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[A-Z“\"(])")
-SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*$")
+SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)」』]*$")
+# Chinese, Japanese and Korean characters: a line of them has no spaces to count words by.
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 WORD = re.compile(r"[\w’'&-]+")
 HARD_WRAPPED_LINES = 3  # lines whose sentence goes on in the next line that make a page hard-wrapped
 MAX_REPEATED_WIDGETS = 2  # distinct repeated lines a page's promo boxes account for
@@ -118,10 +120,14 @@ def ended_in_link(para: str) -> bool:
     return bool(READ_MORE.search(para))
 
 
-def line_clutter(line: str, settings: IngestSettings = IngestSettings(), ended_in_link: bool = False) -> str | None:
+def line_clutter(line: str, settings: IngestSettings = IngestSettings(), ended_in_link: bool = False,
+                 english: bool = True) -> str | None:
     """Why line (a whole paragraph, strip_clutter'ed) is clutter, or None if it may be
-    reporting. ended_in_link: the paragraph ended with a "Read more" link, as a promo does."""
-    if ended_in_link and not _has_reporting(line, settings):
+    reporting. ended_in_link: the paragraph ended with a "Read more" link, as a promo does.
+    english: the page is in English. The checks of captions, notices and promos read English
+    words and English capitalisation (a German line capitalises every noun), so on another
+    language only the checks of shape are made: widgets, stamps, labels, link lists."""
+    if english and ended_in_link and not _has_reporting(line, settings):
         return "promo"
     words = WORD.findall(line)
     is_sentence = bool(SENTENCE_END.search(line))
@@ -131,6 +137,8 @@ def line_clutter(line: str, settings: IngestSettings = IngestSettings(), ended_i
         return "widget"
     if is_stamp(line, words):
         return "date or byline stamp"
+    if not english:
+        return _shape_clutter(line, words, is_sentence, settings)
     if is_caption(line) or (len(words) <= settings.caption_max_words and describes_picture(line)):
         return "caption or credit"
     if not is_sentence and _widget_share(line, words) >= settings.widget_word_share:
@@ -143,6 +151,16 @@ def line_clutter(line: str, settings: IngestSettings = IngestSettings(), ended_i
         return "site notice"
     if PROMO.search(line):
         return "promo"
+    return None
+
+
+def _shape_clutter(line: str, words: list[str], is_sentence: bool, settings: IngestSettings) -> str | None:
+    """The checks of line_clutter that read no English: a label (a CJK line counts its
+    characters as words, having no spaces) and a list of tags or links."""
+    if not is_sentence and len(words) + len(CJK.findall(line)) <= settings.label_max_words:
+        return "label"
+    if is_link_list(line):
+        return "tag or link list"
     return None
 
 
@@ -231,11 +249,30 @@ def _headline_shaped(line: str) -> bool:
             and 2 <= len(line.split()) <= 18 and not SAID.search(line))
 
 
-def mark_in_context(lines: list[str], reasons: list[str | None], title: str, settings: IngestSettings) -> None:
+def mark_in_context(lines: list[str], reasons: list[str | None], title: str, settings: IngestSettings,
+                    english: bool = True) -> None:
     """Set the reasons of the lines that are clutter by what is around them (reasons[i] None:
-    line i is not clutter by itself)."""
+    line i is not clutter by itself); a subhead or lead-in between two reporting paragraphs
+    is the article's own (_keep_subheads). On another language than English only the
+    repeated lines are marked (headline shapes are English capitalisation)."""
     _mark_repeated(lines, reasons, title, settings)
-    _mark_link_runs(lines, reasons, settings)
+    if english:
+        _mark_link_runs(lines, reasons, settings)
+        _keep_subheads(lines, reasons, settings)
+
+
+SUBHEAD_REASONS = ("label", "caption or credit", "related-article link")
+
+
+def _keep_subheads(lines: list[str], reasons: list[str | None], settings: IngestSettings) -> None:
+    """A short line taken for a label, a caption or a link that stands between two kept
+    reporting paragraphs is a subhead ("Near-term consolidation likely") or a lead-in
+    ("Here's the thing:"): navigation, captions and link runs stand beside other clutter or
+    at the article's edges, not alone inside its prose."""
+    told = [why is None and _has_reporting(line, settings) for line, why in zip(lines, reasons)]
+    for i in range(1, len(lines) - 1):
+        if reasons[i] in SUBHEAD_REASONS and told[i - 1] and told[i + 1] and not describes_picture(lines[i]):
+            reasons[i] = None
 
 
 def _mark_repeated(lines: list[str], reasons: list[str | None], title: str, settings: IngestSettings) -> None:

@@ -22,23 +22,15 @@ MAX_TREE_SIZE = 20_000
 
 
 def read_html(name: str, html: str, url: str | None = None) -> list[RawArticle]:
-    import trafilatura
-
     if len(html) > MAX_HTML_CHARS:
         raise InputError(name, f"HTML page too large ({len(html):,} characters, limit {MAX_HTML_CHARS:,})")
     tags = html.count("<")
     if tags > MAX_HTML_TAGS:
         raise InputError(name, f"HTML page too large ({tags:,} tags, limit {MAX_HTML_TAGS:,})")
     try:
-        doc = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, include_tables=False,
-            favor_precision=True, config=_config(),
-            # The publication date must come from the page, never from "today".
-            date_extraction_params={"extensive_search": False, "original_date": True},
-        )
+        doc = _extract(html, url)
     except Exception as e:  # trafilatura raises many types on malformed markup
         raise InputError(name, f"cannot parse HTML ({type(e).__name__}: {e})") from e
-    doc = doc.as_dict() if doc is not None else None
     if not doc or not (doc.get("text") or "").strip():
         raise InputError(name, "no article text found in HTML page")
     check_article_size(name, doc["text"])
@@ -56,6 +48,34 @@ def read_html(name: str, html: str, url: str | None = None) -> list[RawArticle]:
         if doc.get(key):
             raw.metadata[key] = doc[key]
     return [raw]
+
+
+# A precision-first extraction shorter than this share of the default one has cut the
+# article itself (a list, a second part after a picture), not only the page around it.
+PRECISION_MIN_SHARE = 0.5
+
+
+def _extract(html: str, url: str | None) -> dict | None:
+    """trafilatura's main text and metadata: its precision-first extraction, unless that
+    keeps under PRECISION_MIN_SHARE of what the default one keeps (then the default's).
+    Tables are kept: they are part of many articles (scores, figures); the cleaning
+    decides about their rows. On the scrapinghub extraction benchmark (`storyline eval
+    extraction`, 181 pages, after cleaning): precision-first alone F1 0.956, the default
+    alone 0.953, this choice 0.958 (it picks the default on 2 pages; the best choice page
+    by page would reach 0.959); leaving tables out cost 0.004 (issue 20). The price is a
+    second extraction per page."""
+    import trafilatura
+
+    options = dict(url=url, with_metadata=True, include_comments=False, include_tables=True, config=_config(),
+                   # The publication date must come from the page, never from "today".
+                   date_extraction_params={"extensive_search": False, "original_date": True})
+    precise = trafilatura.bare_extraction(html, favor_precision=True, **options)
+    precise = precise.as_dict() if precise is not None else None
+    default = trafilatura.bare_extraction(html, **options)
+    default = default.as_dict() if default is not None else None
+    if not precise or len(precise.get("text") or "") < PRECISION_MIN_SHARE * len((default or {}).get("text") or ""):
+        return default
+    return precise
 
 
 @lru_cache(maxsize=1)
