@@ -40,7 +40,7 @@ ROLE_WORDS = sorted([
     "Chairman", "Chairwoman", "Chief Executive", "Spokesman", "Spokeswoman", "Spokesperson", "Leader",
     "Archbishop", "Bishop", "Cardinal", "Colonel", "Lieutenant", "Captain", "Coach", "Foreign Ministry spokesman",
     "Councillor", "Councilor", "Councilman", "Councilwoman", "Sheriff", "Coroner", "Sergeant", "Sgt.", "Detective",
-    "Col.", "Lt.", "Capt.",
+    "Col.", "Lt.", "Capt.", "District Attorney", "Medical Examiner", "Police Chief", "Prosecutor",
 ], key=len, reverse=True)
 _ROLE_ALT = "|".join(re.escape(r) for r in ROLE_WORDS)
 # "[Russian] President [Mr] " right before a name; qualifiers are capitalised words.
@@ -113,6 +113,14 @@ class Entity:
     gender: str | None
     mentions: list[Mention] = field(default_factory=list)
     ambiguous: bool = False  # a bare surname several people of the story share: nobody in particular
+    # how the story describes a person in apposition ("Chuck Schumer, the most senior Democrat in
+    # the Senate"): (head noun, the description's words), lower case, articles and punctuation left out
+    descriptions: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+
+    @property
+    def roles(self) -> set[str]:
+        """Every title the story gives the entity ("Russian President", "President")."""
+        return {m.role for m in self.mentions if m.role}
 
     @property
     def article_ids(self) -> list[str]:
@@ -287,10 +295,13 @@ def _sentence_of(starts: list[int], pos: int) -> int:
 
 
 def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = (),
-                 settings: EntitySettings = EntitySettings()) -> StoryEntities:
+                 settings: EntitySettings = EntitySettings(),
+                 texts_by_article: dict[str, str] | None = None) -> StoryEntities:
     """Group the mentions of a story into entities. texts (the articles' texts) let a bare
     surname check that no other first name goes with it anywhere in the story, named
-    entity or not ("Eden Sassoon" missed by the tagger, "Vidal Sassoon" found)."""
+    entity or not ("Eden Sassoon" missed by the tagger, "Vidal Sassoon" found); a surname
+    several people share is read in its article's context (PersonNames.in_context), for
+    which texts_by_article ({article id: text}) shows what stands around it."""
     mentions = [m for m in mentions if not _title_only(m.text)]
     keys = {id(m): canonical_key(m.text, "PERSON" if m.label == "PERSON" else m.label) for m in mentions}
     _relabel_family_names(mentions, keys)
@@ -313,6 +324,7 @@ def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = (),
     names = PersonNames(full, {fl: {t for m in ms for t in keys[id(m)].split()} for fl, ms in full.items()}, texts,
                         settings.surname_dominance)
     ambiguous: set[str] = set()
+    shared: list[Mention] = []
     for m in mentions:
         k = keys[id(m)]
         if m.label == "PERSON" and len(k.split()) >= 2:
@@ -322,8 +334,15 @@ def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = (),
             groups[" ".join(target)].append(m)
             continue
         if " " not in k and m.label in NAME_LABELS and k in names.by_surname:
-            ambiguous.add(k)  # the surname of two people of the story (or of someone untagged): whose?
+            shared.append(m)
+            continue
         groups.setdefault(k, []).append(m)
+    for m, target in zip(shared, names.in_context(shared, keys, texts_by_article)):
+        if target is not None:
+            groups[" ".join(target)].append(m)
+        else:  # the surname of two people of the story (or of someone untagged): whose?
+            ambiguous.add(keys[id(m)])
+            groups.setdefault(keys[id(m)], []).append(m)
     _merge_acronyms(groups)
     _merge_organisation_variants(groups, set(names.by_surname))
     entities = [_make_entity(k, ms) for k, ms in groups.items()]
@@ -375,6 +394,31 @@ class PersonNames:
         stands_out = own[best] >= self.dominance and own[best] >= self.dominance * (total - own[best])
         return best if stands_out and list(own.values()).count(own[best]) == 1 else None
 
+    def in_context(self, shared: list[Mention], keys: dict[int, str],
+                   texts: dict[str, str] | None) -> list[tuple[str, str] | None]:
+        """Whom each bare surname several people of the story share stands for, read in its
+        article: the one of them the article has named in full before it, or, once two have
+        been, the one the article's bare surname stood for when only one had been (the
+        newspaper convention: the surname alone stays with the person it was first given to;
+        "Kimmel said" after "Jimmy Kimmel ... a tearful Kimmel ... Molly Kimmel" is Jimmy).
+        None when the article names none of them before, when the surname qualifies a noun
+        ("the Schwandt family"), or when an honorific's gender rules the person out."""
+        out: list[tuple[str, str] | None] = [None] * len(shared)
+        given: dict[tuple[str, str], tuple[str, str]] = {}  # (article, surname) -> person
+        order = sorted(range(len(shared)), key=lambda i: (shared[i].article_id, shared[i].start))
+        for i in order:
+            m, word = shared[i], keys[id(shared[i])]
+            text = (texts or {}).get(m.article_id, "")
+            if text and (FAMILY_AFTER.match(text, m.end) or re.search(r"\bthe\s+$", text[max(0, m.start - 5):m.start])):
+                continue
+            cands = [c for c in self.by_surname[word] if m.gender is None or _gender(self.full[c]) in (m.gender, None)]
+            before = [c for c in cands if any(f.article_id == m.article_id and f.end <= m.start for f in self.full[c])]
+            if (m.article_id, word) in given and given[m.article_id, word] in cands:
+                out[i] = given[m.article_id, word]
+            elif len(before) == 1:
+                out[i] = given[m.article_id, word] = before[0]
+        return out
+
     def person_of(self, word: str, m: Mention) -> tuple[str, str] | None:
         """The one person a one-word name stands for: the person with that surname (an
         honorific's gender may pick among several), or else the one with that first name,
@@ -397,6 +441,9 @@ class PersonNames:
 
 NOT_FIRST_NAMES = {fold(w) for w in NOT_QUALIFIERS} | {fold(w) for r in ROLE_WORDS for w in r.split()} \
     | set(HONORIFICS)
+# A surname before these nouns names a family, not one of its members: "the Schwandt family".
+FAMILY_AFTER = re.compile(r"(?:['’]s)?\s+(?:family|families|household|couple|brothers|sisters|siblings|children|clan"
+                          r"|parents|twins)\b")
 # Ranks and titles abbreviated before a name; alone they are no one's name.
 TITLE_WORDS = {fold(r).rstrip(".") for r in ROLE_WORDS} | set(HONORIFICS) | {
     "sgt", "sergeant", "col", "lt", "capt", "det", "detective", "officer", "sheriff", "coroner", "cpl", "maj",
@@ -531,7 +578,37 @@ def _make_entity(key: str, ms: list[Mention]) -> Entity:
 def story_entities(articles: list[Article], docs: list, settings: EntitySettings = EntitySettings()) -> StoryEntities:
     """Canonical entities over the articles of one story (docs[i] parses articles[i].text)."""
     mentions = [m for a, d in zip(articles, docs) for m in find_mentions(a, d)]
-    return canonicalise(mentions, tuple(a.text for a in articles), settings)
+    ents = canonicalise(mentions, tuple(a.text for a in articles), settings, {a.id: a.text for a in articles})
+    for a, d in zip(articles, docs):
+        _describe(ents, a.id, d)
+    return ents
+
+
+def description_words(tok, leave_out=frozenset()) -> frozenset[str]:
+    """The words of the noun phrase headed by tok (its subtree but the token indices in
+    leave_out), lower case, without articles and punctuation."""
+    return frozenset(t.lower_ for t in tok.subtree if t.i not in leave_out and not t.is_punct
+                     and t.lower_ not in ("the", "a", "an"))
+
+
+def _describe(ents: StoryEntities, article_id: str, doc) -> None:
+    """Give each person the descriptions the article sets beside their name in apposition:
+    "Chuck Schumer, the most senior Democrat in the Senate," and "the most senior Democrat in
+    the Senate, Chuck Schumer,"."""
+    for m, e in ents.by_article.get(article_id, []):
+        if e.type != "PERSON":
+            continue
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None:
+            continue
+        root = span.root
+        found = [(c, frozenset()) for c in root.children if c.dep_ == "appos"]
+        if root.dep_ == "appos" and root.head.i < root.i:
+            found.append((root.head, frozenset(t.i for t in root.subtree)))
+        for tok, leave_out in found:
+            named = ents.at(article_id, tok.idx, tok.idx + len(tok))  # a noun, or "Democrat", not a name
+            if tok.pos_ in ("NOUN", "PROPN") and (named is None or named.type == "NORP"):
+                e.descriptions.append((tok.lower_, description_words(tok, leave_out)))
 
 
 def parse_articles(articles: list[Article], nlp=None, processes: int = 1) -> list:
