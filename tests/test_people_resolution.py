@@ -74,3 +74,21 @@ def test_title_is_the_one_person_with_it_unless_two_fit(nlp):
                       "The talks went well, the president said afterwards."], "b3")]
     _, quotes = analyse(three, nlp)
     assert speaker_of(quotes, "talks went well") == "Lena Marsh"
+
+
+def test_spelling_variants_merge_only_when_safe(nlp):
+    arts = [article(["President Barack Odenga met farmers in Kisumu on Monday.",
+                     "Coach Marta Kowalczyk said her team would train in the town."], "c1"),
+            article(["President Barak Odenga promised the farmers new roads.",
+                     "Coach Marta Kowalczik praised the pitch.",
+                     "Jon Ferris and his sister Jan Ferris run the farm."], "c2")]
+    ents, _ = analyse(arts, nlp)
+
+    def holder(name):
+        found = [e for e in ents.entities if any(m.text == name for m in e.mentions)]
+        assert len(found) == 1, name
+        return found[0]
+
+    assert holder("Barak Odenga") is holder("Barack Odenga")  # same surname and title
+    assert holder("Marta Kowalczik") is holder("Marta Kowalczyk")  # same first name
+    assert holder("Jon Ferris") is not holder("Jan Ferris")  # a letter apart, but no title shared

@@ -320,6 +320,7 @@ def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = (),
             toks = toks[-2:]
         if len(toks) >= 2:
             full.setdefault((toks[0], toks[-1]), []).append(m)
+    _merge_spellings(full)
     groups: dict[str, list[Mention]] = {" ".join(fl): list(ms) for fl, ms in full.items()}
     names = PersonNames(full, {fl: {t for m in ms for t in keys[id(m)].split()} for fl, ms in full.items()}, texts,
                         settings.surname_dominance)
@@ -356,6 +357,53 @@ def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = (),
         v.sort(key=lambda me: me[0].start)
     entities.sort(key=lambda e: (-len(e.article_ids), -len(e.mentions), e.name))
     return StoryEntities(entities, by_article)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """a and b differ by one letter changed, added or dropped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:k] + long_[k + 1:] == short for k in range(len(long_)))
+
+
+def _transliterated(word: str) -> str:
+    """A spelling-blind form of a romanised name: "Mohammed"/"Muhammad", "Barack"/"Barak"."""
+    w = re.sub(r"(.)\1", r"\1", word)
+    for a, b in (("ck", "k"), ("kh", "h"), ("ph", "f"), ("ou", "u"), ("y", "i"), ("c", "k"), ("q", "k")):
+        w = w.replace(a, b)
+    return re.sub(r"(?<=.)[aeiou]", "", w)
+
+
+def _variant(a: str, b: str, min_len: int = 5) -> bool:
+    """Two spellings of one name: a letter apart (both at least min_len long) or the same
+    once romanisation's vowels and doubled letters are folded."""
+    if a == b:
+        return True
+    if a[0] != b[0] or min(len(a), len(b)) < 4:
+        return False
+    return (_one_edit(a, b) and min(len(a), len(b)) >= min_len) or _transliterated(a) == _transliterated(b)
+
+
+def _merge_spellings(full: dict[tuple[str, str], list[Mention]]) -> None:
+    """Spelling variants of one person's name in one story, merged into the more frequent
+    form only where that is safe: the same first name and a surname a letter (or a
+    romanisation) apart ("Mohamed Salah"/"Mohamed Saleh"), or the same surname, a first name
+    a letter apart and the same title ("President Barak Obama" beside "President Barack Obama")."""
+    def roles(ms: list[Mention]) -> set[str]:  # the titles' heads: "U.S. President" is a president
+        return {fold(m.role.split(" of ")[0]).replace(".", "").split()[-1] for m in ms if m.role}
+
+    for a in sorted(full, key=lambda fl: len(full[fl])):
+        for b in sorted(full, key=lambda fl: -len(full[fl])):
+            if a == b or a not in full or b not in full or len(full[b]) < len(full[a]):
+                continue
+            same_first = a[0] == b[0] and a[1] != b[1] and _variant(a[1], b[1])
+            same_last = a[1] == b[1] and a[0] != b[0] and _variant(a[0], b[0], 4) and roles(full[a]) & roles(full[b])
+            if same_first or same_last:
+                full[b].extend(full.pop(a))
+                break
 
 
 # Labels a one-word name may carry and still be a person's surname or first name: the small
