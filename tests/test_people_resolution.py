@@ -92,3 +92,17 @@ def test_spelling_variants_merge_only_when_safe(nlp):
     assert holder("Barak Odenga") is holder("Barack Odenga")  # same surname and title
     assert holder("Marta Kowalczik") is holder("Marta Kowalczyk")  # same first name
     assert holder("Jon Ferris") is not holder("Jan Ferris")  # a letter apart, but no title shared
+
+
+def test_real_untagged_surnames_link_to_their_person(nlp):
+    from .conftest import corpus_story
+
+    # multinews dev mn086: the tagger misses "Happy" in '"...," Happy said in his report': he is
+    # the one person of the story with that surname (Dr. Christopher Happy)
+    arts = corpus_story("multinews/dev.jsonl", "mn086")
+    ents, quotes = analyse(arts, nlp)
+    happy = [e for e in ents.entities if e.name == "Christopher Happy"]
+    assert len(happy) == 1 and any(m.untagged for m in happy[0].mentions)
+    assert any(q.speaker is happy[0] and q.speaker_text == "Happy" for q in quotes)
+    # an untagged word that links to nobody is no entity at all
+    assert all(not m.untagged for e in ents.entities if len(e.name.split()) == 1 for m in e.mentions)

@@ -101,6 +101,7 @@ class Mention:
     surface: str  # as written with its title: "Mr Trump", "Russian President Vladimir Putin"
     role: str | None = None
     gender: str | None = None  # "m"/"f" from an honorific
+    untagged: bool = False  # a person's surname or first name the tagger missed: kept only if it links
 
 
 @dataclass
@@ -337,11 +338,12 @@ def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = (),
         if " " not in k and m.label in NAME_LABELS and k in names.by_surname:
             shared.append(m)
             continue
-        groups.setdefault(k, []).append(m)
+        if not m.untagged:
+            groups.setdefault(k, []).append(m)
     for m, target in zip(shared, names.in_context(shared, keys, texts_by_article)):
         if target is not None:
             groups[" ".join(target)].append(m)
-        else:  # the surname of two people of the story (or of someone untagged): whose?
+        elif not m.untagged:  # the surname of two people of the story (or of someone untagged): whose?
             ambiguous.add(keys[id(m)])
             groups.setdefault(keys[id(m)], []).append(m)
     _merge_acronyms(groups)
@@ -626,10 +628,37 @@ def _make_entity(key: str, ms: list[Mention]) -> Entity:
 def story_entities(articles: list[Article], docs: list, settings: EntitySettings = EntitySettings()) -> StoryEntities:
     """Canonical entities over the articles of one story (docs[i] parses articles[i].text)."""
     mentions = [m for a, d in zip(articles, docs) for m in find_mentions(a, d)]
+    mentions += untagged_mentions(articles, docs, mentions)
     ents = canonicalise(mentions, tuple(a.text for a in articles), settings, {a.id: a.text for a in articles})
     for a, d in zip(articles, docs):
         _describe(ents, a.id, d)
     return ents
+
+
+def untagged_mentions(articles: list[Article], docs: list, mentions: list[Mention]) -> list[Mention]:
+    """The first names and surnames of the story's people (from names of two words or more
+    tagged a person) where the tagger missed them: a proper noun written just so, standing
+    alone ("Hawking was known for ...", "Musk said"), not inside a tagged name and not part of
+    a longer proper name ("Musk Foundation"). Marked untagged: canonicalise keeps one only if
+    it links to a person."""
+    words = {w for m in mentions if m.label == "PERSON" and len(m.text.split()) >= 2 and not ORG_HEAD.search(m.text)
+             for w in (m.text.split()[0], m.text.split()[-1]) if len(w) >= 3 and w[:1].isupper() and w.isalpha()
+             and fold(w) not in NOT_FIRST_NAMES}
+    out = []
+    for a, doc in zip(articles, docs):
+        taken = [(m.start, m.end) for m in mentions if m.article_id == a.id]
+        starts = [x.start for x in a.sentences]
+        for tok in doc:
+            if tok.text not in words or tok.pos_ != "PROPN" or any(s <= tok.idx < e for s, e in taken):
+                continue
+            prev, nxt = (doc[tok.i - 1] if tok.i > 0 else None), (doc[tok.i + 1] if tok.i + 1 < len(doc) else None)
+            if any(t is not None and t.pos_ == "PROPN" and t.text[:1].isupper() and not t.is_sent_start
+                   for t in (prev, nxt)) or (prev is not None and tok.whitespace_ == "" and nxt is not None
+                                             and nxt.text == "-"):
+                continue
+            out.append(Mention(a.id, tok.idx, tok.idx + len(tok), tok.text, "PERSON", _sentence_of(starts, tok.idx),
+                               tok.text, untagged=True))
+    return out
 
 
 def description_words(tok, leave_out=frozenset()) -> frozenset[str]:

@@ -488,6 +488,8 @@ def _reported(article: Article, doc, ents: StoryEntities, ctx: Context) -> list[
         if len(text.split()) < 3:
             continue
         s = sent_of(tok.idx)
+        if speaker.type == "PERSON":  # "he says Frances wants ...": a later "he" is the speaker, not Frances
+            ctx.said_by.setdefault(s, speaker)
         out.append(Quote(article.id, "reported", [text], [(lo, hi)], sorted({s, sent_of(hi - 1)}),
                          article.sentences[s].paragraph, tok.text.lower(), speaker, phrase))
     return out
