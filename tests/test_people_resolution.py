@@ -106,3 +106,17 @@ def test_real_untagged_surnames_link_to_their_person(nlp):
     assert any(q.speaker is happy[0] and q.speaker_text == "Happy" for q in quotes)
     # an untagged word that links to nobody is no entity at all
     assert all(not m.untagged for e in ents.entities if len(e.name.split()) == 1 for m in e.mentions)
+
+
+def test_police_force_and_partners_firm_are_one_organisation(nlp):
+    arts = [article(["Fairfax County police said the thieves took 300 phones from the store.",
+                     "The Fairfax County Police Department asked for help on Monday.",
+                     "Venture firm Kleiner Perkins Caufield & Byers won the case against Tom Ruiz.",
+                     "Kleiner Perkins said it would not seek costs."], "p1")]
+    ents, _ = analyse(arts, nlp)
+    force = [e for e in ents.entities if any(m.text == "Fairfax County police" for m in e.mentions)]
+    assert len(force) == 1 and force[0].type == "ORG"
+    assert any(m.text == "Fairfax County Police Department" for m in force[0].mentions)
+    assert "Fairfax County" not in [e.name for e in ents.entities if e.type == "GPE" and len(e.mentions) > 1]
+    firm = [e for e in ents.entities if any(m.text.startswith("Kleiner Perkins") for m in e.mentions)]
+    assert len(firm) == 1 and firm[0].type == "ORG"

@@ -52,6 +52,9 @@ WEATHER_SYSTEM = re.compile(r"^(?:(?:Tropical|Winter|Subtropical)\s+)?(?:Storm|H
 # A one-word name followed by a landform ("the Brenn coast") names a place.
 PLACE_NOUN_AFTER = re.compile(r"[ ]+(?:coast|coastline|valley|region|river|sea|islands?|peninsula|mountains|highlands"
                               r"|lowlands|basin|delta|bay|plains?|desert|gulf|straits?)\b")
+# A place's police force written with a lower-case noun ("Fairfax County police"): not when
+# a longer name follows ("Police Department", tagged on its own).
+POLICE_AFTER = re.compile(r"\s+[Pp]olice\b(?!\s+[A-Z])")
 OF_PLACE_AFTER = re.compile(r"^\s+of\s+(?P<place>(?:the\s+)?[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})")
 # Capitalised words that open a sentence or clause, not part of a title qualifier.
 NOT_QUALIFIERS = {"The", "A", "An", "But", "And", "Yet", "So", "Then", "When", "After", "Before", "While",
@@ -241,6 +244,13 @@ def find_mentions(article: Article, doc) -> list[Mention]:
             continue
         label = ent.label_
         role = hon = None
+        if label == "ORG" and len(name.split()) >= 3 and fold(name.split()[-1]).rstrip(".") in TITLE_WORDS:
+            name = name[:name.rfind(" ")]  # "San Diego Police Sgt. Tom Sullivan": the rank is his
+            end = start + len(name)
+        police = POLICE_AFTER.match(text, end) if label == "GPE" else None
+        if police:  # "San Diego police said": the force, not the city
+            label, end = "ORG", police.end()
+            name = text[start:end]
         # titles written inside the entity span ("President Trump")
         if label == "PERSON":
             while True:
@@ -593,6 +603,9 @@ def _merge_organisation_variants(groups: dict[str, list[Mention]], surnames: set
             longer = [o for o in orgs if o != k and (o.startswith(k + " ") or o.endswith(" " + k))]
         elif label_k == "PERSON" and " " not in k and k not in surnames:
             longer = [o for o in orgs if o.endswith(" " + k)]
+        elif label_k == "PERSON" and not any(m.role or m.gender for m in groups[k]):
+            # "Kleiner Perkins" tagged a person is the partners' firm "Kleiner Perkins Caufield & Byers"
+            longer = [o for o in orgs if o.startswith(k + " ") and " & " in f" {o} "]
         else:
             continue
         if len(longer) == 1 and longer[0] in groups:
@@ -604,8 +617,8 @@ def _make_entity(key: str, ms: list[Mention]) -> Entity:
     labels = Counter(m.label for m in ms)
     etype = "PERSON" if any(m.label == "PERSON" and len(m.text.split()) > 1 and not ORG_HEAD.search(m.text)
                             for m in ms) else labels.most_common(1)[0][0]
-    if etype != "PERSON" and any(ORG_HEAD.search(m.text) for m in ms):
-        etype = "ORG"  # "Palm Beach County Sheriff's Office", whatever the tagger thought
+    if any(ORG_HEAD.search(m.text) or " & " in m.text for m in ms) and not any(m.role or m.gender for m in ms):
+        etype = "ORG"  # "Palm Beach County Sheriff's Office", "Kleiner Perkins Caufield & Byers", whatever the tagger thought
     if any(WEATHER_SYSTEM.match(m.text) for m in ms):
         etype = "EVENT"
     stands_for = METONYMS.get(key) or METONYMS.get(fold(key))
