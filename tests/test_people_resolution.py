@@ -120,3 +120,11 @@ def test_police_force_and_partners_firm_are_one_organisation(nlp):
     assert "Fairfax County" not in [e.name for e in ents.entities if e.type == "GPE" and len(e.mentions) > 1]
     firm = [e for e in ents.entities if any(m.text.startswith("Kleiner Perkins") for m in e.mentions)]
     assert len(firm) == 1 and firm[0].type == "ORG"
+
+
+def test_ranks_in_the_plural_are_nobody_named(nlp):
+    arts = [article(["Detectives said the thieves took 300 phones from the store in Alexandria.",
+                     "Officers said they were looking for two men."], "r1")]
+    ents, quotes = analyse(arts, nlp)
+    assert not [e for e in ents.entities if e.name in ("Detectives", "Officers")]
+    assert not [q for q in quotes if q.speaker is not None and q.speaker.name in ("Detectives", "Officers")]

@@ -547,8 +547,9 @@ def _other_surnames(first: str, own: set[str], texts: tuple[str, ...]) -> bool:
 
 def _title_only(name: str) -> bool:
     """A mention that is nothing but a title or rank ("Sgt", "Col."): the sentence splitter cut
-    the name off after it."""
-    return fold(name).rstrip(".") in TITLE_WORDS
+    the name off after it; or ranks in the plural ("Detectives said"), who are nobody named."""
+    word = fold(name).rstrip(".")
+    return word in TITLE_WORDS or (word.endswith("s") and word[:-1] in TITLE_WORDS)  # "Detectives said"
 
 
 def _relabel_family_names(mentions: list[Mention], keys: dict[int, str]) -> None:
