@@ -331,7 +331,7 @@ def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = (),
             toks = toks[-2:]
         if len(toks) >= 2:
             full.setdefault((toks[0], toks[-1]), []).append(m)
-    _merge_spellings(full)
+    _merge_spellings(full, settings.spelling_min_letters)
     groups: dict[str, list[Mention]] = {" ".join(fl): list(ms) for fl, ms in full.items()}
     names = PersonNames(full, {fl: {t for m in ms for t in keys[id(m)].split()} for fl, ms in full.items()}, texts,
                         settings.surname_dominance)
@@ -399,7 +399,7 @@ def _variant(a: str, b: str, min_len: int = 5) -> bool:
     return (_one_edit(a, b) and min(len(a), len(b)) >= min_len) or _transliterated(a) == _transliterated(b)
 
 
-def _merge_spellings(full: dict[tuple[str, str], list[Mention]]) -> None:
+def _merge_spellings(full: dict[tuple[str, str], list[Mention]], min_letters: int = 5) -> None:
     """Spelling variants of one person's name in one story, merged into the more frequent
     form only where that is safe: the same first name and a surname a letter (or a
     romanisation) apart ("Mohamed Salah"/"Mohamed Saleh"), or the same surname, a first name
@@ -411,8 +411,9 @@ def _merge_spellings(full: dict[tuple[str, str], list[Mention]]) -> None:
         for b in sorted(full, key=lambda fl: -len(full[fl])):
             if a == b or a not in full or b not in full or len(full[b]) < len(full[a]):
                 continue
-            same_first = a[0] == b[0] and a[1] != b[1] and _variant(a[1], b[1])
-            same_last = a[1] == b[1] and a[0] != b[0] and _variant(a[0], b[0], 4) and roles(full[a]) & roles(full[b])
+            same_first = a[0] == b[0] and a[1] != b[1] and _variant(a[1], b[1], min_letters)
+            same_last = a[1] == b[1] and a[0] != b[0] and _variant(a[0], b[0], min_letters - 1) \
+                and roles(full[a]) & roles(full[b])
             if same_first or same_last:
                 full[b].extend(full.pop(a))
                 break
