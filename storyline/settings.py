@@ -153,6 +153,12 @@ class EntitySettings:
     person, and more to the wrong one. Hand-set: the people gold (bench/people.py) scores the
     same from 1.5 to 5; at 3 mn010 of bench/analysis.py gives Fabio Sementilli (9 to 2) his
     quotes, and a 2-to-1 count (Francis and Elisha Nabugyere) is not enough."""
+    spelling_min_letters: int = 5
+    """Letters both spellings of a surname need for a one-letter difference to be a spelling
+    variant of one person's name (same first name: "Marta Kowalczyk"/"Marta Kowalczik"); a
+    first name a letter apart (with the same surname and title) needs one fewer. Lower: short
+    names a letter apart (Lee/Lew) taken for one person; higher: more variants listed twice.
+    Hand-set (issue 17): the people gold (bench/people.py) has no pair it would merge wrongly."""
 
 
 @dataclass(frozen=True)

@@ -204,7 +204,7 @@ def test_people_scorer_meets_the_targets_on_the_gold(nlp):
 
     if not CORPUS.exists():
         pytest.skip("../shared/corpus not present")
-    result = evaluate_people(PEOPLE_GOLD, CORPUS)
+    result = evaluate_people(PEOPLE_GOLD, CORPUS, part=True)  # the brief's own entities and quotes
     assert result["counts"]["stories"] >= 30 and result["counts"]["lost"] <= 20
     assert result["speakers_right"] >= 0.95, result["errors"]
     assert result["odd_speakers"] == []

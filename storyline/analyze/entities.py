@@ -40,7 +40,7 @@ ROLE_WORDS = sorted([
     "Chairman", "Chairwoman", "Chief Executive", "Spokesman", "Spokeswoman", "Spokesperson", "Leader",
     "Archbishop", "Bishop", "Cardinal", "Colonel", "Lieutenant", "Captain", "Coach", "Foreign Ministry spokesman",
     "Councillor", "Councilor", "Councilman", "Councilwoman", "Sheriff", "Coroner", "Sergeant", "Sgt.", "Detective",
-    "Col.", "Lt.", "Capt.",
+    "Col.", "Lt.", "Capt.", "District Attorney", "Medical Examiner", "Police Chief", "Prosecutor",
 ], key=len, reverse=True)
 _ROLE_ALT = "|".join(re.escape(r) for r in ROLE_WORDS)
 # "[Russian] President [Mr] " right before a name; qualifiers are capitalised words.
@@ -52,6 +52,9 @@ WEATHER_SYSTEM = re.compile(r"^(?:(?:Tropical|Winter|Subtropical)\s+)?(?:Storm|H
 # A one-word name followed by a landform ("the Brenn coast") names a place.
 PLACE_NOUN_AFTER = re.compile(r"[ ]+(?:coast|coastline|valley|region|river|sea|islands?|peninsula|mountains|highlands"
                               r"|lowlands|basin|delta|bay|plains?|desert|gulf|straits?)\b")
+# A place's police force written with a lower-case noun ("Fairfax County police"): not when
+# a longer name follows ("Police Department", tagged on its own).
+POLICE_AFTER = re.compile(r"\s+[Pp]olice\b(?!\s+[A-Z])")
 OF_PLACE_AFTER = re.compile(r"^\s+of\s+(?P<place>(?:the\s+)?[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})")
 # Capitalised words that open a sentence or clause, not part of a title qualifier.
 NOT_QUALIFIERS = {"The", "A", "An", "But", "And", "Yet", "So", "Then", "When", "After", "Before", "While",
@@ -101,6 +104,7 @@ class Mention:
     surface: str  # as written with its title: "Mr Trump", "Russian President Vladimir Putin"
     role: str | None = None
     gender: str | None = None  # "m"/"f" from an honorific
+    untagged: bool = False  # a person's surname or first name the tagger missed: kept only if it links
 
 
 @dataclass
@@ -113,6 +117,14 @@ class Entity:
     gender: str | None
     mentions: list[Mention] = field(default_factory=list)
     ambiguous: bool = False  # a bare surname several people of the story share: nobody in particular
+    # how the story describes a person in apposition ("Chuck Schumer, the most senior Democrat in
+    # the Senate"): (head noun, the description's words), lower case, articles and punctuation left out
+    descriptions: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+
+    @property
+    def roles(self) -> set[str]:
+        """Every title the story gives the entity ("Russian President", "President")."""
+        return {m.role for m in self.mentions if m.role}
 
     @property
     def article_ids(self) -> list[str]:
@@ -232,6 +244,13 @@ def find_mentions(article: Article, doc) -> list[Mention]:
             continue
         label = ent.label_
         role = hon = None
+        if label == "ORG" and len(name.split()) >= 3 and fold(name.split()[-1]).rstrip(".") in TITLE_WORDS:
+            name = name[:name.rfind(" ")]  # "San Diego Police Sgt. Tom Sullivan": the rank is his
+            end = start + len(name)
+        police = POLICE_AFTER.match(text, end) if label == "GPE" else None
+        if police:  # "San Diego police said": the force, not the city
+            label, end = "ORG", police.end()
+            name = text[start:end]
         # titles written inside the entity span ("President Trump")
         if label == "PERSON":
             while True:
@@ -287,10 +306,13 @@ def _sentence_of(starts: list[int], pos: int) -> int:
 
 
 def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = (),
-                 settings: EntitySettings = EntitySettings()) -> StoryEntities:
+                 settings: EntitySettings = EntitySettings(),
+                 texts_by_article: dict[str, str] | None = None) -> StoryEntities:
     """Group the mentions of a story into entities. texts (the articles' texts) let a bare
     surname check that no other first name goes with it anywhere in the story, named
-    entity or not ("Eden Sassoon" missed by the tagger, "Vidal Sassoon" found)."""
+    entity or not ("Eden Sassoon" missed by the tagger, "Vidal Sassoon" found); a surname
+    several people share is read in its article's context (PersonNames.in_context), for
+    which texts_by_article ({article id: text}) shows what stands around it."""
     mentions = [m for m in mentions if not _title_only(m.text)]
     keys = {id(m): canonical_key(m.text, "PERSON" if m.label == "PERSON" else m.label) for m in mentions}
     _relabel_family_names(mentions, keys)
@@ -309,10 +331,12 @@ def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = (),
             toks = toks[-2:]
         if len(toks) >= 2:
             full.setdefault((toks[0], toks[-1]), []).append(m)
+    _merge_spellings(full, settings.spelling_min_letters)
     groups: dict[str, list[Mention]] = {" ".join(fl): list(ms) for fl, ms in full.items()}
     names = PersonNames(full, {fl: {t for m in ms for t in keys[id(m)].split()} for fl, ms in full.items()}, texts,
                         settings.surname_dominance)
     ambiguous: set[str] = set()
+    shared: list[Mention] = []
     for m in mentions:
         k = keys[id(m)]
         if m.label == "PERSON" and len(k.split()) >= 2:
@@ -322,8 +346,16 @@ def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = (),
             groups[" ".join(target)].append(m)
             continue
         if " " not in k and m.label in NAME_LABELS and k in names.by_surname:
-            ambiguous.add(k)  # the surname of two people of the story (or of someone untagged): whose?
-        groups.setdefault(k, []).append(m)
+            shared.append(m)
+            continue
+        if not m.untagged:
+            groups.setdefault(k, []).append(m)
+    for m, target in zip(shared, names.in_context(shared, keys, texts_by_article)):
+        if target is not None:
+            groups[" ".join(target)].append(m)
+        elif not m.untagged:  # the surname of two people of the story (or of someone untagged): whose?
+            ambiguous.add(keys[id(m)])
+            groups.setdefault(keys[id(m)], []).append(m)
     _merge_acronyms(groups)
     _merge_organisation_variants(groups, set(names.by_surname))
     entities = [_make_entity(k, ms) for k, ms in groups.items()]
@@ -337,6 +369,54 @@ def canonicalise(mentions: list[Mention], texts: tuple[str, ...] = (),
         v.sort(key=lambda me: me[0].start)
     entities.sort(key=lambda e: (-len(e.article_ids), -len(e.mentions), e.name))
     return StoryEntities(entities, by_article)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """a and b differ by one letter changed, added or dropped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:k] + long_[k + 1:] == short for k in range(len(long_)))
+
+
+def _transliterated(word: str) -> str:
+    """A spelling-blind form of a romanised name: "Mohammed"/"Muhammad", "Barack"/"Barak"."""
+    w = re.sub(r"(.)\1", r"\1", word)
+    for a, b in (("ck", "k"), ("kh", "h"), ("ph", "f"), ("ou", "u"), ("y", "i"), ("c", "k"), ("q", "k")):
+        w = w.replace(a, b)
+    return re.sub(r"(?<=.)[aeiou]", "", w)
+
+
+def _variant(a: str, b: str, min_len: int = 5) -> bool:
+    """Two spellings of one name: a letter apart (both at least min_len long) or the same
+    once romanisation's vowels and doubled letters are folded."""
+    if a == b:
+        return True
+    if a[0] != b[0] or min(len(a), len(b)) < 4:
+        return False
+    return (_one_edit(a, b) and min(len(a), len(b)) >= min_len) or _transliterated(a) == _transliterated(b)
+
+
+def _merge_spellings(full: dict[tuple[str, str], list[Mention]], min_letters: int = 5) -> None:
+    """Spelling variants of one person's name in one story, merged into the more frequent
+    form only where that is safe: the same first name and a surname a letter (or a
+    romanisation) apart ("Mohamed Salah"/"Mohamed Saleh"), or the same surname, a first name
+    a letter apart and the same title ("President Barak Obama" beside "President Barack Obama")."""
+    def roles(ms: list[Mention]) -> set[str]:  # the titles' heads: "U.S. President" is a president
+        return {fold(m.role.split(" of ")[0]).replace(".", "").split()[-1] for m in ms if m.role}
+
+    for a in sorted(full, key=lambda fl: len(full[fl])):
+        for b in sorted(full, key=lambda fl: -len(full[fl])):
+            if a == b or a not in full or b not in full or len(full[b]) < len(full[a]):
+                continue
+            same_first = a[0] == b[0] and a[1] != b[1] and _variant(a[1], b[1], min_letters)
+            same_last = a[1] == b[1] and a[0] != b[0] and _variant(a[0], b[0], min_letters - 1) \
+                and roles(full[a]) & roles(full[b])
+            if same_first or same_last:
+                full[b].extend(full.pop(a))
+                break
 
 
 # Labels a one-word name may carry and still be a person's surname or first name: the small
@@ -375,6 +455,31 @@ class PersonNames:
         stands_out = own[best] >= self.dominance and own[best] >= self.dominance * (total - own[best])
         return best if stands_out and list(own.values()).count(own[best]) == 1 else None
 
+    def in_context(self, shared: list[Mention], keys: dict[int, str],
+                   texts: dict[str, str] | None) -> list[tuple[str, str] | None]:
+        """Whom each bare surname several people of the story share stands for, read in its
+        article: the one of them the article has named in full before it, or, once two have
+        been, the one the article's bare surname stood for when only one had been (the
+        newspaper convention: the surname alone stays with the person it was first given to;
+        "Kimmel said" after "Jimmy Kimmel ... a tearful Kimmel ... Molly Kimmel" is Jimmy).
+        None when the article names none of them before, when the surname qualifies a noun
+        ("the Schwandt family"), or when an honorific's gender rules the person out."""
+        out: list[tuple[str, str] | None] = [None] * len(shared)
+        given: dict[tuple[str, str], tuple[str, str]] = {}  # (article, surname) -> person
+        order = sorted(range(len(shared)), key=lambda i: (shared[i].article_id, shared[i].start))
+        for i in order:
+            m, word = shared[i], keys[id(shared[i])]
+            text = (texts or {}).get(m.article_id, "")
+            if text and (FAMILY_AFTER.match(text, m.end) or re.search(r"\bthe\s+$", text[max(0, m.start - 5):m.start])):
+                continue
+            cands = [c for c in self.by_surname[word] if m.gender is None or _gender(self.full[c]) in (m.gender, None)]
+            before = [c for c in cands if any(f.article_id == m.article_id and f.end <= m.start for f in self.full[c])]
+            if (m.article_id, word) in given and given[m.article_id, word] in cands:
+                out[i] = given[m.article_id, word]
+            elif len(before) == 1:
+                out[i] = given[m.article_id, word] = before[0]
+        return out
+
     def person_of(self, word: str, m: Mention) -> tuple[str, str] | None:
         """The one person a one-word name stands for: the person with that surname (an
         honorific's gender may pick among several), or else the one with that first name,
@@ -397,6 +502,9 @@ class PersonNames:
 
 NOT_FIRST_NAMES = {fold(w) for w in NOT_QUALIFIERS} | {fold(w) for r in ROLE_WORDS for w in r.split()} \
     | set(HONORIFICS)
+# A surname before these nouns names a family, not one of its members: "the Schwandt family".
+FAMILY_AFTER = re.compile(r"(?:['’]s)?\s+(?:family|families|household|couple|brothers|sisters|siblings|children|clan"
+                          r"|parents|twins)\b")
 # Ranks and titles abbreviated before a name; alone they are no one's name.
 TITLE_WORDS = {fold(r).rstrip(".") for r in ROLE_WORDS} | set(HONORIFICS) | {
     "sgt", "sergeant", "col", "lt", "capt", "det", "detective", "officer", "sheriff", "coroner", "cpl", "maj",
@@ -440,8 +548,9 @@ def _other_surnames(first: str, own: set[str], texts: tuple[str, ...]) -> bool:
 
 def _title_only(name: str) -> bool:
     """A mention that is nothing but a title or rank ("Sgt", "Col."): the sentence splitter cut
-    the name off after it."""
-    return fold(name).rstrip(".") in TITLE_WORDS
+    the name off after it; or ranks in the plural ("Detectives said"), who are nobody named."""
+    word = fold(name).rstrip(".")
+    return word in TITLE_WORDS or (word.endswith("s") and word[:-1] in TITLE_WORDS)  # "Detectives said"
 
 
 def _relabel_family_names(mentions: list[Mention], keys: dict[int, str]) -> None:
@@ -496,6 +605,9 @@ def _merge_organisation_variants(groups: dict[str, list[Mention]], surnames: set
             longer = [o for o in orgs if o != k and (o.startswith(k + " ") or o.endswith(" " + k))]
         elif label_k == "PERSON" and " " not in k and k not in surnames:
             longer = [o for o in orgs if o.endswith(" " + k)]
+        elif label_k == "PERSON" and not any(m.role or m.gender for m in groups[k]):
+            # "Kleiner Perkins" tagged a person is the partners' firm "Kleiner Perkins Caufield & Byers"
+            longer = [o for o in orgs if o.startswith(k + " ") and " & " in f" {o} "]
         else:
             continue
         if len(longer) == 1 and longer[0] in groups:
@@ -507,8 +619,8 @@ def _make_entity(key: str, ms: list[Mention]) -> Entity:
     labels = Counter(m.label for m in ms)
     etype = "PERSON" if any(m.label == "PERSON" and len(m.text.split()) > 1 and not ORG_HEAD.search(m.text)
                             for m in ms) else labels.most_common(1)[0][0]
-    if etype != "PERSON" and any(ORG_HEAD.search(m.text) for m in ms):
-        etype = "ORG"  # "Palm Beach County Sheriff's Office", whatever the tagger thought
+    if any(ORG_HEAD.search(m.text) or " & " in m.text for m in ms) and not any(m.role or m.gender for m in ms):
+        etype = "ORG"  # "Palm Beach County Sheriff's Office", "Kleiner Perkins Caufield & Byers", whatever the tagger thought
     if any(WEATHER_SYSTEM.match(m.text) for m in ms):
         etype = "EVENT"
     stands_for = METONYMS.get(key) or METONYMS.get(fold(key))
@@ -531,7 +643,64 @@ def _make_entity(key: str, ms: list[Mention]) -> Entity:
 def story_entities(articles: list[Article], docs: list, settings: EntitySettings = EntitySettings()) -> StoryEntities:
     """Canonical entities over the articles of one story (docs[i] parses articles[i].text)."""
     mentions = [m for a, d in zip(articles, docs) for m in find_mentions(a, d)]
-    return canonicalise(mentions, tuple(a.text for a in articles), settings)
+    mentions += untagged_mentions(articles, docs, mentions)
+    ents = canonicalise(mentions, tuple(a.text for a in articles), settings, {a.id: a.text for a in articles})
+    for a, d in zip(articles, docs):
+        _describe(ents, a.id, d)
+    return ents
+
+
+def untagged_mentions(articles: list[Article], docs: list, mentions: list[Mention]) -> list[Mention]:
+    """The first names and surnames of the story's people (from names of two words or more
+    tagged a person) where the tagger missed them: a proper noun written just so, standing
+    alone ("Hawking was known for ...", "Musk said"), not inside a tagged name and not part of
+    a longer proper name ("Musk Foundation"). Marked untagged: canonicalise keeps one only if
+    it links to a person."""
+    words = {w for m in mentions if m.label == "PERSON" and len(m.text.split()) >= 2 and not ORG_HEAD.search(m.text)
+             for w in (m.text.split()[0], m.text.split()[-1]) if len(w) >= 3 and w[:1].isupper() and w.isalpha()
+             and fold(w) not in NOT_FIRST_NAMES}
+    out = []
+    for a, doc in zip(articles, docs):
+        taken = [(m.start, m.end) for m in mentions if m.article_id == a.id]
+        starts = [x.start for x in a.sentences]
+        for tok in doc:
+            if tok.text not in words or tok.pos_ != "PROPN" or any(s <= tok.idx < e for s, e in taken):
+                continue
+            prev, nxt = (doc[tok.i - 1] if tok.i > 0 else None), (doc[tok.i + 1] if tok.i + 1 < len(doc) else None)
+            if any(t is not None and t.pos_ == "PROPN" and t.text[:1].isupper() and not t.is_sent_start
+                   for t in (prev, nxt)) or (prev is not None and tok.whitespace_ == "" and nxt is not None
+                                             and nxt.text == "-"):
+                continue
+            out.append(Mention(a.id, tok.idx, tok.idx + len(tok), tok.text, "PERSON", _sentence_of(starts, tok.idx),
+                               tok.text, untagged=True))
+    return out
+
+
+def description_words(tok, leave_out=frozenset()) -> frozenset[str]:
+    """The words of the noun phrase headed by tok (its subtree but the token indices in
+    leave_out), lower case, without articles and punctuation."""
+    return frozenset(t.lower_ for t in tok.subtree if t.i not in leave_out and not t.is_punct
+                     and t.lower_ not in ("the", "a", "an"))
+
+
+def _describe(ents: StoryEntities, article_id: str, doc) -> None:
+    """Give each person the descriptions the article sets beside their name in apposition:
+    "Chuck Schumer, the most senior Democrat in the Senate," and "the most senior Democrat in
+    the Senate, Chuck Schumer,"."""
+    for m, e in ents.by_article.get(article_id, []):
+        if e.type != "PERSON":
+            continue
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None:
+            continue
+        root = span.root
+        found = [(c, frozenset()) for c in root.children if c.dep_ == "appos"]
+        if root.dep_ == "appos" and root.head.i < root.i:
+            found.append((root.head, frozenset(t.i for t in root.subtree)))
+        for tok, leave_out in found:
+            named = ents.at(article_id, tok.idx, tok.idx + len(tok))  # a noun, or "Democrat", not a name
+            if tok.pos_ in ("NOUN", "PROPN") and (named is None or named.type == "NORP"):
+                e.descriptions.append((tok.lower_, description_words(tok, leave_out)))
 
 
 def parse_articles(articles: list[Article], nlp=None, processes: int = 1) -> list:

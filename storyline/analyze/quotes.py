@@ -20,7 +20,7 @@ from scipy.cluster.hierarchy import DisjointSet
 
 from ..model import Article, Citation, QuoteEntry
 from ..settings import QuoteSettings
-from .entities import Entity, StoryEntities, fold
+from .entities import Entity, StoryEntities, description_words, fold
 
 # Verbs that attribute a direct quote (lemmas as the en_core_web_sm lemmatizer gives them).
 QUOTE_VERBS = {
@@ -347,6 +347,9 @@ def resolve_mention(article: Article, doc, tok, ents: StoryEntities, ctx: Contex
     """The entity a subject token stands for: a name, a pronoun, "who" of a relative
     clause, "a Kremlin spokesman" or "the <role>"."""
     e = ents.at(article.id, tok.idx, tok.idx + len(tok))
+    definite = any(c.lower_ == "the" and c.dep_ == "det" for c in tok.children)
+    if e is not None and e.type not in SPEAKER_TYPES and definite:
+        return _described(tok, ents)  # "the most senior Democrat in the Senate" is no "Democrat"
     if e is not None:  # a surname several people share names none of them
         return None if e.ambiguous else e
     low = tok.lower_
@@ -365,8 +368,8 @@ def resolve_mention(article: Article, doc, tok, ents: StoryEntities, ctx: Contex
                 if e is not None and e.type in ("ORG", "GPE"):
                     return e
         return None
-    if any(c.lower_ == "the" for c in tok.children):
-        return _role_antecedent(article, tok, ents)
+    if definite:
+        return _described(tok, ents)
     if tok.pos_ == "PROPN" and tok.text[:1].isupper():
         # a surname the tagger missed here but found elsewhere: "Rogovinhart said"
         same = [e for e in ents.entities if e.type == "PERSON" and e.name.split()[-1] == tok.text]
@@ -434,12 +437,27 @@ def _gender_ok(e: Entity, gender: str | None) -> bool:
     return gender is None or e.gender is None or e.gender == gender
 
 
-def _role_antecedent(article: Article, tok, ents: StoryEntities) -> Entity | None:
-    """"the president" -> the latest person mentioned before whose role is a president."""
-    for m, e in ents.before(article.id, tok.idx):
-        if e.type == "PERSON" and e.role and tok.lower_ in fold(e.role).split():
-            return e
-    return None
+# Words before a title that make it another one: a vice president is not "the president".
+OTHER_RANK = {"vice", "deputy", "assistant", "associate", "lieutenant", "former", "acting", "interim", "under"}
+
+
+def _described(tok, ents: StoryEntities) -> Entity | None:
+    """"the president", "the district attorney", "the most senior Democrat in the Senate":
+    the one person of the story with that title, or whom the story describes so in
+    apposition; None when nobody or several fit."""
+    words = description_words(tok)
+    head = tok.lower_
+
+    def fits(e: Entity) -> bool:
+        for role in e.roles:  # "President of Ostria": the title is "President"
+            rw = fold(role).replace(".", "").split()
+            title = fold(role.split(" of ")[0]).replace(".", "").split()
+            if title and title[-1] == head and words <= set(rw) and not (set(rw) - words) & OTHER_RANK:
+                return True
+        return any(h == head and words <= dw for h, dw in e.descriptions)
+
+    fit = [e for e in ents.entities if e.type == "PERSON" and not e.ambiguous and fits(e)]
+    return fit[0] if len(fit) == 1 else None
 
 
 def _reported(article: Article, doc, ents: StoryEntities, ctx: Context) -> list[Quote]:
@@ -470,6 +488,8 @@ def _reported(article: Article, doc, ents: StoryEntities, ctx: Context) -> list[
         if len(text.split()) < 3:
             continue
         s = sent_of(tok.idx)
+        if speaker.type == "PERSON":  # "he says Frances wants ...": a later "he" is the speaker, not Frances
+            ctx.said_by.setdefault(s, speaker)
         out.append(Quote(article.id, "reported", [text], [(lo, hi)], sorted({s, sent_of(hi - 1)}),
                          article.sentences[s].paragraph, tok.text.lower(), speaker, phrase))
     return out

@@ -1,25 +1,27 @@
 """Who is who and who says what, against hand annotations (bench/gold/people.json).
 
-Each gold story's articles are read as ingest reads them, parsed once, and put through the
-analysis stage's entities (analyze/entities) and quotes (analyze/quotes), as the pipeline
-runs them. Scored:
+Each gold story's articles are read as ingest reads them and briefed by the pipeline
+(Pipeline.brief, no store: the product's own analysis, syndicated copies analysed once and
+credited as the brief credits them); what is scored is the brief's entities and quotes
+sections, as a reader gets them:
 
 - entity merges: pairs of gold names (as written: "Kimmel", "Jimmy Kimmel") that are one
-  entity in the gold and in storyline. A name is in the entity that holds all of its
-  mentions; a name whose mentions are split over several entities is in none, so it counts
-  against recall and not for precision. Precision: pairs storyline puts in one entity that
-  the gold keeps apart; recall: gold pairs storyline puts in one entity.
-- split people: gold people or organisations that the brief lists (EntityEntry) more than once;
+  entity in the gold and one entry of the brief's entities. A name is in the entry one of
+  whose aliases is written that way (titles left off); a name in several entries is in none,
+  so it counts against recall and not for precision, and so does a name the brief does not
+  list. Precision: pairs the brief puts in one entry that the gold keeps apart; recall: gold
+  pairs the brief puts in one entry.
+- split people: gold people or organisations that the brief lists more than once;
   ambiguous listed: a name the gold marks as fitting two people ("Schwandt" beside Jay and
   Kateri Schwandt) listed as someone of its own.
-- types: the listed type of each gold entity storyline holds in one entity.
-- speakers: for each gold quotation sentence storyline has a quote on, its speaker against
-  the gold's. "Right" counts the sentences where storyline names a speaker and it is the gold
+- types: the listed type of each gold entity the brief holds in one entry.
+- speakers: for each gold quotation sentence a quote of the brief cites, its speaker against
+  the gold's. "Right" counts the sentences where the brief names a speaker and it is the gold
   one (any of the gold's names for that person: a bare "Schubert" is Anne Marie Schubert; the
   trust figure, as a wrong speaker costs more than a missing one); "found" counts the gold
-  sentences with a named speaker where storyline names that speaker; "several entries" the
-  people who speak under more than one entity ("Schubert" beside "Anne Marie Schubert").
-- odd speakers: speakers of any quote of the scored stories that are not a person or an
+  sentences with a named speaker where the brief names that speaker; "several entries" the
+  people who speak under more than one name ("Schubert" beside "Anne Marie Schubert").
+- odd speakers: speakers of any quote of the scored briefs that are not a person or an
   organisation.
 
 Sentences are found by the digest of their text, so a changed segmentation moves the
@@ -33,9 +35,8 @@ from collections import Counter
 from itertools import combinations
 from pathlib import Path
 
-from ..analyze.entities import StoryEntities, canonical_key, parse_articles, story_entities
-from ..analyze.quotes import Quote, extract_quotes
-from ..model import Article
+from ..analyze.entities import TITLE_WORDS, canonical_key
+from ..model import Article, Brief, EntityEntry, QuoteEntry
 from ..settings import DEFAULT_SETTINGS, Settings
 
 SPEAKER_TYPES = {"PERSON", "ORG"}
@@ -72,18 +73,46 @@ def locate(article: Article, gold_quote: dict) -> int | None:
     return min(whole, key=lambda k: abs(k - gold_quote["sentence"]))
 
 
-def _same_name(gold_name: str, entity, aliases: dict[str, list[str]]) -> bool:
-    """The speaker entity is the gold's: its key or one of its mentions' keys is the key of the
-    gold name or of one of the gold's names for that entity."""
-    keys = {canonical_key(n) for n in aliases.get(gold_name, [gold_name])}
-    return entity.key in keys or any(canonical_key(m.text) in keys for m in entity.mentions)
+def name_key(name: str) -> str:
+    """A name as the gold writes it (titles left off): "Sgt. Tom Sullivan", "Mom Kateri" and
+    "Tom Sullivan's" are one."""
+    toks = canonical_key(name).split()
+    while len(toks) > 1 and toks[0] in TITLE_WORDS:
+        toks.pop(0)
+    return " ".join(toks)
 
 
-def score_speakers(gold_story: dict, articles: dict[str, Article], quotes: list[Quote], t: Counter,
+def entry_keys(entry: EntityEntry) -> set[str]:
+    return {name_key(entry.name)} | {name_key(a) for a in entry.aliases}
+
+
+def speaker_keys(q: QuoteEntry, entries: list[EntityEntry]) -> set[str]:
+    """The names the brief gives the quote's speaker: its name, and the aliases of the
+    entry of that name and type when the brief lists it."""
+    keys = {name_key(q.speaker)}
+    for e in entries:
+        if e.name == q.speaker and e.type == q.speaker_type:
+            keys |= entry_keys(e)
+    return keys
+
+
+def cited_sentences(article: Article, citation) -> set[int]:
+    """The sentences of the article a citation's span covers."""
+    return {s.index for s in article.sentences if citation.start <= s.start < citation.end
+            or s.start <= citation.start < s.end}
+
+
+def score_speakers(gold_story: dict, articles: dict[str, Article], brief: Brief, t: Counter,
                    errors: list[str]) -> None:
-    """Each gold quotation sentence against the speakers of storyline's quotes on it."""
-    aliases = {e["names"][0]: e["names"] for e in gold_story["entities"]}
-    entries: dict[str, dict[int, str]] = {}  # gold speaker -> the entities storyline gives for them
+    """Each gold quotation sentence against the speakers of the brief's quotes citing it."""
+    aliases = {e["names"][0]: {name_key(n) for n in e["names"]} for e in gold_story["entities"]}
+    ids = {a.id: gid for gid, a in articles.items()}
+    cover: dict[tuple[str, int], list[QuoteEntry]] = {}
+    for q in brief.quotes:
+        for c in q.citations:
+            for k in cited_sentences(articles[ids[c.article_id]], c):
+                cover.setdefault((ids[c.article_id], k), []).append(q)
+    entries: dict[str, set[str]] = {}  # gold speaker -> the names the brief gives them
     for g in gold_story["quotes"]:
         k = locate(articles[g["article"]], g)
         if k is None:
@@ -93,95 +122,107 @@ def score_speakers(gold_story: dict, articles: dict[str, Article], quotes: list[
         named_gold = [a for a in accepted if a is not None]
         t["gold"] += 1
         t["gold_named"] += bool(named_gold) and None not in accepted
-        covering = [q for q in quotes if q.article_id == g["article"] and k in q.sentences]
+        covering = list({id(q): q for q in cover.get((g["article"], k), [])}.values())
         if not covering:
             continue
         t["covered"] += 1
-        speakers = [q.speaker for q in covering if q.speaker is not None]
+        speakers = [q for q in covering if q.speaker is not None]
         if not speakers:
             continue
         t["attributed"] += 1
-        right = all(any(_same_name(a, s, aliases) for a in named_gold) for s in speakers)
+        right = all(any(aliases.get(a, {name_key(a)}) & speaker_keys(q, brief.entities) for a in named_gold)
+                    for q in speakers)
         t["right"] += right
         t["found"] += right and None not in accepted
         if right and len(named_gold) == 1:
-            entries.setdefault(named_gold[0], {}).update({id(x): x.name for x in speakers})
+            entries.setdefault(named_gold[0], set()).update(q.speaker for q in speakers)
         if not right:
-            names = ", ".join(sorted({f"{s.name} ({s.type})" for s in speakers}))
+            names = ", ".join(sorted({f"{q.speaker} ({q.speaker_type})" for q in speakers}))
             errors.append(f"{g['article']}#{k}: {names}; gold {g['speaker']}")
     for who, given in entries.items():  # "Schubert" beside "Anne Marie Schubert"
         t["speaker_split"] += len(given) > 1
         if len(given) > 1:
-            errors.append(f"{gold_story['story']}: {who} speaks as " + ", ".join(sorted(given.values())))
+            errors.append(f"{gold_story['story']}: {who} speaks as " + ", ".join(sorted(given)))
 
 
-def _entity_of_name(ents: StoryEntities, name: str):
-    """The one entity holding every mention written as `name`; None if none or several."""
-    key = canonical_key(name)
-    holders = {id(e): e for e in ents.entities for m in e.mentions if canonical_key(m.text) == key}
-    return next(iter(holders.values())) if len(holders) == 1 else None
+def _entry_of_name(entries: list[EntityEntry], name: str) -> EntityEntry | None:
+    """The one entry of the brief with an alias written as `name`; None if none or several."""
+    key = name_key(name)
+    holders = [e for e in entries if key in entry_keys(e)]
+    return holders[0] if len(holders) == 1 else None
 
 
-def score_entities(gold_story: dict, ents: StoryEntities, t: Counter, errors: list[str],
-                   settings: Settings = DEFAULT_SETTINGS) -> None:
+def score_entities(gold_story: dict, entries: list[EntityEntry], t: Counter, errors: list[str]) -> None:
     """Merge pairs, people listed twice, ambiguous names listed, and types."""
     named = [(name, k) for k, e in enumerate(gold_story["entities"]) for name in e["names"]]
-    entity_of = {name: _entity_of_name(ents, name) for name, _ in named}
+    entry_of = {name: _entry_of_name(entries, name) for name, _ in named}
     for (a, ga), (b, gb) in combinations(named, 2):
-        together = entity_of[a] is not None and entity_of[a] is entity_of[b]
+        together = entry_of[a] is not None and entry_of[a] is entry_of[b]
         t["merge_sys"] += together
         t["merge_right"] += together and ga == gb
         t["merge_gold"] += ga == gb
         t["merge_found"] += together and ga == gb
         if together and ga != gb:
             errors.append(f"{gold_story['story']}: '{a}' and '{b}' merged")
-        if ga == gb and not together and entity_of[a] is not None and entity_of[b] is not None:
-            errors.append(f"{gold_story['story']}: '{a}' and '{b}' apart")
-    listed = ents.listed(settings.entities)
+        if ga == gb and not together:
+            where = lambda n: "not listed" if entry_of[n] is None else f"in {entry_of[n].name}"  # noqa: E731
+            errors.append(f"{gold_story['story']}: '{a}' ({where(a)}) and '{b}' ({where(b)}) apart")
     for e in gold_story["entities"]:
-        keys = {canonical_key(n) for n in e["names"]}
-        entries = [x for x in listed if any(canonical_key(m.text) in keys for m in x.mentions)]
+        keys = {name_key(n) for n in e["names"]}
+        listed = [x for x in entries if keys & entry_keys(x)]
         t["gold_entities"] += 1
-        t["split"] += len(entries) > 1
-        if len(entries) > 1:
-            errors.append(f"{gold_story['story']}: {e['names'][0]} listed {len(entries)} times: "
-                          + ", ".join(f"{x.name} ({x.type})" for x in entries))
-        whole = entity_of[e["names"][0]]
+        t["split"] += len(listed) > 1
+        if len(listed) > 1:
+            errors.append(f"{gold_story['story']}: {e['names'][0]} listed {len(listed)} times: "
+                          + ", ".join(f"{x.name} ({x.type})" for x in listed))
+        whole = entry_of[e["names"][0]]
         if whole is not None:
             t["typed"] += 1
             t["type_right"] += whole.type == e["type"]
             if whole.type != e["type"]:
                 errors.append(f"{gold_story['story']}: {whole.name} typed {whole.type}, gold {e['type']}")
     for name in gold_story.get("ambiguous", []):
-        alone = [x for x in listed if x.key == canonical_key(name)]
+        alone = [x for x in entries if name_key(x.name) == name_key(name)]
         t["ambiguous_listed"] += len(alone)
         errors.extend(f"{gold_story['story']}: ambiguous '{name}' listed as {x.name} ({x.type})" for x in alone)
 
 
-def evaluate_people(gold_path: Path, corpus: Path, settings: Settings = DEFAULT_SETTINGS) -> dict:
-    """Scores of every gold story (see the module docstring) and the errors behind them."""
-    from ..analyze.nlp import load_spacy
+def gold_briefs(gold: dict, corpus: Path, settings: Settings = DEFAULT_SETTINGS, part: bool = False):
+    """(gold story, {gold article id: Article}, Brief) of every gold story, briefed by the
+    pipeline with no store, the story's syndicated copies found as for unstored articles.
+    part: only the brief's quotes part (Pipeline.part, the same entities and quotes without
+    the summary: a quarter of the time), for the tests."""
+    from ..pipeline import Pipeline, Story
 
+    pipeline = Pipeline(settings)
+    stories, built = [], []
+    for story in gold["stories"]:
+        arts = load_story_articles(corpus / gold["files"][story["file"]], story["story"])
+        built.append(dict(zip(story["articles"], arts)))
+        stories.append(Story(None, arts, pipeline.copies(arts)))
+    briefs = [pipeline.part(s, "quotes") for s in stories] if part else pipeline.briefs(stories)
+    return list(zip(gold["stories"], built, briefs))
+
+
+def evaluate_people(gold_path: Path, corpus: Path, settings: Settings = DEFAULT_SETTINGS, part: bool = False) -> dict:
+    """Scores of every gold story (see the module docstring) and the errors behind them;
+    part: see gold_briefs."""
     gold = json.loads(Path(gold_path).read_text(encoding="utf-8"))
-    nlp = load_spacy()
     t: Counter = Counter()
+    by_source: dict[str, Counter] = {}
     errors: list[str] = []
     odd: list[str] = []
-    for story in gold["stories"]:
-        built = load_story_articles(corpus / gold["files"][story["file"]], story["story"])
-        articles = dict(zip(story["articles"], built))
-        ids = {a.id: gid for gid, a in articles.items()}
-        docs = parse_articles(built, nlp)
-        ents = story_entities(built, docs, settings.entities)
-        quotes = [q for a, d in zip(built, docs) for q in extract_quotes(a, d, ents, settings.quotes)]
-        for q in quotes:
-            q.article_id = ids[q.article_id]  # the gold's article ids
-        score_speakers(story, articles, quotes, t, errors)
-        score_entities(story, ents, t, errors, settings)
-        odd += [f"{q.article_id}#{q.sentences[0]}: {q.speaker.name} ({q.speaker.type}, '{q.speaker_text}')"
-                for q in quotes if q.speaker is not None and q.speaker.type not in SPEAKER_TYPES]
-        t["stories"] += 1
-    return {"counts": dict(t), "errors": errors, "odd_speakers": odd, **_rates(t)}
+    for story, articles, brief in gold_briefs(gold, corpus, settings, part):
+        c: Counter = Counter()
+        score_speakers(story, articles, brief, c, errors)
+        score_entities(story, brief.entities, c, errors)
+        odd += [f"{story['story']}: {q.speaker} ({q.speaker_type}, '{q.speaker_text}')"
+                for q in brief.quotes if q.speaker is not None and q.speaker_type not in SPEAKER_TYPES]
+        c["stories"] += 1
+        t.update(c)
+        by_source.setdefault(story["file"], Counter()).update(c)
+    return {"counts": dict(t), "errors": errors, "odd_speakers": odd, **_rates(t),
+            "by_source": {f: {"counts": dict(c), **_rates(c)} for f, c in by_source.items()}}
 
 
 def _rates(t: Counter) -> dict:
@@ -212,6 +253,12 @@ def format_people_report(result: dict, verbose: bool = False) -> str:
         f"listed twice: {c.get('split', 0)}   ambiguous names listed alone: {c.get('ambiguous_listed', 0)}   "
         f"types right {pct(result['type_accuracy'])} ({c.get('type_right', 0)}/{c.get('typed', 0)})",
     ]
+    for source, r in result.get("by_source", {}).items():
+        k = r["counts"]
+        lines.append(f"  {source}: {k.get('stories', 0)} stories; speakers right {pct(r['speakers_right'])} "
+                     f"({k.get('right', 0)}/{k.get('attributed', 0)}); merges {pct(r['merge_precision'])} / "
+                     f"{pct(r['merge_recall'])} ({k.get('merge_found', 0)}/{k.get('merge_gold', 0)}); "
+                     f"listed twice {k.get('split', 0)}")
     if verbose:
         lines += ["", "errors:"] + [f"  {e}" for e in result["errors"]]
         lines += ["odd speakers:"] + [f"  {o}" for o in result["odd_speakers"]]
