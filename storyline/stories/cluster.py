@@ -302,7 +302,7 @@ def _load_stream(store, config: ClusterConfig, dedup: DedupSettings, newest: flo
             clusterer.add_member(m.story_id, m.article_id, own)
         else:
             m.features.time, m.features.language = own, m.language
-            m.features.roundup = is_roundup(m.title, m.text)
+            m.features.roundup, m.features.titled = is_roundup(m.title, m.text), bool(m.title.strip())
             clusterer.add(m.features, m.story_id)
         story = clusterer.stories[m.story_id]
         story.seen = m.time if story.seen is None else max(story.seen, m.time)

@@ -280,6 +280,7 @@ class ArticleFeatures:
     entities: dict[str, float]  # unit TF-IDF of names and dates
     language: str = "en"  # the article's language (stories hold one language)
     roundup: bool = False  # a page of many events (is_roundup): a story of its own
+    titled: bool = False  # it has a headline (the same-event test reads its lead)
 
 
 @dataclass
@@ -293,13 +294,14 @@ class RawFeatures:
     entities: Counter
     language: str = "en"
     roundup: bool = False
+    titled: bool = False
 
 
 def raw_features(article: Article, lead_chars: int, time: float | None = None) -> RawFeatures:
     text = f"{article.title}\n{article.text}" if article.title else article.text
     return RawFeatures(article.id, time if time is not None else article_days(article.published),
                        lead_text(article, lead_chars), word_counts(text, article.language), entity_counts(text),
-                       article.language, is_roundup(article.title, article.text))
+                       article.language, is_roundup(article.title, article.text), bool(article.title.strip()))
 
 
 def weigh(raw: RawFeatures, embedding: np.ndarray, stats: TermStats, max_terms: int) -> ArticleFeatures:
@@ -307,7 +309,7 @@ def weigh(raw: RawFeatures, embedding: np.ndarray, stats: TermStats, max_terms: 
     stats.add(list(raw.words) + list(raw.entities))
     return ArticleFeatures(raw.article_id, raw.time, np.asarray(embedding, dtype=np.float32),
                            tfidf(raw.words, stats, max_terms), tfidf(raw.entities, stats, max_terms),
-                           raw.language, raw.roundup)
+                           raw.language, raw.roundup, raw.titled)
 
 
 def embed_leads(leads: list[str]) -> np.ndarray:

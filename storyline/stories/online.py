@@ -142,10 +142,20 @@ class OnlineClusterer:
 
     # -- scoring ------------------------------------------------------------
     def similarity(self, f: ArticleFeatures, story: Story) -> float:
-        """Weighted cosine similarity to the story's centroids, before decay."""
+        """Weighted cosine similarity to the story's centroids, before decay; 0 where an
+        article with a headline fails the same-event test (event_score)."""
         dense = float(f.embedding @ story.dense) / math.sqrt(story.dense_sq) if story.dense_sq > 0 else 0.0
-        return self._weighted(dense, _cosine_sparse(f.terms, story.terms, story.terms_sq),
-                              _cosine_sparse(f.entities, story.entities, story.entities_sq))
+        terms = _cosine_sparse(f.terms, story.terms, story.terms_sq)
+        if f.titled and self.event_score(dense, terms) < self.config.event_threshold:
+            return 0.0
+        return self._weighted(dense, terms, _cosine_sparse(f.entities, story.entities, story.entities_sq))
+
+    def event_score(self, dense: float, terms: float) -> float:
+        """The same-event test: the lead (what happened, to whom: the embedding of headline
+        and lead) and the words together. Same-topic stories of one week (two hearings, two
+        moons) share the topic's words; what tells their events apart is the lead. Only for
+        an article with a headline: without one the embedded lead is often page clutter."""
+        return self.config.event_w_dense * dense + (1.0 - self.config.event_w_dense) * terms
 
     def story_similarity(self, small: Story, big: Story) -> float:
         """similarity() with the small story's centroid in the place of an article."""
