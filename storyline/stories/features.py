@@ -26,6 +26,7 @@ from ..model import Article, PartialDate, nearest_year
 EPOCH = date(1970, 1, 1)
 
 _WORD = re.compile(r"[a-z][a-z0-9]+(?:['’][a-z]+)?")
+_WORD_ANY = re.compile(r"[^\W\d_][^\W_]+(?:['’][^\W\d_]+)?")  # any script: "fubá", "überfall"
 _MONTHS = ("january february march april may june july august september october november december"
            .split())
 _MONTH_NAMES = "|".join(sorted({m for m in _MONTHS} | {m[:3] for m in _MONTHS} | {"sept"}, key=len,
@@ -57,7 +58,8 @@ def word_counts(text: str, language: str = "en") -> Counter:
     language its own stopwords go too (spaCy's lists): else its commonest words ("de", "que")
     are what two unrelated pages of that language share."""
     stop = STOPWORDS if language == "en" else STOPWORDS | foreign_stopwords(language)
-    words = (w.replace("’", "'") for w in _WORD.findall(text.lower()))
+    pattern = _WORD if language == "en" else _WORD_ANY
+    words = (w.replace("’", "'") for w in pattern.findall(text.lower()))
     return Counter(w[:-2] if w.endswith("'s") else w for w in words if w not in stop)
 
 
