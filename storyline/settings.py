@@ -362,9 +362,9 @@ class ClusterConfig:
     """Weight of the lead embedding's cosine in the same-event test (the words' cosine has the
     rest): the lead says what happened and to whom, so it weighs more here than in the topic score."""
     event_threshold: float = 0.40
-    """The same-event test an article (or a small story) must pass to join a story, beside the
-    topic score's threshold. Higher: fewer events of one topic merged (precision), more events
-    split. Set on the join decisions of events/week-dev.jsonl and the extraction pages' event
+    """The same-event test an article with a headline and a body of 120 words or more
+    (features.event_tested) must pass to join a story, beside the topic score's threshold.
+    Higher: fewer events of one topic merged (precision), more events split. Set on the join decisions of events/week-dev.jsonl and the extraction pages' event
     labels (bench/gold/extraction-events.json): 0.40 with event_w_dense 0.3 kept 105 of 123
     right joins and 7 of 39 wrong ones (the topic score alone: 119 and 29)."""
     """Largest story (in articles that shaped its centroid) that can merge into another. On

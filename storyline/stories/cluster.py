@@ -34,7 +34,7 @@ from . import storage
 from ..settings import DedupSettings
 from .dedup import CopyIndex
 from .features import (EPOCH, ArticleFeatures, RawFeatures, TermStats, article_days, embed_leads,
-                       headline_of, is_roundup, newest_day, raw_features, weigh)
+                       event_tested, headline_of, is_roundup, newest_day, raw_features, weigh)
 from .online import ClusterConfig, OnlineClusterer
 
 __all__ = ["ClusterConfig", "StoryStream", "assign_stories", "cluster_articles", "list_stories",
@@ -302,7 +302,7 @@ def _load_stream(store, config: ClusterConfig, dedup: DedupSettings, newest: flo
             clusterer.add_member(m.story_id, m.article_id, own)
         else:
             m.features.time, m.features.language = own, m.language
-            m.features.roundup, m.features.titled = is_roundup(m.title, m.text), bool(m.title.strip())
+            m.features.roundup, m.features.titled = is_roundup(m.title, m.text), event_tested(m.title, m.text)
             clusterer.add(m.features, m.story_id)
         story = clusterer.stories[m.story_id]
         story.seen = m.time if story.seen is None else max(story.seen, m.time)

@@ -282,7 +282,7 @@ class ArticleFeatures:
     entities: dict[str, float]  # unit TF-IDF of names and dates
     language: str = "en"  # the article's language (stories hold one language)
     roundup: bool = False  # a page of many events (is_roundup): a story of its own
-    titled: bool = False  # it has a headline (the same-event test reads its lead)
+    titled: bool = False  # it has a headline and a body long enough for the same-event test
 
 
 @dataclass
@@ -299,11 +299,21 @@ class RawFeatures:
     titled: bool = False
 
 
+EVENT_TEST_WORDS = 120  # fewest words of a text whose words' cosine can tell one event from another
+
+
+def event_tested(title: str, text: str) -> bool:
+    """Whether the same-event test (online.event_score) applies to an article: it has a
+    headline (without one the embedded lead is often page clutter) and EVENT_TEST_WORDS words
+    (a feed excerpt of two sentences shares too few words with any story to be told apart)."""
+    return bool(title.strip()) and len(text.split()) >= EVENT_TEST_WORDS
+
+
 def raw_features(article: Article, lead_chars: int, time: float | None = None) -> RawFeatures:
     text = f"{article.title}\n{article.text}" if article.title else article.text
     return RawFeatures(article.id, time if time is not None else article_days(article.published),
                        lead_text(article, lead_chars), word_counts(text, article.language), entity_counts(text),
-                       article.language, is_roundup(article.title, article.text), bool(article.title.strip()))
+                       article.language, is_roundup(article.title, article.text), event_tested(article.title, article.text))
 
 
 def weigh(raw: RawFeatures, embedding: np.ndarray, stats: TermStats, max_terms: int) -> ArticleFeatures:

@@ -154,7 +154,7 @@ class OnlineClusterer:
         """The same-event test: the lead (what happened, to whom: the embedding of headline
         and lead) and the words together. Same-topic stories of one week (two hearings, two
         moons) share the topic's words; what tells their events apart is the lead. Only for
-        an article with a headline: without one the embedded lead is often page clutter."""
+        an article that features.event_tested (a headline, and a body of some length)."""
         return self.config.event_w_dense * dense + (1.0 - self.config.event_w_dense) * terms
 
     def story_similarity(self, small: Story, big: Story) -> float:
