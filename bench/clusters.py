@@ -1,6 +1,14 @@
 """Story clustering quality on Multi-News (../shared/corpus/multinews).
 
     .venv/bin/python bench/clusters.py [--span 14] [--no-time]
+    .venv/bin/python bench/clusters.py --events      # the event sets, ingested as a user would
+
+--events scores real-dated, event-labelled sets the way a user meets them: each set is
+written to a file and `storyline ingest`ed into a fresh store (Pipeline.ingest), then the
+stored stories are read: events/week-dev.jsonl (a dense week, 38% undated), events/dev.jsonl
+as it is and with `published` dropped from every other article, and the extraction
+benchmark's 181 HTML pages against bench/gold/extraction-events.json (groups of page ids by
+event; every page not listed is its own story; a page ingest refuses is scored alone).
 
 B-cubed and pairwise P/R/F1 of the streaming path (storyline eval
 clusters) on dev.jsonl (tuning set), test.jsonl (report) and both mixed
@@ -13,6 +21,8 @@ Anchor: Miranda et al. (EMNLP 2018), English stream: F1 0.940 (P 0.981, R 0.903)
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -22,11 +32,82 @@ sys.path.insert(0, str(REPO))
 MULTINEWS = REPO.parent / "shared" / "corpus" / "multinews"
 
 
+EVENTS = REPO.parent / "shared" / "corpus" / "events"
+EXTRACTION = REPO.parent / "shared" / "corpus" / "extraction" / "html"
+EXTRACTION_LABELS = REPO / "bench" / "gold" / "extraction-events.json"
+
+
+def ingested(paths: list[Path], tmp: Path) -> tuple[dict, list]:
+    """{article id: story id} and the articles of a fresh store that ingested the paths."""
+    from storyline.pipeline import Pipeline
+    from storyline.store import Store
+
+    with Store(tmp / "events.db") as store:
+        report = Pipeline(store=store).ingest([str(p) for p in paths])
+        articles = report.added + report.known
+        return store.stories_of([a.id for a in articles]), articles
+
+
+def labelled_file(path: Path, tmp: Path, drop_every: int = 0) -> tuple[dict, dict]:
+    """(predicted, gold) story per record of an events/ file ingested as one JSONL file;
+    drop_every=2 removes `published` from every other record."""
+    from storyline.evaluate.clusters import load_labelled
+    from storyline.ingest import build_article
+    from storyline.ingest.record import record_to_raw
+
+    records, lines, article_of = load_labelled(path), [], {}
+    out = tmp / path.name
+    for k, r in enumerate(records):
+        record = {f: v for f, v in r["record"].items() if not (drop_every and f == "published" and k % drop_every)}
+        lines.append(json.dumps(record))
+        article_of[r["id"]] = build_article(record_to_raw(f"{out}:{k + 1}", record)).id
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    story_of, _ = ingested([out], tmp)
+    return ({rid: story_of.get(aid, f"refused:{rid}") for rid, aid in article_of.items()},
+            {r["id"]: r["story"] for r in records})
+
+
+def extraction_pages(tmp: Path) -> tuple[dict, dict]:
+    """(predicted, gold) story per extraction page, the pages ungzipped and ingested as HTML."""
+    labels = json.loads(EXTRACTION_LABELS.read_text(encoding="utf-8"))["groups"]
+    event_of = {page: event for event, pages in labels.items() for page in pages}
+    folder = tmp / "pages"
+    folder.mkdir()
+    pages = sorted(p.name.split(".")[0] for p in EXTRACTION.glob("*.html.gz"))
+    for page in pages:
+        (folder / f"{page}.html").write_bytes(gzip.decompress((EXTRACTION / f"{page}.html.gz").read_bytes()))
+    story_of, articles = ingested([folder], tmp)
+    page_story = {Path(a.source).name.split(".")[0]: story_of.get(a.id) for a in articles}
+    return ({p: page_story.get(p) or f"refused:{p}" for p in pages},
+            {p: event_of.get(p, f"own:{p}") for p in pages})
+
+
+def events() -> None:
+    from storyline.evaluate.clusters import bcubed, pairwise
+
+    runs = [("events/week-dev.jsonl", lambda tmp: labelled_file(EVENTS / "week-dev.jsonl", tmp)),
+            ("events/dev.jsonl", lambda tmp: labelled_file(EVENTS / "dev.jsonl", tmp)),
+            ("events/dev.jsonl, every other article undated",
+             lambda tmp: labelled_file(EVENTS / "dev.jsonl", tmp, drop_every=2)),
+            ("extraction pages vs bench/gold/extraction-events.json", extraction_pages)]
+    for name, run in runs:
+        with tempfile.TemporaryDirectory() as tmp:
+            pred, gold = run(Path(tmp))
+        b, p = bcubed(pred, gold), pairwise(pred, gold)
+        print(f"{name}: {len(gold)} articles, {len(set(gold.values()))} gold stories, {len(set(pred.values()))} found\n"
+              f"  B-cubed   P {b['precision']:.3f}  R {b['recall']:.3f}  F1 {b['f1']:.3f}\n"
+              f"  pairwise  P {p['precision']:.3f}  R {p['recall']:.3f}  F1 {p['f1']:.3f}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--span", type=float, default=14.0)
     ap.add_argument("--no-time", action="store_true")
+    ap.add_argument("--events", action="store_true")
     args = ap.parse_args()
+    if args.events:
+        events()
+        return
     from storyline.evaluate.clusters import evaluate_file, format_cluster_report
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -338,3 +338,128 @@ def test_evaluate_file_on_flat_labelled_jsonl(tmp_path):
     result = evaluate_file(path, span_days=6, story_days=2, batch_size=5)
     assert result["not_articles"] == ["notice"] and result["gold_stories"] == 4 and result["stories"] == 4
     assert result["bcubed"]["precision"] == 1.0 and result["bcubed"]["recall"] < 1.0
+
+
+# -- undated articles, roundups, languages (issue 18) ----------------------------
+
+def test_an_undated_article_joins_its_dated_story_with_no_clock_time(store):
+    """An article without a date has no time, not the moment it was stored: it joins its
+    story of years ago (no decay on an unknown time), and the time kept for it is the story's."""
+    bridge = [make(text_of(f"bridge_{n}"), day=0, outlet=n) for n in ("wire", "report1")]
+    undated = build_article(RawArticle(source="undated", text=FOLLOW_UP, outlet="Harbor Times",
+                                       headline_in_text=True))
+    assert undated.published.precision == "unknown"
+    first = ingest_batch(store, bridge)
+    cluster_module._STREAMS.clear()  # a later process: the stream is rebuilt from the store
+    story = ingest_batch(store, [undated])[undated.id]
+    assert story in first.values()
+    kept = dict(store.db.execute("SELECT article_id, time FROM story_features").fetchall())
+    assert kept[undated.id] == article_days(PartialDate.from_date(DAY0))  # the story's day, not today
+    (listed,) = list_stories(store)
+    assert listed["last_date"] == DAY0.isoformat()
+
+
+def test_half_undated_events_dev_keeps_every_story_whole(store):
+    """events/dev.jsonl with `published` dropped from every other article (issue 18): each
+    story is still one story and no two are merged (its clock time used to split them)."""
+    from storyline.evaluate.clusters import load_labelled
+    from storyline.ingest.record import record_to_raw
+
+    path = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "events" / "dev.jsonl"
+    if not path.exists():
+        path = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "events" / "dev.jsonl"
+    if not path.exists():
+        pytest.skip("../shared/corpus/events not present")
+    articles, gold = [], {}
+    for k, r in enumerate(load_labelled(path)):
+        record = {f: v for f, v in r["record"].items() if not (f == "published" and k % 2)}
+        a = build_article(record_to_raw(r["where"], record))
+        articles.append(a)
+        gold[a.id] = r["story"]
+    assert sum(a.published.precision == "unknown" for a in articles) >= len(articles) // 2
+    story_of = ingest_batch(store, articles)
+    assert bcubed(story_of, gold) == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
+
+
+ROUNDUP = """10 things you need to know today
+
+Good morning! Here is the news you need to know this Tuesday.
+
+1. Fire Chief Amara Quist said divers kept searching the harbor after the grain ship Marlow Trader struck the Kessel Bridge in Port Alden.
+
+2. The city council of Brennick voted to ban cars from its old market square on weekends, starting in June.
+
+3. A bakery chain in Oster recalled its rye loaves after customers found pieces of plastic in them.
+
+4. The orchestra of Valmont named a new conductor, the violinist Petra Lind, for its next season.
+
+5. Shares of the lamp maker Corvo rose after it raised its forecast for the year.
+"""
+
+REVIEW_ROUNDUP = """Review roundup: the Corvo Lumen lamp launches to mixed reviews
+
+The Corvo Lumen lamp went on sale on Tuesday, and the first reviews of the Lumen are in.
+
+One reviewer said the Lumen gives a warm light but that the Lumen app often lost the connection.
+
+Another said the Lumen lamp was too expensive for what it does, though its Lumen dimmer was smooth.
+
+A third review praised the Lumen battery, which kept the lamp lit for two days away from the wall.
+"""
+
+
+def test_roundups_are_recognised_and_kept_out_of_event_stories(store):
+    from storyline.stories.features import is_roundup
+
+    roundup = make(ROUNDUP, day=0, outlet="Morning Brief")
+    review = make(REVIEW_ROUNDUP, day=0, outlet="Gadget Desk")
+    assert is_roundup(roundup.title, roundup.text)
+    assert not is_roundup(review.title, review.text)  # one event under a roundup's name
+    assert not is_roundup(*text_of("bridge_wire").split("\n", 1))
+    bridge = [make(text_of(f"bridge_{n}"), day=0, outlet=n) for n in ("wire", "report1")]
+    story_of = ingest_batch(store, [*bridge, roundup])
+    assert story_of[bridge[0].id] == story_of[bridge[1].id] != story_of[roundup.id]
+    later = make(FOLLOW_UP, day=1, outlet="Harbor Times")  # joins the event, never the roundup
+    assert ingest_batch(store, [later])[later.id] == story_of[bridge[0].id]
+
+
+PT_ONE = """Prefeitura de Jaraguá anuncia nova ponte sobre o rio
+
+A prefeitura de Jaraguá anunciou nesta segunda-feira que vai construir uma nova ponte sobre o rio Itapocu, com obras que devem começar em março e durar dois anos, segundo o secretário de obras.
+"""
+
+PT_TWO = """Receita de bolo de fubá para o café da tarde
+
+Para fazer o bolo de fubá da vovó, misture três ovos, uma xícara de açúcar e duas xícaras de fubá, depois leve ao forno por quarenta minutos até que fique dourado por cima.
+"""
+
+
+def test_pages_in_another_language_join_only_their_language_and_content():
+    from storyline.stories.features import word_counts
+
+    assert "que" not in word_counts("que de para o bolo de fubá", "pt")
+    assert "fubá" in word_counts("que de para o bolo de fubá", "pt")
+    one, two = make(PT_ONE), make(PT_TWO)
+    assert one.language == two.language == "pt"
+    groups = cluster_articles([one, two])
+    assert len(groups) == 2  # two unrelated pages of one language stay apart
+    english = make(text_of("bridge_wire"))
+    copy_pt = make(PT_ONE.replace("nesta segunda-feira", "ontem"), day=1)
+    groups = cluster_articles([one, english, copy_pt])
+    assert sorted(len(g) for g in groups) == [1, 2]
+    assert {a.id for g in groups if len(g) == 2 for a in g} == {one.id, copy_pt.id}
+
+
+def test_evaluate_file_keeps_a_dated_files_own_dates(tmp_path):
+    """A file with dates is scored with its records' own dates: the undated stay undated."""
+    path = tmp_path / "dated.jsonl"
+    events = list(event_articles())
+    with path.open("w", encoding="utf-8") as fh:
+        for k, (event, a) in enumerate(events):
+            record = {"id": a.source, "title": a.title, "text": a.text, "story": event}
+            if k % 2:
+                record["published"] = "2019-11-18"
+            fh.write(json.dumps(record) + "\n")
+    result = evaluate_file(path, batch_size=5)
+    assert result["stream"]["own_dates"] is True and result["stream"]["undated"] == 6
+    assert result["bcubed"]["f1"] == 1.0

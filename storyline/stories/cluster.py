@@ -29,12 +29,12 @@ from datetime import datetime, timezone
 import numpy as np
 
 from ..errors import StorylineError
-from ..model import Article
+from ..model import Article, PartialDate
 from . import storage
 from ..settings import DedupSettings
 from .dedup import CopyIndex
 from .features import (EPOCH, ArticleFeatures, RawFeatures, TermStats, article_days, embed_leads,
-                       headline_of, newest_day, raw_features, weigh)
+                       event_tested, headline_of, is_roundup, newest_day, raw_features, weigh)
 from .online import ClusterConfig, OnlineClusterer
 
 __all__ = ["ClusterConfig", "StoryStream", "assign_stories", "cluster_articles", "list_stories",
@@ -228,51 +228,84 @@ def _plan(store, articles: list[Article], config: ClusterConfig, dedup: DedupSet
     given = {a.id: a for a in articles}
     read = {a.id: a for a in store.articles([aid for aid in unplaced if aid not in given])}
     todo = [given.get(aid) or read[aid] for aid in unplaced]
-    times = _article_times(store, todo)
-    todo.sort(key=lambda a: times[a.id])  # stable: same-day articles keep their arrival order
+    times = _article_times(todo)
+    todo.sort(key=_time_order(times))  # stable: same-day articles keep their arrival order
     cached = _STREAMS.pop(store, None)  # put back only once its placements are written
     if cached is not None and cached.generation == generation and (cached.stream.config, cached.stream.dedup) \
             == (config, dedup):
         stream = cached.stream
     else:
-        stream = _load_stream(store, config, dedup, max(times.values()))
+        stream = _load_stream(store, config, dedup, max((t for t in times.values() if t is not None), default=None))
     placements = stream.place(todo, [times[a.id] for a in todo], embeddings=vectors)
     vectors.update({p.article_id: p.features.embedding for p in placements if p.features is not None})
     merged_into = merge_map(stream.clusterer.merged)
     stream.clusterer.merged.clear()
-    return _Plan(stream, placements, merged_into, {a.id: a for a in todo}, times)
+    return _Plan(stream, placements, merged_into, {a.id: a for a in todo}, _kept_times(store, stream, placements, times))
 
 
-def _article_times(store, articles: list[Article]) -> dict[str, float]:
-    """Publication day (a date without a year: in the year nearest the newest
-    dated article among them), else the day the article was stored (it arrived then)."""
+def _article_times(articles: list[Article]) -> dict[str, float | None]:
+    """Publication day (a date without a year: in the year nearest the newest dated article
+    among them); None for an article without a date. Its time is unknown, not the moment it
+    was stored: an undated page of a 2019 crawl is not news of the day it was ingested."""
     newest = newest_day(articles)
-    times: dict[str, float | None] = {a.id: article_days(a.published, newest) for a in articles}
-    undated = [aid for aid, t in times.items() if t is None]
-    stored = storage.ingested_at(store, undated)
-    now = _days(datetime.now(timezone.utc).replace(tzinfo=None))
-    for aid in undated:
-        times[aid] = _days(datetime.fromisoformat(stored[aid])) if aid in stored else now
-    return times
+    return {a.id: article_days(a.published, newest) for a in articles}
+
+
+def _time_order(times: dict[str, float | None]):
+    """Sort key: dated articles in time order, then the undated ones (they see every dated
+    story of the batch first, and take their time from the one they join)."""
+    return lambda a: (times[a.id] is None, times[a.id] or 0.0)
+
+
+def _kept_times(store, stream: StoryStream, placements: list[Placement],
+                times: dict[str, float | None]) -> dict[str, float]:
+    """The time stored with each placed article, for ordering and for closing its story:
+    its own day; for an undated article, the newest day of the dated articles of the story it
+    joined, else the newest day the stream has seen, else (a store of undated articles only)
+    the day it was stored. Its own date stays unknown (the article's `published`), and it is
+    never decayed on this time (see _load_stream)."""
+    kept: dict[str, float] = {}
+    undated = [p.article_id for p in placements if times.get(p.article_id) is None]
+    stored = storage.ingested_at(store, undated) if undated and stream.clusterer.now is None else {}
+    for p in placements:
+        t = times.get(p.article_id)
+        if t is None:
+            story = stream.clusterer.stories.get(p.story_id)
+            t = story.last if story is not None and story.last is not None else stream.clusterer.now
+        if t is None:
+            moment = stored.get(p.article_id)
+            t = _days(datetime.fromisoformat(moment)) if moment else \
+                _days(datetime.now(timezone.utc).replace(tzinfo=None))
+        kept[p.article_id] = t
+    return kept
 
 
 def _days(moment: datetime) -> float:
     return (moment - datetime(EPOCH.year, EPOCH.month, EPOCH.day)).total_seconds() / 86400.0
 
 
-def _load_stream(store, config: ClusterConfig, dedup: DedupSettings, newest: float) -> StoryStream:
-    """Rebuild the open stories (last article within the window) from the store."""
+def _load_stream(store, config: ClusterConfig, dedup: DedupSettings, newest: float | None) -> StoryStream:
+    """Rebuild the open stories (last article within the window) from the store. An article
+    without a date of its own is loaded without a time (no decay on it); its stored time
+    (see _kept_times) only keeps its story open."""
     df, docs = storage.document_frequencies(store)
     stream = StoryStream(config, TermStats(df, docs, config.idf_prior_docs), dedup)
-    stored_newest = storage.newest_time(store)
-    now = max(newest, stored_newest) if stored_newest is not None else newest
+    known = [t for t in (newest, storage.newest_time(store)) if t is not None]
+    if not known:  # an empty store
+        return stream
+    now = max(known)
     clusterer = stream.clusterer
     for m in storage.open_story_members(store, now - config.window_days):
         stream.copies.add(m.article_id, m.text)
+        own = article_days(PartialDate.parse(m.published), m.time)
         if m.features is None:  # a copy: a member without vectors
-            clusterer.add_member(m.story_id, m.article_id, m.time)
+            clusterer.add_member(m.story_id, m.article_id, own)
         else:
+            m.features.time, m.features.language = own, m.language
+            m.features.roundup, m.features.titled = is_roundup(m.title, m.text), event_tested(m.title, m.text)
             clusterer.add(m.features, m.story_id)
+        story = clusterer.stories[m.story_id]
+        story.seen = m.time if story.seen is None else max(story.seen, m.time)
     for a, b in storage.apart_story_pairs(store):
         if a in clusterer.stories and b in clusterer.stories:
             clusterer.keep_apart(a, b)
@@ -433,9 +466,9 @@ def recluster(store, config: ClusterConfig | None = None, dedup: DedupSettings |
     differently (the streaming pass saw them late)."""
     config = config or ClusterConfig()
     articles = list(store.articles())
-    times = _article_times(store, articles)
+    times = _article_times(articles)
     order = storage.ingest_order(store)
-    articles.sort(key=lambda a: (times[a.id], order[a.id]))
+    articles.sort(key=lambda a: (*_time_order(times)(a), order[a.id]))
     old_story = storage.memberships(store)
     embeddings = storage.stored_embeddings(store)
     never_seen = [a for a in articles if a.id not in old_story and a.id not in embeddings]
@@ -444,6 +477,7 @@ def recluster(store, config: ClusterConfig | None = None, dedup: DedupSettings |
 
     stream = StoryStream(config, dedup=dedup)
     placements = _replay(store, stream, articles, times, embeddings)
+    kept = _kept_times(store, stream, placements, times)
     renamed = _stable_ids(placements, old_story)
     seen: set[str] = set()
     for p in placements:
@@ -453,13 +487,13 @@ def recluster(store, config: ClusterConfig | None = None, dedup: DedupSettings |
     with store.transaction():
         storage.delete_stories(store, sorted(set(old_story.values()) - seen))  # with their cached briefs
         storage.clear_stories(store)
-        _save_placements(store, placements, {a.id: a for a in articles}, times)
+        _save_placements(store, placements, {a.id: a for a in articles}, kept)
         generation = storage.bump_generation(store)
     _STREAMS[store] = _Cached(generation, stream)
     return len(seen)
 
 
-def _replay(store, stream: StoryStream, articles: list[Article], times: dict[str, float],
+def _replay(store, stream: StoryStream, articles: list[Article], times: dict[str, float | None],
             embeddings: dict[str, np.ndarray]) -> list[Placement]:
     """Place the articles one at a time (constraints depend on where earlier
     groups went): an article of a group joins the story its group went to,

@@ -12,6 +12,7 @@ it never waits for a full spaCy parse. Each article gets:
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -25,6 +26,7 @@ from ..model import Article, PartialDate, nearest_year
 EPOCH = date(1970, 1, 1)
 
 _WORD = re.compile(r"[a-z][a-z0-9]+(?:['’][a-z]+)?")
+_WORD_ANY = re.compile(r"[^\W\d_][^\W_]+(?:['’][^\W\d_]+)?")  # any script: "fubá", "überfall"
 _MONTHS = ("january february march april may june july august september october november december"
            .split())
 _MONTH_NAMES = "|".join(sorted({m for m in _MONTHS} | {m[:3] for m in _MONTHS} | {"sept"}, key=len,
@@ -51,10 +53,59 @@ def _stopwords() -> frozenset[str]:
 STOPWORDS = _stopwords()
 
 
-def word_counts(text: str) -> Counter:
-    """Lower-cased content words (no stopwords, no 1-letter tokens)."""
-    words = (w.replace("’", "'") for w in _WORD.findall(text.lower()))
-    return Counter(w[:-2] if w.endswith("'s") else w for w in words if w not in STOPWORDS)
+def word_counts(text: str, language: str = "en") -> Counter:
+    """Lower-cased content words (no stopwords, no 1-letter tokens). For a page in another
+    language its own stopwords go too (spaCy's lists): else its commonest words ("de", "que")
+    are what two unrelated pages of that language share."""
+    stop = STOPWORDS if language == "en" else STOPWORDS | foreign_stopwords(language)
+    pattern = _WORD if language == "en" else _WORD_ANY
+    words = (w.replace("’", "'") for w in pattern.findall(text.lower()))
+    return Counter(w[:-2] if w.endswith("'s") else w for w in words if w not in stop)
+
+
+@functools.lru_cache(maxsize=64)
+def foreign_stopwords(language: str) -> frozenset[str]:
+    """spaCy's stopword list of a language (empty where it has none)."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"spacy.lang.{language}.stop_words")
+    except (ImportError, ValueError):
+        return frozenset()
+    return frozenset(w.lower() for w in getattr(module, "STOP_WORDS", ()))
+
+
+# A page that gathers many unrelated events: a briefing, a newsletter, a deals list, a gift
+# guide. Strong cues name the form outright; weak ones ("deals", "roundup") also head pages
+# about one event ("Review roundup: Stadia launches"), so they count only when no word runs
+# through the page's paragraphs.
+_ROUNDUP_STRONG = re.compile(
+    r"\b(?:\d+ |ten )?things (?:you need to|to) know|need to know today|daily briefing|essential stories|"
+    r"let['’]s start here|opening bell|gift guide|daily deals|black friday deals|lunch break|"
+    r"morning (?:briefing|digest|note)|today['’]s (?:top|biggest) (?:stories|news)\b", re.IGNORECASE)
+_ROUNDUP_WEAK = re.compile(r"\b(?:deals|round-?up|news flash|headlines|best [\w -]{0,30}of (?:19|20)\d\d)\b",
+                           re.IGNORECASE)
+_ITEM = re.compile(r"^\s*(?:[-•+*]\s*)?\d{1,2}[.)](?:\s|$)", re.MULTILINE)
+ROUNDUP_FOCUS = 0.5  # a page about one event has a word in at least half its paragraphs
+ROUNDUP_ITEM_FOCUS = 0.3  # a numbered list of at least three items, its commonest words in fewer
+
+
+def is_roundup(title: str, text: str) -> bool:
+    """Whether the page gathers many events (see _ROUNDUP_STRONG): a strong cue in its title or
+    first lines; or a weak cue, or three numbered items, with no word that runs through it
+    (none of its five commonest content words in ROUNDUP_FOCUS of its paragraphs)."""
+    head = title + "\n" + "\n".join(text.split("\n", 8)[:8])
+    if _ROUNDUP_STRONG.search(head):
+        return True
+    weak, items = bool(_ROUNDUP_WEAK.search(head)), len(_ITEM.findall(text))
+    if not weak and items < 3:
+        return False
+    paragraphs = [set(word_counts(p)) for p in re.split(r"\n+", text) if len(p.split()) >= 6]
+    if len(paragraphs) < 4:
+        return False
+    focus = max((sum(w in p for p in paragraphs) / len(paragraphs)
+                 for w, _ in word_counts(text).most_common(5)), default=1.0)
+    return focus < (ROUNDUP_FOCUS if weak else ROUNDUP_ITEM_FOCUS)
 
 
 def entity_counts(text: str) -> Counter:
@@ -229,6 +280,9 @@ class ArticleFeatures:
     embedding: np.ndarray  # unit-length float32 MiniLM vector of headline + lead
     terms: dict[str, float]  # unit TF-IDF of content words
     entities: dict[str, float]  # unit TF-IDF of names and dates
+    language: str = "en"  # the article's language (stories hold one language)
+    roundup: bool = False  # a page of many events (is_roundup): a story of its own
+    titled: bool = False  # it has a headline and a body long enough for the same-event test
 
 
 @dataclass
@@ -240,19 +294,34 @@ class RawFeatures:
     lead: str
     words: Counter
     entities: Counter
+    language: str = "en"
+    roundup: bool = False
+    titled: bool = False
+
+
+EVENT_TEST_WORDS = 120  # fewest words of a text whose words' cosine can tell one event from another
+
+
+def event_tested(title: str, text: str) -> bool:
+    """Whether the same-event test (online.event_score) applies to an article: it has a
+    headline (without one the embedded lead is often page clutter) and EVENT_TEST_WORDS words
+    (a feed excerpt of two sentences shares too few words with any story to be told apart)."""
+    return bool(title.strip()) and len(text.split()) >= EVENT_TEST_WORDS
 
 
 def raw_features(article: Article, lead_chars: int, time: float | None = None) -> RawFeatures:
     text = f"{article.title}\n{article.text}" if article.title else article.text
     return RawFeatures(article.id, time if time is not None else article_days(article.published),
-                       lead_text(article, lead_chars), word_counts(text), entity_counts(text))
+                       lead_text(article, lead_chars), word_counts(text, article.language), entity_counts(text),
+                       article.language, is_roundup(article.title, article.text), event_tested(article.title, article.text))
 
 
 def weigh(raw: RawFeatures, embedding: np.ndarray, stats: TermStats, max_terms: int) -> ArticleFeatures:
     """Add the article to the document frequencies, then weight its terms."""
     stats.add(list(raw.words) + list(raw.entities))
     return ArticleFeatures(raw.article_id, raw.time, np.asarray(embedding, dtype=np.float32),
-                           tfidf(raw.words, stats, max_terms), tfidf(raw.entities, stats, max_terms))
+                           tfidf(raw.words, stats, max_terms), tfidf(raw.entities, stats, max_terms),
+                           raw.language, raw.roundup, raw.titled)
 
 
 def embed_leads(leads: list[str]) -> np.ndarray:

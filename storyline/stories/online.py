@@ -44,8 +44,13 @@ class Story:
     articles: list[str] = field(default_factory=list)
     shaped: int = 0  # articles whose vectors are in the sums (copies are members without vectors)
     keys: set[str] = field(default_factory=set)  # index keys pointing at this story
+    language: str = "en"  # of its first article: a story holds one language
+    roundup: bool = False  # a page of many events: nothing joins it
+    seen: float | None = None  # stream time of its last article, for closing a story without dates
 
     def add(self, f: ArticleFeatures) -> None:
+        if not self.articles:
+            self.language, self.roundup = f.language, f.roundup
         self.dense_sq += 2.0 * float(self.dense @ f.embedding) + float(f.embedding @ f.embedding)
         self.dense += f.embedding
         self.terms_sq = _add_sparse(self.terms, self.terms_sq, f.terms)
@@ -64,6 +69,7 @@ class Story:
         self.extend_span(other.last)
         self.articles += other.articles
         self.shaped += other.shaped
+        self.seen = max((t for t in (self.seen, other.seen) if t is not None), default=None)
 
     def extend_span(self, time: float | None) -> None:
         if time is not None:
@@ -136,10 +142,20 @@ class OnlineClusterer:
 
     # -- scoring ------------------------------------------------------------
     def similarity(self, f: ArticleFeatures, story: Story) -> float:
-        """Weighted cosine similarity to the story's centroids, before decay."""
+        """Weighted cosine similarity to the story's centroids, before decay; 0 where an
+        article with a headline fails the same-event test (event_score)."""
         dense = float(f.embedding @ story.dense) / math.sqrt(story.dense_sq) if story.dense_sq > 0 else 0.0
-        return self._weighted(dense, _cosine_sparse(f.terms, story.terms, story.terms_sq),
-                              _cosine_sparse(f.entities, story.entities, story.entities_sq))
+        terms = _cosine_sparse(f.terms, story.terms, story.terms_sq)
+        if f.titled and self.event_score(dense, terms) < self.config.event_threshold:
+            return 0.0
+        return self._weighted(dense, terms, _cosine_sparse(f.entities, story.entities, story.entities_sq))
+
+    def event_score(self, dense: float, terms: float) -> float:
+        """The same-event test: the lead (what happened, to whom: the embedding of headline
+        and lead) and the words together. Same-topic stories of one week (two hearings, two
+        moons) share the topic's words; what tells their events apart is the lead. Only for
+        an article that features.event_tested (a headline, and a body of some length)."""
+        return self.config.event_w_dense * dense + (1.0 - self.config.event_w_dense) * terms
 
     def story_similarity(self, small: Story, big: Story) -> float:
         """similarity() with the small story's centroid in the place of an article."""
@@ -166,9 +182,14 @@ class OnlineClusterer:
         return found
 
     def scores(self, f: ArticleFeatures, exclude: set[str] = frozenset()) -> dict[str, float]:
-        """Decayed similarity of the article to each candidate story."""
-        return {sid: self.similarity(f, self.stories[sid]) * decay(self.config, f.time, self.stories[sid])
-                for sid in self.candidates(f) if sid not in exclude}
+        """Decayed similarity of the article to each candidate story it may join: none for a
+        roundup, and never a roundup's story or a story in another language. An article
+        without a date is not decayed (its time is unknown, not now)."""
+        if f.roundup:
+            return {}
+        return {sid: self.similarity(f, story) * decay(self.config, f.time, story)
+                for sid in self.candidates(f) if sid not in exclude
+                and not (story := self.stories[sid]).roundup and story.language == f.language}
 
     # -- updates ------------------------------------------------------------
     def assign(self, f: ArticleFeatures, forced: str | None = None,
@@ -203,7 +224,8 @@ class OnlineClusterer:
             if other is None or target is None or sid == story_id or sid in self.apart.get(story_id, ()):
                 continue
             small, big = sorted((other, target), key=_seniority)
-            if small.shaped > c.merge_max_articles or small.shaped == 0:
+            if small.shaped > c.merge_max_articles or small.shaped == 0 or small.roundup or big.roundup \
+                    or small.language != big.language:
                 continue
             if self.story_similarity(small, big) * story_decay(c, small, big) >= c.merge_threshold:
                 self.merge(small.id, big.id)
@@ -237,6 +259,7 @@ class OnlineClusterer:
         """Add without scoring (also used to rebuild stories from the store)."""
         story = self._story(story_id if story_id is not None else self.new_id())
         story.add(f)
+        story.seen = self.now if self.now is not None else story.seen
         self.story_of[f.article_id] = story.id
         for key in _index_keys(f, self.config.index_terms):
             self._postings.setdefault(key, set()).add(story.id)
@@ -248,6 +271,7 @@ class OnlineClusterer:
         story = self._story(story_id)
         story.articles.append(article_id)
         story.extend_span(time)
+        story.seen = self.now if self.now is not None else story.seen
         self.story_of[article_id] = story_id
         self._set_row(story)
 
@@ -268,7 +292,8 @@ class OnlineClusterer:
             return
         self._swept = time
         horizon = time - self.config.window_days
-        for sid in [s.id for s in self.stories.values() if s.last is not None and s.last < horizon]:
+        for sid in [s.id for s in self.stories.values()
+                    if (s.last if s.last is not None else s.seen if s.seen is not None else horizon) < horizon]:
             self.close(sid)
 
     def close(self, story_id: str) -> None:

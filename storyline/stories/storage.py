@@ -117,13 +117,17 @@ class OpenMember:
     text: str
     time: float
     features: ArticleFeatures | None  # None for a copy: a member without vectors
+    title: str = ""
+    language: str = "en"
+    published: str | None = None  # the article's own date (ISO), None when undated
 
 
 def open_story_members(store, since: float) -> list[OpenMember]:
     """The articles of every story with an article at time >= since, in time order
     (ties: the order they were stored)."""
     rows = store.db.execute(
-        """SELECT f.article_id, f.time, f.embedding, f.terms, f.entities, sa.story_id, a.text
+        """SELECT f.article_id, f.time, f.embedding, f.terms, f.entities, sa.story_id, a.text,
+                  a.title, a.language, a.published
            FROM story_articles sa
            JOIN story_features f ON f.article_id = sa.article_id
            JOIN articles a ON a.id = sa.article_id
@@ -134,7 +138,8 @@ def open_story_members(store, since: float) -> list[OpenMember]:
     return [OpenMember(r["story_id"], r["article_id"], r["text"], r["time"],
                        None if r["embedding"] is None else ArticleFeatures(
                            r["article_id"], r["time"], _vector(r["embedding"]),
-                           json.loads(r["terms"]), json.loads(r["entities"])))
+                           json.loads(r["terms"]), json.loads(r["entities"])),
+                       r["title"] or "", r["language"] or "en", r["published"])
             for r in rows]
 
 
