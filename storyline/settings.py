@@ -185,6 +185,14 @@ class FactsSettings:
     """Words near a count (lemmas, stop words left out) that two sentences' counts of the same
     word and verb share to compare without figure_similarity. Higher: fewer figure differences;
     lower: more, and more false ones. Hand-set (4ee323e)."""
+    slot_rest_overlap: float = 0.6
+    """Jaccard of two sentences' content words outside their dates, places and names above
+    which sentences of independent sources that differ in one of those state the same thing
+    otherwise, so that the date, place or name is a difference ("made landfall near Carrow on
+    Monday" / "on Sunday"). Higher: fewer, surer such differences; lower: sentences about
+    other events of another day or place set against each other. Hand-set on the invented
+    fixtures (tests/data/disagreement_examples.json: gale, court, deal), checked on the dev
+    events and multinews differences gold (issue 17)."""
     quote_link_overlap: float = 0.4
     """Share of the smaller sentence's content words (lemmas) two sentences carrying one merged
     quote must share to be joined as one fact: a quote of several sentences starts with a
