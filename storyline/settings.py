@@ -106,6 +106,13 @@ class DedupSettings:
     """Share of the shorter text's shingles found in the other that makes it a copy. Lower:
     articles that share a press release's paragraphs become copies; higher: lightly edited
     reprints count as independent sources."""
+    fact_context_words: int = 3
+    """Words either side of a figure or day name that must be the same in two texts for the
+    figure or day to be compared: a near-copy that gives one differently in the same words
+    ("rose to $4m a year" / "rose to $5m a year") is a rewrite that differs, its own source,
+    not a copy. Lower: more numbers compared, and a partial reprint whose own lines share
+    two words with the wire's taken for a rewrite; higher: changes next to other edits
+    missed. Hand-set on invented pairs (issue 17: $4m -> $5m, Tuesday -> Wednesday)."""
 
 
 @dataclass(frozen=True)

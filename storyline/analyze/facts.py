@@ -30,7 +30,7 @@ from ..model import Article, Citation, Difference, Fact, Side
 from ..settings import FactsSettings, QuoteSettings, SameFact
 from .entities import StoryEntities, fold
 from .quotes import Context, Quote, quote_citation, resolve_mention
-from .samefact import WORD_NUMBERS, figures_conflict, negation_flip, parse_figure, states_same_fact
+from .samefact import WORD_NUMBERS, compatible, figures_conflict, negation_flip, parse_figure, states_same_fact
 
 # Two sentences state the same thing when their embeddings are close (SameFact) AND they
 # share distinctive words (FactsSettings.word_overlap). MiniLM alone rates "the first call
@@ -312,13 +312,14 @@ def figures(stmts: list[Statement], docs: dict[str, object]) -> list[Figure]:
         if span is None:
             continue
         for ent in (e for e in doc_ents[st.article_id] if st.start <= e.start_char < st.end):
-            if ent.label_ not in ("CARDINAL", "QUANTITY"):
+            if ent.label_ not in ("CARDINAL", "QUANTITY", "MONEY"):
                 continue
-            rng = parse_figure(ent.text)
-            unit, unit_text = _counted(doc, ent)
+            written = _money_phrase(doc.text, ent.start_char, ent.end_char) if ent.label_ == "MONEY" else ent.text
+            rng = parse_figure(written)
+            unit, unit_text = _currency(written) if ent.label_ == "MONEY" else _counted(doc, ent)
             # "120 km": the unit is in the entity; the figure is shown once as "120 km/h"
             phrase = doc[ent.start:ent.end - 1].text if ent.label_ == "QUANTITY" and unit_text \
-                and fold(unit_text).startswith(ent[-1].lower_) else ent.text
+                and fold(unit_text).startswith(ent[-1].lower_) else written
             governor = _governor(ent.root)
             if rng is None or not unit or unit in GENERIC_UNITS:
                 continue
@@ -328,6 +329,29 @@ def figures(stmts: list[Statement], docs: dict[str, object]) -> list[Figure]:
                        and not (ent.start <= t.i <= ent.end)}
             out.append(Figure(st, phrase, unit, unit_text, governor or "", rng[0], rng[1], context, when))
     return out
+
+
+CURRENCIES = {"$": "dollars", "£": "pounds", "€": "euros", "dollar": "dollars", "pound": "pounds", "euro": "euros",
+              "yen": "yen", "yuan": "yuan", "rupee": "rupees"}
+
+
+MONEY = re.compile(r"[$£€]?\s?\d[\d,.]*(?:\s?(?:m|bn|k|million|billion|trillion)\b)?(?:\s+(?:dollars|pounds|euros))?",
+                   re.IGNORECASE)
+
+
+def _money_phrase(text: str, start: int, end: int) -> str:
+    """The sum as written around a MONEY entity (spaCy gives "4" of "$4m")."""
+    begin = start - 1 if start and text[start - 1] in "$£€" else start
+    m = MONEY.match(text, begin)
+    return m.group(0) if m and m.end() >= end else text[start:end]
+
+
+def _currency(text: str) -> tuple[str, str]:
+    """("money:dollars", "") for "$4m", "4 million dollars": a sum is compared with sums of
+    its currency, and shown as written."""
+    low = fold(text)
+    name = next((v for k, v in CURRENCIES.items() if k in low), None)
+    return (f"money:{name}", "") if name else ("", "")
 
 
 COUNTING_NOUNS = {"number", "toll", "total", "count", "tally"}  # "the number of residents rose to 6,000"
@@ -400,7 +424,7 @@ def _figure_sides(figs: list[Figure], published: dict[str, str]) -> list[list[Fi
     """Figures grouped into sides of compatible ranges, earliest published side first."""
     sides: list[list[Figure]] = []
     for f in sorted(figs, key=lambda f: (published.get(f.statement.article_id) or "", f.low)):
-        side = next((g for g in sides if all(f.low <= x.high and x.low <= f.high for x in g)), None)
+        side = next((g for g in sides if all(compatible((f.low, f.high), (x.low, x.high)) for x in g)), None)
         if side is None:
             sides.append([f])
         else:
@@ -412,7 +436,7 @@ def _figure_difference(groups: list[list[Figure]], labels: dict[str, str],
                        published: dict[str, str]) -> Difference:
     sides = [Side(label=", ".join(dict.fromkeys(labels.get(f.statement.article_id, f.statement.article_id)
                                                 for f in g)),
-                  text=g[0].statement.text, figure=f"{g[0].phrase} {g[0].unit_text}",
+                  text=g[0].statement.text, figure=f"{g[0].phrase} {g[0].unit_text}".strip(),
                   citations=list({(f.statement.article_id, f.statement.sentence): f.statement.citation()
                                   for f in g}.values())) for g in groups]
     shown = " and ".join(f"“{s.figure}”" for s in sides)
@@ -422,7 +446,9 @@ def _figure_difference(groups: list[list[Figure]], labels: dict[str, str],
         text = "The figure changed over time: " + ", then ".join(f"“{s.figure}” ({s.label})" for s in sides) + "."
     else:
         text = f"Sources give different figures: {shown} (the figures contradict each other)."
-    return Difference(topic=f"how many {groups[0][0].unit_text}", kind="figures", compatible=False, text=text,
+    unit = groups[0][0].unit
+    topic = f"how much ({unit.split(':')[1]})" if unit.startswith("money:") else f"how many {groups[0][0].unit_text}"
+    return Difference(topic=topic, kind="figures", compatible=False, text=text,
                       sides=sides, citations=[c for side in sides for c in side.citations])
 
 

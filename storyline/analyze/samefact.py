@@ -51,9 +51,21 @@ def _stem(word: str) -> str:
     return SUFFIX.sub("", word) if len(word) > 4 else word
 
 
+def compatible(x: tuple[float, float], y: tuple[float, float]) -> bool:
+    """Two stated counts can be the same: their ranges overlap, and where both are bounded
+    one's middle lies in the other ("about 5,000" and "about 6,000" overlap only at their
+    edges: two different figures; "5,000" and "about 5,500" can be one)."""
+    if not (x[0] <= y[1] and y[0] <= x[1]):
+        return False
+    if float("inf") in (x[1], y[1]):
+        return True
+    mx, my = (x[0] + x[1]) / 2, (y[0] + y[1]) / 2
+    return x[0] <= my <= x[1] or y[0] <= mx <= y[1]
+
+
 def _unmatched(xs: list[tuple[float, float]], ys: list[tuple[float, float]]) -> bool:
-    """Some count of xs has no compatible (overlapping) count among ys."""
-    return any(not any(x[0] <= y[1] and y[0] <= x[1] for y in ys) for x in xs)
+    """Some count of xs has no compatible count among ys."""
+    return any(not any(compatible(x, y) for y in ys) for x in xs)
 
 
 def figures_conflict(a: str, b: str) -> bool:
