@@ -31,6 +31,16 @@ class SameFact:
     since issue 16: 0.66, the stricter, because at 0.65 the summary's citations lost support on
     multinews dev (40 stories: 93.4% of sentences fully supported vs 94.2%); the facts of the
     examples and the seeds are the same at either value."""
+    slot_rest_overlap: float = 0.6
+    """Jaccard of two sentences' words outside their dates, places and names at or above which
+    sentences that differ in one of those state the same thing otherwise, so that the date,
+    place or name tells them apart: no citation or agreement across it (samefact), and a
+    difference between independent sources (facts.slot_differences: "made landfall near
+    Carrow on Monday" / "on Sunday"). Higher: fewer, surer such differences, and citations
+    kept across a changed name; lower: sentences about other events of another day or place
+    set against each other. Hand-set on the invented fixtures (tests/data/
+    disagreement_examples.json: gale, court, deal, reprint), checked on the dev events and
+    multinews differences gold (issue 17)."""
 
 
 @dataclass(frozen=True)
@@ -192,14 +202,12 @@ class FactsSettings:
     """Words near a count (lemmas, stop words left out) that two sentences' counts of the same
     word and verb share to compare without figure_similarity. Higher: fewer figure differences;
     lower: more, and more false ones. Hand-set (4ee323e)."""
-    slot_rest_overlap: float = 0.6
-    """Jaccard of two sentences' content words outside their dates, places and names above
-    which sentences of independent sources that differ in one of those state the same thing
-    otherwise, so that the date, place or name is a difference ("made landfall near Carrow on
-    Monday" / "on Sunday"). Higher: fewer, surer such differences; lower: sentences about
-    other events of another day or place set against each other. Hand-set on the invented
-    fixtures (tests/data/disagreement_examples.json: gale, court, deal), checked on the dev
-    events and multinews differences gold (issue 17)."""
+    sum_ratio: float = 3.0
+    """Sums of money (facts.figures: MONEY) of independent sources compare as rival figures
+    only within this ratio and with figure_context_words shared words near them: a story's
+    sums are of many things ("$42" a share, "$13.7 billion" the deal, "$21.5 billion" of cash;
+    dev events s04). Higher: more rival sums, more of them of different things; lower: a
+    changed sum ($4m / $5m) only caught when close. Hand-set (issue 17)."""
     quote_link_overlap: float = 0.4
     """Share of the smaller sentence's content words (lemmas) two sentences carrying one merged
     quote must share to be joined as one fact: a quote of several sentences starts with a

@@ -275,6 +275,14 @@ def citation_errors(articles: list[Article], items, facts_gold) -> tuple[int, li
     ("The rent rose to $4m a year.", "The rent rose to $5 million a year.", False),
     ("The 16-year-old collapsed at school last month and died.", "He collapsed at school on April 26 and died.", True),
     ("He was released around 10:50 in the morning.", "He was released just before 11 a.m.", True),
+    ("The members approved the deal at a meeting in Alder on Tuesday.",
+     "The members approved the deal at a meeting in Alder on Wednesday.", False),
+    ("The court in Leeds sentenced Renner to six years on Friday.",
+     "The court in Bradford sentenced Renner to six years on Friday.", False),
+    ("Judge Miriam Okonjo said the fraud was calculated.", "Okonjo said the fraud was calculated.", True),
+    ("Crews were sent as the sea wall gave way.", "Crews were sent to Carrow as the sea wall gave way.", True),
+    ("The deal was signed on March 14 after two months of talks.",
+     "The deal was signed on Thursday after two months of talks.", True),
 ])
 def test_states_same_fact(a, b, same):
     from storyline.analyze.samefact import states_same_fact
@@ -304,12 +312,10 @@ def slot_stories() -> list[str]:
 def test_no_citation_or_agreement_for_a_contradicted_figure(disagreement_briefs):
     for name, (articles, analysis, cited) in disagreement_briefs.items():
         gold = DISAGREEMENT[name]["gold"]["facts"]
-        judged, wrong = citation_errors(articles, analysis.agree + ([] if name in slot_stories() else cited), gold)
+        judged, wrong = citation_errors(articles, cited + analysis.agree, gold)
         assert judged and not wrong, (name, wrong)
 
 
-@pytest.mark.xfail(strict=True, reason="the summary's citations (report/summarize via samefact.states_same_fact) "
-                                       "do not yet see a date, place or name that differs")
 def test_no_summary_citation_across_a_date_place_or_name(disagreement_briefs):
     for name in slot_stories():
         articles, _, cited = disagreement_briefs[name]

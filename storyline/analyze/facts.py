@@ -16,7 +16,10 @@ explicit evidence, because a false "sources differ" misleads more than a missed 
 - contradicting figures for the same count in the same context ("three dead" / "five
   dead"), said to have changed over time when the later report says it rose; figures whose
   ranges overlap ("hundreds of thousands" / "more than 400,000") agree;
-- a denial of what another source asserts ("did not sign" / "signed").
+- a denial of what another source asserts ("did not sign" / "signed");
+- sentences that match except for one date, place or named participant ("landfall near
+  Carrow on Monday" / "on Sunday", "in Leeds" / "in Bradford"): dates compared resolved, a
+  name the other article also gives is no difference, nor a place a sentence only adds.
 """
 from __future__ import annotations
 
@@ -409,15 +412,28 @@ def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity,
         by_count.setdefault(f.unit, []).append(f)
     out = []
     for fs in by_count.values():
-        compared = [f for f in fs if any(
-            g.statement.origin != f.statement.origin and fold(g.phrase) != fold(f.phrase) and g.when == f.when
-            and (len(f.context & g.context) >= settings.figure_context_words
-                 or similarity(f.statement, g.statement) >= settings.figure_similarity) for g in fs)]
+        compared = [f for f in fs if any(_comparable(f, g, similarity, settings) for g in fs)]
         groups = _figure_sides(compared, published)
         if len(groups) < 2 or len({f.statement.origin for g in groups for f in g}) < 2:
             continue
         out.append(_figure_difference(groups, labels, published))
     return out
+
+
+def _comparable(f: Figure, g: Figure, similarity, settings: FactsSettings) -> bool:
+    """Two figures of independent sources for the same count: shared words near them, or
+    close meaning. Sums (one currency counts everything from a share price to a deal) need
+    the shared words and the same verb or close meaning, and to lie within sum_ratio of each
+    other ("$42" a share is no rival of "$13.7 billion", nor the "$21.5 billion" Amazon had
+    of the "$13.7 billion" it pays)."""
+    if g.statement.origin == f.statement.origin or fold(g.phrase) == fold(f.phrase) or g.when != f.when:
+        return False
+    near = len(f.context & g.context) >= settings.figure_context_words
+    if f.unit.startswith("money:"):
+        small, large = sorted((max(f.low, 1e-9), max(g.low, 1e-9)))
+        return near and large / small <= settings.sum_ratio and (
+            f.governor == g.governor or similarity(f.statement, g.statement) >= settings.figure_similarity)
+    return near or similarity(f.statement, g.statement) >= settings.figure_similarity
 
 
 def _figure_sides(figs: list[Figure], published: dict[str, str]) -> list[list[Figure]]:
@@ -532,7 +548,7 @@ def slot_differences(stmts: list[Statement], slots: list[list[Slot]], docs: dict
     """Sentences of independent sources that match except for one date, place or named
     participant ("landfall near Carrow on Monday" / "on Sunday"): one item per such fact,
     one side per value, the sentences aligned with a side's (groups) joined to it. Only on
-    explicit evidence: the sentences' other words are the same (slot_rest_overlap), each
+    explicit evidence: the sentences' other words are the same (SameFact.slot_rest_overlap), each
     names its own value of that kind and the other's never occurs in its article (so a
     sentence that only adds a place, or a surname for a full name, is no difference), dates
     are compared resolved (Monday and October 7 of one week are one date), and no other
@@ -545,7 +561,7 @@ def slot_differences(stmts: list[Statement], slots: list[list[Slot]], docs: dict
                 or figures_conflict(a.text, b.text) or negation_flip(a.text, b.text):
             continue
         differing = _differing_slots(slots[i], slots[j], texts[a.article_id], texts[b.article_id])
-        if differing is not None and len(differing) == 1 and _rest_overlap(a, b, slots[i] + slots[j], docs) >= settings.slot_rest_overlap:
+        if differing is not None and len(differing) == 1 and _rest_overlap(a, b, slots[i] + slots[j], docs) >= same_fact.slot_rest_overlap:
             found[(i, j)] = differing[0]
     out = []
     for kind in SLOT_WORDS:

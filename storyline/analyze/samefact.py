@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ..settings import SameFact
 from .entities import fold
 
 NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|" \
@@ -97,12 +98,73 @@ def negation_flip(a: str, b: str) -> bool:
     return bool(na & asserted(b)) or bool(nb & asserted(a))
 
 
+WEEKDAY = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.IGNORECASE)
+MONTH = re.compile(rf"(?:{MONTHS})[a-z]*\.?", re.IGNORECASE)
+TOKEN = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
+FUNCTION_WORDS = {"the", "and", "but", "for", "with", "that", "this", "which", "who", "was", "were", "has", "have", "had",
+                  "are", "his", "her", "its", "their", "from", "into", "than", "then", "also", "been", "will", "would"}
+NOT_NAMES = {"i", "mr", "mrs", "ms", "dr", "the", "a", "an", "but", "and", "in", "on", "at", "he", "she", "it", "they",
+             "we", "this", "that", "his", "her", "their", "its"}
+
+
+def _slots(text: str) -> tuple[dict[tuple[str, str], set[str]], set[str]]:
+    """({(form, day name, "month day" date or capitalised name): the words just before it}, the
+    other words) of a sentence, lower-cased. The first word is no name (it is capitalised
+    anyway), and a name of several words is one slot ("miriam okonjo")."""
+    text = text.replace("’", "'")
+    tokens = [(re.sub(r"'s$", "", m.group(0)), m.start()) for m in TOKEN.finditer(text)]
+    slots: dict[str, set[str]] = {}
+    rest: set[str] = set()
+    k = 0
+    while k < len(tokens):
+        w, at = tokens[k]
+        before = tokens[k - 1][0].lower() if k else ""
+        if WEEKDAY.fullmatch(w):
+            slots.setdefault(("day", w.lower()), set()).add(before)
+        elif MONTH.fullmatch(w) and w[0].isupper() and k + 1 < len(tokens) and re.fullmatch(r"\d\d?", tokens[k + 1][0]):
+            slots.setdefault(("date", f"{w.lower()[:3]} {int(tokens[k + 1][0])}"), set()).add(before)
+            k += 1
+        elif k and w[0].isupper() and w.lower() not in NOT_NAMES and text[max(0, at - 2):at].strip() not in (".", "“", '"'):
+            end = k
+            while end + 1 < len(tokens) and tokens[end + 1][0][0].isupper() and tokens[end + 1][0].lower() not in NOT_NAMES:
+                end += 1
+            slots.setdefault(("name", " ".join(t.lower() for t, _ in tokens[k:end + 1])), set()).add(before)
+            rest.update(t.lower() for t, _ in tokens[k:end + 1])  # a surname still counts as the same words
+            k = end
+        elif len(w) > 2 and not w.isdigit() and w.lower() not in FUNCTION_WORDS:
+            rest.add(w.lower())
+        k += 1
+    return slots, rest
+
+
+def slots_differ(a: str, b: str, rest_overlap: float = SameFact().slot_rest_overlap) -> bool:
+    """Two sentences that say the same in other words (rest_overlap) where, after the same
+    word, each names a day, a date or a name the other does not ("Carrow on Tuesday" /
+    "Carrow on Wednesday", "prison in Leeds" / "prison in Bradford"): they state different
+    facts. A sentence that only adds one ("sent to Carrow" beside "sent"), a surname beside
+    the full name, a day of another event ("arrested on Tuesday" / "charged on Wednesday")
+    and one date in two forms ("Monday" / "October 7", left to the analysis, which resolves
+    them) do not differ."""
+    sa, ra = _slots(a)
+    sb, rb = _slots(b)
+    if not ra or not rb or len(ra & rb) / len(ra | rb) < rest_overlap:
+        return False
+
+    def known(slot: tuple[str, str], others: dict) -> bool:  # "okonjo" in "miriam okonjo"
+        words = set(slot[1].split())
+        return any(form == slot[0] and (words <= set(o.split()) or set(o.split()) <= words) for form, o in others)
+    only_a = [(k[0], before) for k, before in sa.items() if not known(k, sb)]
+    only_b = [(k[0], before) for k, before in sb.items() if not known(k, sa)]
+    return any(fx == fy and x & y for fx, x in only_a for fy, y in only_b)
+
+
 def states_same_fact(a: str, b: str, cited: bool = False) -> bool:
     """Whether two sentences already close in words and meaning (SameFact) can state the same
-    fact: no contradicting figures and no negation flip. The one check behind a citation, an
+    fact: no contradicting figures, no negation flip, no day, date or name that tells two
+    otherwise alike sentences apart (slots_differ). The one check behind a citation, an
     agreement group and a quote-statement link. cited: b is cited for claim a, so b must give
     each of a's figures (gives_figures_of) where it gives any."""
-    if negation_flip(a, b):
+    if negation_flip(a, b) or slots_differ(a, b):
         return False
     return gives_figures_of(a, b) if cited else not figures_conflict(a, b)
 

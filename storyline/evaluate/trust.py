@@ -209,7 +209,9 @@ def score_differences(listed: list[dict], gold: list[GoldDifference], stories: s
     disagreements = [g for g in gold if not g.reconciled]
     verdicts = []
     for d in listed:
-        match = next((g for g in gold if g.story == d["story"] and _matches(d, g)), None)
+        candidates = [g for g in gold if g.story == d["story"] and _matches(d, g)]
+        # one pair of sentences may hold a disagreement of one kind and a reconciled pair of another
+        match = next((g for g in candidates if g.kind == d["kind"]), candidates[0] if candidates else None)
         verdicts.append({**d, "true": bool(match and not match.reconciled),
                          "why": None if match and not match.reconciled else
                          ("reconciled" if match else "no disagreement")})
@@ -279,6 +281,7 @@ def _difference_lines(d: dict) -> list[str]:
                  f"gold disagreements {d['gold']}, found {d['found']}, recall {_fmt(d['recall'])}"]
     for v in d["false"]:
         lines += [f"- false difference ({v['why']}) {v['story']} {v['kind']}: {v['text']}"]
+        lines += [f"  side: {text}" for text in v["side_texts"]]
     for g in d["missed"]:
         lines += [f"- missed {g['story']} {g['kind']}: {g['key']}"]
     return lines
