@@ -342,11 +342,18 @@ MONEY = re.compile(r"[$£€]?\s?\d[\d,.]*(?:\s?(?:m|bn|k|million|billion|trilli
                    re.IGNORECASE)
 
 
+MONEY_HEDGE = re.compile(r"\b(?:more than|less than|fewer than|at least|up to|about|around|nearly|almost|roughly|some|"
+                         r"approximately|over|under)\s+$", re.IGNORECASE)
+
+
 def _money_phrase(text: str, start: int, end: int) -> str:
     """The sum as written around a MONEY entity (spaCy gives "4" of "$4m")."""
     begin = start - 1 if start and text[start - 1] in "$£€" else start
     m = MONEY.match(text, begin)
-    return m.group(0) if m and m.end() >= end else text[start:end]
+    if not m or m.end() < end:
+        return text[start:end]
+    hedge = MONEY_HEDGE.search(text[max(0, begin - 20):begin])
+    return (hedge.group(0) if hedge else "") + m.group(0)
 
 
 def _currency(text: str) -> tuple[str, str]:
@@ -422,17 +429,18 @@ def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity,
 
 def _comparable(f: Figure, g: Figure, similarity, settings: FactsSettings) -> bool:
     """Two figures of independent sources for the same count: shared words near them, or
-    close meaning. Sums (one currency counts everything from a share price to a deal) need
-    the shared words and the same verb or close meaning, and to lie within sum_ratio of each
-    other ("$42" a share is no rival of "$13.7 billion", nor the "$21.5 billion" Amazon had
-    of the "$13.7 billion" it pays)."""
-    if g.statement.origin == f.statement.origin or fold(g.phrase) == fold(f.phrase) or g.when != f.when:
-        return False
+    close meaning, neither sentence giving both figures ("$150 per game and $100 for special
+    event appearances"). Sums (one currency counts everything from a share price to a deal) need
+    the shared words and the same verb (every sentence of a deal story is close in meaning
+    to every other), and to lie within sum_ratio of each other ("$42" a share is no rival
+    of "$13.7 billion", nor the "$21.5 billion" Amazon had of the "$13.7 billion" it pays)."""
+    if g.statement.origin == f.statement.origin or fold(g.phrase) == fold(f.phrase) or g.when != f.when \
+            or any(f.phrase in s.text and g.phrase in s.text for s in (f.statement, g.statement)):
+        return False  # a sentence that gives both figures tells them apart itself
     near = len(f.context & g.context) >= settings.figure_context_words
     if f.unit.startswith("money:"):
         small, large = sorted((max(f.low, 1e-9), max(g.low, 1e-9)))
-        return near and large / small <= settings.sum_ratio and (
-            f.governor == g.governor or similarity(f.statement, g.statement) >= settings.figure_similarity)
+        return near and f.governor == g.governor and large / small <= settings.sum_ratio
     return near or similarity(f.statement, g.statement) >= settings.figure_similarity
 
 

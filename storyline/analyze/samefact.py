@@ -16,7 +16,7 @@ NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|t
                "seventy|eighty|ninety|dozens?|hundreds|thousands|millions|billions"
 STATED_NUMBER = re.compile(
     r"(?:\b(?:more than|fewer than|less than|at least|at most|up to|upwards of|about|around|nearly|almost|roughly|"
-    r"some|approximately|over|under)\s+)?"
+    r"some|approximately|over|under)\s+)?[$£€]?"
     rf"(?:(?<![\w:.,])\d[\d,]*(?:\.\d+)?(?![\d:])|\b(?:{NUMBER_WORDS})\b)"
     r"(?:\s+(?:of\s+)?(?:hundreds?|thousands?|millions?|billions?|trillions?|m|bn)\b)*", re.IGNORECASE)
 YEAR = re.compile(r"(?:1[89]|20)\d\d")  # "in 2018" dates a fact; "2,018 people" is a count
@@ -54,14 +54,22 @@ def _stem(word: str) -> str:
 
 def compatible(x: tuple[float, float], y: tuple[float, float]) -> bool:
     """Two stated counts can be the same: their ranges overlap, and where both are bounded
-    one's middle lies in the other ("about 5,000" and "about 6,000" overlap only at their
-    edges: two different figures; "5,000" and "about 5,500" can be one)."""
+    one's middle lies in the other ("5,000" and "about 5,500" can be one), and two figures
+    both given as "about" are the same figure ("some 9,000" / "around 9,000"; not "about
+    5,000" / "about 6,000", nor "about 65 miles" / "about 70 miles")."""
     if not (x[0] <= y[1] and y[0] <= x[1]):
         return False
     if float("inf") in (x[1], y[1]):
         return True
     mx, my = (x[0] + x[1]) / 2, (y[0] + y[1]) / 2
+    if _hedged(x) and _hedged(y):  # "about 65" / "about 70": two sources round to different figures
+        return abs(mx - my) <= 0.01 * max(mx, my)
     return x[0] <= my <= x[1] or y[0] <= mx <= y[1]
+
+
+def _hedged(r: tuple[float, float]) -> bool:
+    """A range parse_figure made of "about N" (N less and more 15%)."""
+    return r[0] > 0 and abs(r[1] / r[0] - HEDGE[1] / HEDGE[0]) < 1e-9
 
 
 def _unmatched(xs: list[tuple[float, float]], ys: list[tuple[float, float]]) -> bool:
@@ -86,15 +94,23 @@ def gives_figures_of(claim: str, cited: str) -> bool:
     return not (fs and _unmatched(fc, fs))
 
 
+# what "not" may precede that is no denied verb ("possibly not the most important")
+NOT_VERBS = {"the", "a", "an", "only", "just", "so", "as", "to", "all", "every", "much", "many", "more", "most", "least",
+             "quite", "very", "too", "even", "enough", "that", "this", "in", "on", "at", "for", "from", "with", "by"}
+
+
 def negation_flip(a: str, b: str) -> bool:
-    """One sentence denies a verb the other asserts ("did not sign" / "signed")."""
+    """One sentence denies a verb the other asserts ("did not sign" / "signed"). A sentence
+    that denies a verb and asserts it too ("will not collect your words, but may collect
+    texts") is about different objects, and "not" before a determiner or adverb ("not the
+    most important") denies no verb."""
     def negated(text):
-        return {_stem(m.group("verb") or m.group("verb2")) for m in NEGATED.finditer(text)}
+        return {_stem(m.group("verb") or m.group("verb2")) for m in NEGATED.finditer(text)} - NOT_VERBS
 
     def asserted(text):
         denied = {m.start("verb") if m.group("verb") else m.start("verb2") for m in NEGATED.finditer(text)}
         return {_stem(m.group(0)) for m in re.finditer(r"[a-z]+", text, re.IGNORECASE) if m.start() not in denied}
-    na, nb = negated(a) - negated(b), negated(b) - negated(a)
+    na, nb = negated(a) - negated(b) - asserted(a), negated(b) - negated(a) - asserted(b)
     return bool(na & asserted(b)) or bool(nb & asserted(a))
 
 
@@ -178,6 +194,9 @@ WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 VAGUE_NUMBERS = {"dozens": 12, "hundreds": 100, "thousands": 1e3, "millions": 1e6, "billions": 1e9}
 
 
+HEDGE = (0.85, 1.15)  # "about N": N less and more 15%
+
+
 def parse_figure(phrase: str) -> tuple[float, float] | None:
     """'more than 400,000' -> (400000, inf); 'hundreds of thousands' -> (200000, 999999);
     None when the phrase holds no single count."""
@@ -205,5 +224,5 @@ def parse_figure(phrase: str) -> tuple[float, float] | None:
     elif re.search(r"\b(?:less than|fewer than|under|up to|at most)\b", low):
         lo = 0.0
     elif re.search(r"\b(?:about|around|nearly|almost|roughly|some|approximately)\b", low):
-        lo, hi = lo * 0.85, hi * 1.15
+        lo, hi = lo * HEDGE[0], hi * HEDGE[1]
     return lo, hi
