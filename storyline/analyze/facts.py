@@ -430,13 +430,14 @@ def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity,
 def _comparable(f: Figure, g: Figure, similarity, settings: FactsSettings) -> bool:
     """Two figures of independent sources for the same count: shared words near them, or
     close meaning, neither sentence giving both figures ("$150 per game and $100 for special
-    event appearances"). Sums (one currency counts everything from a share price to a deal) need
+    event appearances"; "rose to 6,000, up from 2,000" is a change, and compares). Sums (one currency counts everything from a share price to a deal) need
     the shared words and the same verb (every sentence of a deal story is close in meaning
     to every other), and to lie within sum_ratio of each other ("$42" a share is no rival
     of "$13.7 billion", nor the "$21.5 billion" Amazon had of the "$13.7 billion" it pays)."""
     if g.statement.origin == f.statement.origin or fold(g.phrase) == fold(f.phrase) or g.when != f.when \
-            or any(f.phrase in s.text and g.phrase in s.text for s in (f.statement, g.statement)):
-        return False  # a sentence that gives both figures tells them apart itself
+            or any(f.phrase in s.text and g.phrase in s.text and not RISE.search(s.text)
+                   for s in (f.statement, g.statement)):
+        return False  # a sentence that gives both figures, not as a change, tells them apart itself
     near = len(f.context & g.context) >= settings.figure_context_words
     if f.unit.startswith("money:"):
         small, large = sorted((max(f.low, 1e-9), max(g.low, 1e-9)))
