@@ -284,8 +284,7 @@ def citation_errors(articles: list[Article], items, facts_gold) -> tuple[int, li
     ("The deal was signed on March 14 after two months of talks.",
      "The deal was signed on Thursday after two months of talks.", True),
     ("The farm lies about 65 miles west of the city.", "The farm lies about 70 miles west of the city.", False),
-    ("The firm is seeking about $973,000 in costs.", "The firm is seeking $972,814 in costs.", True),
-    ("The firm will not collect your words, but may collect the texts.", "The firm may collect the texts.", True),
+    ("The list names Linnaeus, though possibly not the most important man.", "The list names Linnaeus.", True),
 ])
 def test_states_same_fact(a, b, same):
     from storyline.analyze.samefact import states_same_fact

@@ -16,7 +16,7 @@ NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|t
                "seventy|eighty|ninety|dozens?|hundreds|thousands|millions|billions"
 STATED_NUMBER = re.compile(
     r"(?:\b(?:more than|fewer than|less than|at least|at most|up to|upwards of|about|around|nearly|almost|roughly|"
-    r"some|approximately|over|under)\s+)?[$£€]?"
+    r"some|approximately|over|under)\s+)?"
     rf"(?:(?<![\w:.,])\d[\d,]*(?:\.\d+)?(?![\d:])|\b(?:{NUMBER_WORDS})\b)"
     r"(?:\s+(?:of\s+)?(?:hundreds?|thousands?|millions?|billions?|trillions?|m|bn)\b)*", re.IGNORECASE)
 YEAR = re.compile(r"(?:1[89]|20)\d\d")  # "in 2018" dates a fact; "2,018 people" is a count
@@ -100,17 +100,15 @@ NOT_VERBS = {"the", "a", "an", "only", "just", "so", "as", "to", "all", "every",
 
 
 def negation_flip(a: str, b: str) -> bool:
-    """One sentence denies a verb the other asserts ("did not sign" / "signed"). A sentence
-    that denies a verb and asserts it too ("will not collect your words, but may collect
-    texts") is about different objects, and "not" before a determiner or adverb ("not the
-    most important") denies no verb."""
+    """One sentence denies a verb the other asserts ("did not sign" / "signed"); "not" before
+    a determiner or adverb ("not the most important") denies no verb."""
     def negated(text):
         return {_stem(m.group("verb") or m.group("verb2")) for m in NEGATED.finditer(text)} - NOT_VERBS
 
     def asserted(text):
         denied = {m.start("verb") if m.group("verb") else m.start("verb2") for m in NEGATED.finditer(text)}
         return {_stem(m.group(0)) for m in re.finditer(r"[a-z]+", text, re.IGNORECASE) if m.start() not in denied}
-    na, nb = negated(a) - negated(b) - asserted(a), negated(b) - negated(a) - asserted(b)
+    na, nb = negated(a) - negated(b), negated(b) - negated(a)
     return bool(na & asserted(b)) or bool(nb & asserted(a))
 
 
