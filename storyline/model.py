@@ -277,7 +277,7 @@ class Side(Record, Cited):
 
     label: str = ""  # the outlets (or the speaker) of this side
     text: str = ""
-    figure: str | None = None  # the figure this side gives ("five people"), for figure differences
+    figure: str | None = None  # what this side gives: "five people", "Monday", "Leeds", "Alan Pryce"
     citations: list[Citation] = field(default_factory=list)
 
 
@@ -287,7 +287,7 @@ class Difference(Record, Cited):
     another denies, or a party one source quotes and another leaves unmentioned."""
 
     topic: str = ""
-    kind: str = ""  # "figures", "negation" or "omission"
+    kind: str = ""  # "figures", "negation", "date", "place", "participant" or "omission"
     text: str = ""
     sides: list[Side] = field(default_factory=list)
     compatible: bool = False  # kept for the JSON's shape: compatible figures are one side, not a difference

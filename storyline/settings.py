@@ -44,6 +44,16 @@ class SameFact:
     content words): "arrested in Jupiter" does not state "arrested in South Florida on a DUI
     charge, according to media reports". Set as clause_coverage: 0.3 removed two more false
     citations and no true one; 0.34 removed two true ones."""
+    slot_rest_overlap: float = 0.6
+    """Jaccard of two sentences' words outside their dates, places and names at or above which
+    sentences that differ in one of those state the same thing otherwise, so that the date,
+    place or name tells them apart: no citation or agreement across it (samefact), and a
+    difference between independent sources (facts.slot_differences: "made landfall near
+    Carrow on Monday" / "on Sunday"). Higher: fewer, surer such differences, and citations
+    kept across a changed name; lower: sentences about other events of another day or place
+    set against each other. Hand-set on the invented fixtures (tests/data/
+    disagreement_examples.json: gale, court, deal, reprint), checked on the dev events and
+    multinews differences gold (issue 17)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,13 @@ class DedupSettings:
     """Share of the shorter text's shingles found in the other that makes it a copy. Lower:
     articles that share a press release's paragraphs become copies; higher: lightly edited
     reprints count as independent sources."""
+    fact_context_words: int = 3
+    """Words either side of a figure or day name that must be the same in two texts for the
+    figure or day to be compared: a near-copy that gives one differently in the same words
+    ("rose to $4m a year" / "rose to $5m a year") is a rewrite that differs, its own source,
+    not a copy. Lower: more numbers compared, and a partial reprint whose own lines share
+    two words with the wire's taken for a rewrite; higher: changes next to other edits
+    missed. Hand-set on invented pairs (issue 17: $4m -> $5m, Tuesday -> Wednesday)."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +221,12 @@ class FactsSettings:
     """Words near a count (lemmas, stop words left out) that two sentences' counts of the same
     word and verb share to compare without figure_similarity. Higher: fewer figure differences;
     lower: more, and more false ones. Hand-set (4ee323e)."""
+    sum_ratio: float = 3.0
+    """Sums of money (facts.figures: MONEY) of independent sources compare as rival figures
+    only within this ratio and with figure_context_words shared words near them: a story's
+    sums are of many things ("$42" a share, "$13.7 billion" the deal, "$21.5 billion" of cash;
+    dev events s04). Higher: more rival sums, more of them of different things; lower: a
+    changed sum ($4m / $5m) only caught when close. Hand-set (issue 17)."""
     quote_link_overlap: float = 0.4
     """Share of the smaller sentence's content words (lemmas) two sentences carrying one merged
     quote must share to be joined as one fact: a quote of several sentences starts with a

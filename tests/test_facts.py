@@ -275,6 +275,16 @@ def citation_errors(articles: list[Article], items, facts_gold) -> tuple[int, li
     ("The rent rose to $4m a year.", "The rent rose to $5 million a year.", False),
     ("The 16-year-old collapsed at school last month and died.", "He collapsed at school on April 26 and died.", True),
     ("He was released around 10:50 in the morning.", "He was released just before 11 a.m.", True),
+    ("The members approved the deal at a meeting in Alder on Tuesday.",
+     "The members approved the deal at a meeting in Alder on Wednesday.", False),
+    ("The court in Leeds sentenced Renner to six years on Friday.",
+     "The court in Bradford sentenced Renner to six years on Friday.", False),
+    ("Judge Miriam Okonjo said the fraud was calculated.", "Okonjo said the fraud was calculated.", True),
+    ("Crews were sent as the sea wall gave way.", "Crews were sent to Carrow as the sea wall gave way.", True),
+    ("The deal was signed on March 14 after two months of talks.",
+     "The deal was signed on Thursday after two months of talks.", True),
+    ("The farm lies about 65 miles west of the city.", "The farm lies about 70 miles west of the city.", False),
+    ("The list names Linnaeus, though possibly not the most important man.", "The list names Linnaeus.", True),
 ])
 def test_states_same_fact(a, b, same):
     from storyline.analyze.samefact import states_same_fact
@@ -293,11 +303,60 @@ def test_a_citation_gives_the_claims_figures():
     assert states_same_fact("Five people died.", "The toll rose to five after two fishermen were found.", cited=True)
 
 
+SLOT_KINDS = ("date", "place", "participant")
+
+
+def slot_stories() -> list[str]:
+    return [n for n in DISAGREEMENT if not n.startswith("_")
+            and any(d.get("kind") in SLOT_KINDS for d in DISAGREEMENT[n]["gold"]["differences"])]
+
+
 def test_no_citation_or_agreement_for_a_contradicted_figure(disagreement_briefs):
     for name, (articles, analysis, cited) in disagreement_briefs.items():
         gold = DISAGREEMENT[name]["gold"]["facts"]
         judged, wrong = citation_errors(articles, cited + analysis.agree, gold)
         assert judged and not wrong, (name, wrong)
+
+
+def test_no_summary_citation_across_a_date_place_or_name(disagreement_briefs):
+    for name in slot_stories():
+        articles, _, cited = disagreement_briefs[name]
+        judged, wrong = citation_errors(articles, cited, DISAGREEMENT[name]["gold"]["facts"])
+        assert judged and not wrong, (name, wrong)
+
+
+@pytest.mark.parametrize("name", ["gale", "court", "deal", "reprint"])
+def test_a_date_place_or_name_that_differs_is_a_difference(disagreement_briefs, name):
+    """Sentences that match except for the landfall's day, the court's town, the judge or
+    the chief executive: a difference with each side's value and sources, and no agreement."""
+    articles, analysis, _ = disagreement_briefs[name]
+    gold = [g for g in DISAGREEMENT[name]["gold"]["differences"] if g.get("kind") in SLOT_KINDS]
+    found = [d for d in analysis.differ if d.kind in SLOT_KINDS]
+    assert sorted(d.kind for d in found) == sorted(g["kind"] for g in gold)
+    for want in gold:
+        d = next(d for d in found if d.kind == want["kind"])
+        assert [s.figure for s in d.sides] == [value for value, _ in want["sides"]]
+        for side, (value, arts) in zip(d.sides, want["sides"]):
+            got = {c.article_id for c in side.citations}
+            assert arts[0] in got and got <= set(arts), (name, value, got)
+            assert all(value.split()[-1] in cited_text(articles, c) for c in side.citations)  # "Okonjo told him"
+            assert side.label and value in d.text
+        in_tension = {(c.article_id, c.sentence) for c in d.citations}
+        assert not any(in_tension & {(c.article_id, c.sentence) for c in f.citations} for f in analysis.agree)
+
+
+def test_what_the_text_reconciles_is_no_date_place_or_name_difference(disagreement_briefs):
+    """One date written two ways (Monday / October 7; Thursday / March 14), a sentence that
+    only adds the place ("sent to Carrow"), a surname for the full name ("Okonjo", "Achebe,
+    the prosecutor"), and the figure-only stories: no such difference."""
+    for name, (articles, analysis, _) in disagreement_briefs.items():
+        listed = [(d.kind, s.figure) for d in analysis.differ if d.kind in SLOT_KINDS for s in d.sides]
+        gold = [(g.get("kind"), value) for g in DISAGREEMENT[name]["gold"]["differences"] for value, _ in g["sides"]]
+        assert set(listed) <= set(gold), name
+    _, gale, _ = disagreement_briefs["gale"]
+    assert any("ferry" in f.text for f in gale.agree) and any("sent to Carrow" in f.text for f in gale.agree)
+    _, deal, _ = disagreement_briefs["deal"]
+    assert any("two months of talks" in f.text for f in deal.agree)
 
 
 def test_storm_figures_differ_with_each_sides_sources(disagreement_briefs):
@@ -336,3 +395,38 @@ def test_a_denial_is_a_difference_not_an_agreement(disagreement_briefs):
     assert not any("sign" in f.text for f in analysis.agree)
     signing = [c for c in cited if "sign" in c.text]
     assert signing and all(len({x.article_id for x in c.citations}) == 1 for c in signing)
+
+
+# ---- syndication: a near-copy whose facts differ is a rewrite (issue 17) ----
+
+def test_a_near_copy_whose_facts_differ_is_not_a_copy():
+    """$4m -> $5m, Tuesday -> Wednesday, 5,000 -> 6,000 in an otherwise reprinted wire story:
+    its own source. The same reprint with only words swapped stays a copy."""
+    from storyline.stories.dedup import containment, shingles
+
+    wire, rewrite = disagreeing("reprint")
+    assert containment(shingles(wire.text, 5), shingles(rewrite.text, 5)) > 0.7  # a copy by its words
+    assert find_copies([wire, rewrite]) == {}
+    paragraphs = [p.replace(" said", " stated") for p in DISAGREEMENT["reprint"]["articles"][0]["paragraphs"]][:-1]
+    text, sentences = segment(paragraphs)
+    reworded = replace(wire, id="reworded", outlet="Other", text=text, sentences=sentences,
+                       published=PartialDate.parse("2024-07-05"))
+    assert find_copies([wire, rewrite, reworded]) == {"reworded": "farm_wire"}
+
+
+def test_a_rewrite_that_differs_shows_its_differences_in_the_brief_and_the_stories_list(tmp_path):
+    from storyline.pipeline import Pipeline, Story
+    from storyline.stories.cluster import list_stories
+    from storyline.store import Store
+
+    articles = disagreeing("reprint")
+    pipeline = Pipeline()
+    brief = pipeline.brief(Story(None, articles, pipeline.copies(articles)), words=120)
+    assert all(s.copy_of is None for s in brief.sources)
+    shown = {(d.kind, tuple(s.figure for s in d.sides)) for d in brief.differ}
+    assert ("figures", ("$4m", "$5m")) in shown and ("figures", ("about 5,000 farms", "about 6,000 farms")) in shown
+    assert ("date", ("Tuesday", "Wednesday")) in shown
+    with Store(tmp_path / "s.db") as store:
+        Pipeline(store=store).add(articles)
+        [story] = list_stories(store)
+        assert story["articles"] == 2 and story["independent_sources"] == 2

@@ -16,7 +16,10 @@ explicit evidence, because a false "sources differ" misleads more than a missed 
 - contradicting figures for the same count in the same context ("three dead" / "five
   dead"), said to have changed over time when the later report says it rose; figures whose
   ranges overlap ("hundreds of thousands" / "more than 400,000") agree;
-- a denial of what another source asserts ("did not sign" / "signed").
+- a denial of what another source asserts ("did not sign" / "signed");
+- sentences that match except for one date, place or named participant ("landfall near
+  Carrow on Monday" / "on Sunday", "in Leeds" / "in Bradford"): dates compared resolved, a
+  name the other article also gives is no difference, nor a place a sentence only adds.
 """
 from __future__ import annotations
 
@@ -30,7 +33,8 @@ from ..model import Article, Citation, Difference, Fact, Side
 from ..settings import FactsSettings, QuoteSettings, SameFact
 from .entities import StoryEntities, fold
 from .quotes import Context, Quote, quote_citation, resolve_mention
-from .samefact import WORD_NUMBERS, Meaning, covers, meaning_of, negation_flip, parse_figure, states_same_fact
+from .samefact import (WORD_NUMBERS, Meaning, compatible, covers, figures_conflict, meaning_of, negation_flip,
+                       parse_figure, states_same_fact)
 
 # Two sentences state the same thing when their embeddings are close (SameFact) AND they
 # share distinctive words (FactsSettings.word_overlap). MiniLM alone rates "the first call
@@ -163,7 +167,7 @@ def align(stmts: list[Statement], vectors: np.ndarray, pairs: list[tuple[int, in
     same = DisjointSet(range(len(stmts)))
 
     def join(i: int, j: int) -> None:
-        if not same.connected(i, j) and all(states_same_fact(stmts[a].text, stmts[b].text)
+        if not same.connected(i, j) and all(states_same_fact(stmts[a].text, stmts[b].text, settings=same_fact)
                                             for a in same.subset(i) for b in same.subset(j)):
             same.merge(i, j)
     for i, j in pairs:
@@ -331,13 +335,14 @@ def figures(stmts: list[Statement], docs: dict[str, object]) -> list[Figure]:
         if span is None:
             continue
         for ent in (e for e in doc_ents[st.article_id] if st.start <= e.start_char < st.end):
-            if ent.label_ not in ("CARDINAL", "QUANTITY"):
+            if ent.label_ not in ("CARDINAL", "QUANTITY", "MONEY"):
                 continue
-            rng = parse_figure(ent.text)
-            unit, unit_text = _counted(doc, ent)
+            written = _money_phrase(doc.text, ent.start_char, ent.end_char) if ent.label_ == "MONEY" else ent.text
+            rng = parse_figure(written)
+            unit, unit_text = _currency(written) if ent.label_ == "MONEY" else _counted(doc, ent)
             # "120 km": the unit is in the entity; the figure is shown once as "120 km/h"
             phrase = doc[ent.start:ent.end - 1].text if ent.label_ == "QUANTITY" and unit_text \
-                and fold(unit_text).startswith(ent[-1].lower_) else ent.text
+                and fold(unit_text).startswith(ent[-1].lower_) else written
             governor = _governor(ent.root)
             if rng is None or not unit or unit in GENERIC_UNITS:
                 continue
@@ -347,6 +352,36 @@ def figures(stmts: list[Statement], docs: dict[str, object]) -> list[Figure]:
                        and not (ent.start <= t.i <= ent.end)}
             out.append(Figure(st, phrase, unit, unit_text, governor or "", rng[0], rng[1], context, when))
     return out
+
+
+CURRENCIES = {"$": "dollars", "£": "pounds", "€": "euros", "dollar": "dollars", "pound": "pounds", "euro": "euros",
+              "yen": "yen", "yuan": "yuan", "rupee": "rupees"}
+
+
+MONEY = re.compile(r"[$£€]?\s?\d[\d,.]*(?:\s?(?:m|bn|k|million|billion|trillion)\b)?(?:\s+(?:dollars|pounds|euros))?",
+                   re.IGNORECASE)
+
+
+MONEY_HEDGE = re.compile(r"\b(?:more than|less than|fewer than|at least|up to|about|around|nearly|almost|roughly|some|"
+                         r"approximately|over|under)\s+$", re.IGNORECASE)
+
+
+def _money_phrase(text: str, start: int, end: int) -> str:
+    """The sum as written around a MONEY entity (spaCy gives "4" of "$4m")."""
+    begin = start - 1 if start and text[start - 1] in "$£€" else start
+    m = MONEY.match(text, begin)
+    if not m or m.end() < end:
+        return text[start:end]
+    hedge = MONEY_HEDGE.search(text[max(0, begin - 20):begin])
+    return (hedge.group(0) if hedge else "") + m.group(0)
+
+
+def _currency(text: str) -> tuple[str, str]:
+    """("money:dollars", "") for "$4m", "4 million dollars": a sum is compared with sums of
+    its currency, and shown as written."""
+    low = fold(text)
+    name = next((v for k, v in CURRENCIES.items() if k in low), None)
+    return (f"money:{name}", "") if name else ("", "")
 
 
 COUNTING_NOUNS = {"number", "toll", "total", "count", "tally"}  # "the number of residents rose to 6,000"
@@ -404,10 +439,7 @@ def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity,
         by_count.setdefault(f.unit, []).append(f)
     out = []
     for fs in by_count.values():
-        compared = [f for f in fs if any(
-            g.statement.origin != f.statement.origin and fold(g.phrase) != fold(f.phrase) and g.when == f.when
-            and (len(f.context & g.context) >= settings.figure_context_words
-                 or similarity(f.statement, g.statement) >= settings.figure_similarity) for g in fs)]
+        compared = [f for f in fs if any(_comparable(f, g, similarity, settings) for g in fs)]
         groups = _figure_sides(compared, published)
         if len(groups) < 2 or len({f.statement.origin for g in groups for f in g}) < 2:
             continue
@@ -415,11 +447,29 @@ def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity,
     return out
 
 
+def _comparable(f: Figure, g: Figure, similarity, settings: FactsSettings) -> bool:
+    """Two figures of independent sources for the same count: shared words near them, or
+    close meaning, neither sentence giving both figures ("$150 per game and $100 for special
+    event appearances"; "rose to 6,000, up from 2,000" is a change, and compares). Sums (one currency counts everything from a share price to a deal) need
+    the shared words and the same verb (every sentence of a deal story is close in meaning
+    to every other), and to lie within sum_ratio of each other ("$42" a share is no rival
+    of "$13.7 billion", nor the "$21.5 billion" Amazon had of the "$13.7 billion" it pays)."""
+    if g.statement.origin == f.statement.origin or fold(g.phrase) == fold(f.phrase) or g.when != f.when \
+            or any(f.phrase in s.text and g.phrase in s.text and not RISE.search(s.text)
+                   for s in (f.statement, g.statement)):
+        return False  # a sentence that gives both figures, not as a change, tells them apart itself
+    near = len(f.context & g.context) >= settings.figure_context_words
+    if f.unit.startswith("money:"):
+        small, large = sorted((max(f.low, 1e-9), max(g.low, 1e-9)))
+        return near and f.governor == g.governor and large / small <= settings.sum_ratio
+    return near or similarity(f.statement, g.statement) >= settings.figure_similarity
+
+
 def _figure_sides(figs: list[Figure], published: dict[str, str]) -> list[list[Figure]]:
     """Figures grouped into sides of compatible ranges, earliest published side first."""
     sides: list[list[Figure]] = []
     for f in sorted(figs, key=lambda f: (published.get(f.statement.article_id) or "", f.low)):
-        side = next((g for g in sides if all(f.low <= x.high and x.low <= f.high for x in g)), None)
+        side = next((g for g in sides if all(compatible((f.low, f.high), (x.low, x.high)) for x in g)), None)
         if side is None:
             sides.append([f])
         else:
@@ -431,7 +481,7 @@ def _figure_difference(groups: list[list[Figure]], labels: dict[str, str],
                        published: dict[str, str]) -> Difference:
     sides = [Side(label=", ".join(dict.fromkeys(labels.get(f.statement.article_id, f.statement.article_id)
                                                 for f in g)),
-                  text=g[0].statement.text, figure=f"{g[0].phrase} {g[0].unit_text}",
+                  text=g[0].statement.text, figure=f"{g[0].phrase} {g[0].unit_text}".strip(),
                   citations=list({(f.statement.article_id, f.statement.sentence): f.statement.citation()
                                   for f in g}.values())) for g in groups]
     shown = " and ".join(f"“{s.figure}”" for s in sides)
@@ -441,7 +491,9 @@ def _figure_difference(groups: list[list[Figure]], labels: dict[str, str],
         text = "The figure changed over time: " + ", then ".join(f"“{s.figure}” ({s.label})" for s in sides) + "."
     else:
         text = f"Sources give different figures: {shown} (the figures contradict each other)."
-    return Difference(topic=f"how many {groups[0][0].unit_text}", kind="figures", compatible=False, text=text,
+    unit = groups[0][0].unit
+    topic = f"how much ({unit.split(':')[1]})" if unit.startswith("money:") else f"how many {groups[0][0].unit_text}"
+    return Difference(topic=topic, kind="figures", compatible=False, text=text,
                       sides=sides, citations=[c for side in sides for c in side.citations])
 
 
@@ -461,4 +513,157 @@ def negation_differences(stmts: list[Statement], vectors: np.ndarray, pairs: lis
                               text=f"{sides[0].label} and {sides[1].label} contradict each other: "
                                    "one says it happened, the other that it did not.",
                               sides=sides, citations=[a.citation(), b.citation()]))
+    return out
+
+
+# ---- tension: a date, a place or a participant ----
+
+SLOT_KINDS = {"DATE": "date", "GPE": "place", "LOC": "place", "FAC": "place", "PERSON": "participant",
+              "ORG": "participant"}
+SLOT_WORDS = {"date": "dates", "place": "places", "participant": "names"}
+SLOT_TOPICS = {"date": "when", "place": "where", "participant": "who"}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A date, place or named participant of a statement: "Monday" resolved to 2024-10-07."""
+
+    kind: str  # date | place | participant
+    text: str  # as written
+    key: tuple  # what is compared: (granularity, iso) of a date, the entity's key
+    start: int  # char offsets in the article
+    end: int
+
+
+def article_dates(doc) -> list[tuple]:
+    """(span, Spec) of every date an article's parse names (temporal's reading: spaCy's
+    DATE entities, then day names and "Month D" dates the model missed)."""
+    from .temporal import _spans
+
+    return _spans(doc)
+
+
+def statement_slots(stmt: Statement, dates: list[tuple], ents: StoryEntities, published) -> list[Slot]:
+    """The dates (article_dates, resolved against the article's date), places and named
+    participants (canonical entities) of a statement. A date of the reporting ("the
+    coastguard said on Tuesday") is left out: two reports are said on different days."""
+    from .temporal import Reference, resolve
+
+    out = []
+    for m, e in ents.by_article.get(stmt.article_id, []):
+        kind = SLOT_KINDS.get(e.type)
+        if kind and stmt.start <= m.start < stmt.end:
+            out.append(Slot(kind, m.text, ("entity", e.key), m.start, m.end))
+    ref = Reference(published, "published") if published.precision != "unknown" else Reference()
+    for span, spec in dates:
+        if not stmt.start <= span.start_char < stmt.end or span.root.head.lemma_.lower() in REPORTING_VERBS \
+                or spec.end is not None or spec.end_days is not None:
+            continue
+        value = resolve(spec, None, ref)
+        if value.start is not None and value.granularity in ("day", "month", "year"):
+            key = (value.granularity, value.iso)
+        elif spec.kind == "weekday" and spec.direction is None:
+            key = ("weekday", spec.weekday)  # undated articles: two day names still differ
+        else:
+            continue
+        out.append(Slot("date", span.text, key, span.start_char, span.end_char))
+    return out
+
+
+def slot_differences(stmts: list[Statement], slots: list[list[Slot]], docs: dict[str, object],
+                     vectors: np.ndarray, pairs: list[tuple[int, int]], groups: list[list[int]],
+                     labels: dict[str, str], settings: FactsSettings = FactsSettings(),
+                     same_fact: SameFact = SameFact()) -> list[Difference]:
+    """Sentences of independent sources that match except for one date, place or named
+    participant ("landfall near Carrow on Monday" / "on Sunday"): one item per such fact,
+    one side per value, the sentences aligned with a side's (groups) joined to it. Only on
+    explicit evidence: the sentences' other words are the same (SameFact.slot_rest_overlap), each
+    names its own value of that kind and the other's never occurs in its article (so a
+    sentence that only adds a place, or a surname for a full name, is no difference), dates
+    are compared resolved (Monday and October 7 of one week are one date), and no other
+    kind of slot differs too."""
+    texts = {aid: fold(doc.text) for aid, doc in docs.items()}
+    found: dict[tuple[int, int], tuple[str, Slot, Slot]] = {}
+    for i, j in pairs:
+        a, b = stmts[i], stmts[j]
+        if a.origin == b.origin or float(vectors[i] @ vectors[j]) < same_fact.cosine \
+                or figures_conflict(a.text, b.text) or negation_flip(a.text, b.text):
+            continue
+        differing = _differing_slots(slots[i], slots[j], texts[a.article_id], texts[b.article_id])
+        if differing is not None and len(differing) == 1 and _rest_overlap(a, b, slots[i] + slots[j], docs) >= same_fact.slot_rest_overlap:
+            found[(i, j)] = differing[0]
+    out = []
+    for kind in SLOT_WORDS:
+        out += _slot_items(stmts, slots, {p: v for p, v in found.items() if v[0] == kind}, groups, labels)
+    return out
+
+
+def _differing_slots(xs: list[Slot], ys: list[Slot], text_x: str,
+                     text_y: str) -> list[tuple[str, Slot, Slot]] | None:
+    """(kind, x's slot, y's slot) for each kind in which each sentence names one value the
+    other does not, comparably (dates of one granularity) and not named anywhere in the
+    other's article; None when a kind's values differ in a way that leaves the pair
+    unclear (several values differ, dates of different granularity)."""
+    out = []
+    for kind in SLOT_WORDS:
+        kx = {s.key: s for s in xs if s.kind == kind}
+        ky = {s.key: s for s in ys if s.kind == kind}
+        only_x, only_y = [kx[k] for k in kx if k not in ky], [ky[k] for k in ky if k not in kx]
+        if not only_x or not only_y:
+            continue  # the same values, or one sentence only adds one
+        if len(only_x) > 1 or len(only_y) > 1 or (kind == "date" and only_x[0].key[0] != only_y[0].key[0]):
+            return None
+        x, y = only_x[0], only_y[0]
+        if kind != "date" and (_named_in(x.text, text_y) or _named_in(y.text, text_x)):
+            continue  # the other article names it too: not a contradiction the text shows
+        out.append((kind, x, y))
+    return out
+
+
+def _named_in(name: str, text: str) -> bool:
+    """The name, or its last word (a surname), occurs in the folded text."""
+    words = fold(name).split()
+    return bool(words) and any(re.search(rf"\b{re.escape(w)}\b", text) for w in {" ".join(words), words[-1]})
+
+
+def _rest_overlap(a: Statement, b: Statement, slots: list[Slot], docs: dict[str, object]) -> float:
+    """Jaccard of the two statements' content words outside their dates, places and names."""
+    def rest(s: Statement) -> set[str]:
+        doc = docs[s.article_id]
+        span = doc.char_span(s.start, s.end, alignment_mode="expand") or []
+        own = [x for x in slots if s.start <= x.start < s.end]
+        return {t.lemma_.lower() for t in span if t.is_alpha and not t.is_stop and t.pos_ in CONTENT_POS
+                and not any(x.start <= t.idx < x.end for x in own)} - REPORTING_VERBS
+    ra, rb = rest(a), rest(b)
+    return len(ra & rb) / len(ra | rb) if ra | rb else 0.0
+
+
+def _slot_items(stmts: list[Statement], slots: list[list[Slot]], found: dict[tuple[int, int], tuple[str, Slot, Slot]],
+                groups: list[list[int]], labels: dict[str, str]) -> list[Difference]:
+    """One Difference per connected set of differing pairs of one kind: sides by value, a
+    side joined by the sentences aligned with its members that give the same value."""
+    if not found:
+        return []
+    link = DisjointSet(sorted({k for p in found for k in p}))
+    value: dict[int, Slot] = {}
+    for (i, j), (_, x, y) in found.items():
+        link.merge(i, j)
+        value.setdefault(i, x)
+        value.setdefault(j, y)
+    group_of = {i: g for g in groups for i in g}
+    out = []
+    for members in sorted(link.subsets(), key=min):
+        sides: dict[tuple, list[int]] = {}
+        for i in sorted(members):
+            sides.setdefault(value[i].key, []).append(i)
+        kind = found[next(p for p in found if p[0] in members)][0]
+        for key, idx in sides.items():
+            idx += [k for i in list(idx) for k in group_of.get(i, []) if k not in members and k not in idx
+                    and any(s.kind == kind and s.key == key for s in slots[k])]
+        made = [Side(label=", ".join(dict.fromkeys(labels.get(stmts[i].article_id, stmts[i].article_id) for i in idx)),
+                     text=stmts[idx[0]].text, figure=value[idx[0]].text,
+                     citations=[stmts[i].citation() for i in idx]) for idx in sides.values()]
+        shown = " and ".join(f"“{s.figure}” ({s.label})" for s in made)
+        out.append(Difference(topic=SLOT_TOPICS[kind], kind=kind, text=f"Sources give different {SLOT_WORDS[kind]}: "
+                              f"{shown}.", sides=made, citations=[c for s in made for c in s.citations]))
     return out

@@ -11,7 +11,8 @@ from ..settings import DEFAULT_SETTINGS, Settings
 from .entities import StoryEntities, parse_articles, story_entities
 from .embedcache import SentenceVectors
 from .facts import (Statement, align, candidate_pairs, figure_tensions, figures, group_facts, negation_differences,
-                    omissions, overlap_matrix, quote_statement_links, statements)
+                    omissions, overlap_matrix, quote_statement_links, slot_differences, statement_slots, statements,
+                    article_dates)
 from .nlp import embedder
 from .quotes import Quote, extract_quotes, merge_quotes, sentence_speakers
 
@@ -53,8 +54,10 @@ def analyze_story(articles: list[Article], docs: list | None = None, vectors: Se
     groups = align(stmts, vecs, pairs, quote_statement_links(stmts, [members for _, members in merged], settings.facts),
                    settings.same_fact)
     _fill(vecs, [i for g in groups if len(g) > 1 for i in g if not vecs[i].any()], stmts, vectors)
+    labels = {a.id: a.label for a in articles}
     differ = _differences(articles, docs, ents, quotes, stmts, vecs, vectors, settings) + negation_differences(
-        stmts, vecs, pairs, {a.id: a.label for a in articles}, settings.same_fact)
+        stmts, vecs, pairs, labels, settings.same_fact) + _slot_differences(
+        articles, docs, ents, stmts, vecs, pairs, groups, labels, settings)
     in_tension = {(c.article_id, c.sentence) for d in differ for c in d.citations}
     agree, single = group_facts(stmts, groups, vecs, settings=settings.facts, same_fact=settings.same_fact,
                                 exclude={k for k, s in enumerate(stmts) if (s.article_id, s.sentence) in in_tension})
@@ -88,6 +91,20 @@ def _differences(articles: list[Article], docs: list, ents: StoryEntities, quote
     counts = figures(stmts, {a.id: d for a, d in zip(articles, docs)})
     return omissions(articles, docs, ents, quotes, settings.quotes) + figure_tensions(
         counts, labels, similarity, settings.facts, {a.id: a.published.iso() or "" for a in articles})
+
+
+def _slot_differences(articles: list[Article], docs: list, ents: StoryEntities, stmts: list[Statement],
+                      vecs: np.ndarray, pairs: list[tuple[int, int]], groups: list[list[int]],
+                      labels: dict[str, str], settings: Settings) -> list[Difference]:
+    """Sentences that match except for a date, a place or a named participant."""
+    doc_of = {a.id: d for a, d in zip(articles, docs)}
+    published = {a.id: a.published for a in articles}
+    dates = {a.id: article_dates(d) for a, d in zip(articles, docs)}
+    wanted = {k for pair in pairs for k in pair}
+    wanted |= {k for g in groups if len(g) > 1 and wanted.intersection(g) for k in g}  # aligned with a side
+    slots = [statement_slots(s, dates[s.article_id], ents, published[s.article_id]) if k in wanted else []
+             for k, s in enumerate(stmts)]
+    return slot_differences(stmts, slots, doc_of, vecs, pairs, groups, labels, settings.facts, settings.same_fact)
 
 
 def _fill(vecs: np.ndarray, rows: list[int], stmts, vectors: SentenceVectors) -> None:

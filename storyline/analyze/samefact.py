@@ -57,9 +57,29 @@ def _stem(word: str) -> str:
     return SUFFIX.sub("", word) if len(word) > 4 else word
 
 
+def compatible(x: tuple[float, float], y: tuple[float, float]) -> bool:
+    """Two stated counts can be the same: their ranges overlap, and where both are bounded
+    one's middle lies in the other ("5,000" and "about 5,500" can be one), and two figures
+    both given as "about" are the same figure ("some 9,000" / "around 9,000"; not "about
+    5,000" / "about 6,000", nor "about 65 miles" / "about 70 miles")."""
+    if not (x[0] <= y[1] and y[0] <= x[1]):
+        return False
+    if float("inf") in (x[1], y[1]):
+        return True
+    mx, my = (x[0] + x[1]) / 2, (y[0] + y[1]) / 2
+    if _hedged(x) and _hedged(y):  # "about 65" / "about 70": two sources round to different figures
+        return abs(mx - my) <= 0.01 * max(mx, my)
+    return x[0] <= my <= x[1] or y[0] <= mx <= y[1]
+
+
+def _hedged(r: tuple[float, float]) -> bool:
+    """A range parse_figure made of "about N" (N less and more 15%)."""
+    return r[0] > 0 and abs(r[1] / r[0] - HEDGE[1] / HEDGE[0]) < 1e-9
+
+
 def _unmatched(xs: list[tuple[float, float]], ys: list[tuple[float, float]]) -> bool:
-    """Some count of xs has no compatible (overlapping) count among ys."""
-    return any(not any(x[0] <= y[1] and y[0] <= x[1] for y in ys) for x in xs)
+    """Some count of xs has no compatible count among ys."""
+    return any(not any(compatible(x, y) for y in ys) for x in xs)
 
 
 def figures_conflict(a: str, b: str) -> bool:
@@ -79,10 +99,16 @@ def gives_figures_of(claim: str, cited: str) -> bool:
     return not (fs and _unmatched(fc, fs))
 
 
+# what "not" may precede that is no denied verb ("possibly not the most important")
+NOT_VERBS = {"the", "a", "an", "only", "just", "so", "as", "to", "all", "every", "much", "many", "more", "most", "least",
+             "quite", "very", "too", "even", "enough", "that", "this", "in", "on", "at", "for", "from", "with", "by"}
+
+
 def negation_flip(a: str, b: str) -> bool:
-    """One sentence denies a verb the other asserts ("did not sign" / "signed")."""
+    """One sentence denies a verb the other asserts ("did not sign" / "signed"); "not" before
+    a determiner or adverb ("not the most important") denies no verb."""
     def negated(text):
-        return {_stem(m.group("verb") or m.group("verb2")) for m in NEGATED.finditer(text)}
+        return {_stem(m.group("verb") or m.group("verb2")) for m in NEGATED.finditer(text)} - NOT_VERBS
 
     def asserted(text):
         denied = {m.start("verb") if m.group("verb") else m.start("verb2") for m in NEGATED.finditer(text)}
@@ -91,15 +117,76 @@ def negation_flip(a: str, b: str) -> bool:
     return bool(na & asserted(b)) or bool(nb & asserted(a))
 
 
+WEEKDAY = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.IGNORECASE)
+MONTH = re.compile(rf"(?:{MONTHS})[a-z]*\.?", re.IGNORECASE)
+TOKEN = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
+FUNCTION_WORDS = {"the", "and", "but", "for", "with", "that", "this", "which", "who", "was", "were", "has", "have", "had",
+                  "are", "his", "her", "its", "their", "from", "into", "than", "then", "also", "been", "will", "would"}
+NOT_NAMES = {"i", "mr", "mrs", "ms", "dr", "the", "a", "an", "but", "and", "in", "on", "at", "he", "she", "it", "they",
+             "we", "this", "that", "his", "her", "their", "its"}
+
+
+def _slots(text: str) -> tuple[dict[tuple[str, str], set[str]], set[str]]:
+    """({(form, day name, "month day" date or capitalised name): the words just before it}, the
+    other words) of a sentence, lower-cased. The first word is no name (it is capitalised
+    anyway), and a name of several words is one slot ("miriam okonjo")."""
+    text = text.replace("’", "'")
+    tokens = [(re.sub(r"'s$", "", m.group(0)), m.start()) for m in TOKEN.finditer(text)]
+    slots: dict[str, set[str]] = {}
+    rest: set[str] = set()
+    k = 0
+    while k < len(tokens):
+        w, at = tokens[k]
+        before = tokens[k - 1][0].lower() if k else ""
+        if WEEKDAY.fullmatch(w):
+            slots.setdefault(("day", w.lower()), set()).add(before)
+        elif MONTH.fullmatch(w) and w[0].isupper() and k + 1 < len(tokens) and re.fullmatch(r"\d\d?", tokens[k + 1][0]):
+            slots.setdefault(("date", f"{w.lower()[:3]} {int(tokens[k + 1][0])}"), set()).add(before)
+            k += 1
+        elif k and w[0].isupper() and w.lower() not in NOT_NAMES and text[max(0, at - 2):at].strip() not in (".", "“", '"'):
+            end = k
+            while end + 1 < len(tokens) and tokens[end + 1][0][0].isupper() and tokens[end + 1][0].lower() not in NOT_NAMES:
+                end += 1
+            slots.setdefault(("name", " ".join(t.lower() for t, _ in tokens[k:end + 1])), set()).add(before)
+            rest.update(t.lower() for t, _ in tokens[k:end + 1])  # a surname still counts as the same words
+            k = end
+        elif len(w) > 2 and not w.isdigit() and w.lower() not in FUNCTION_WORDS:
+            rest.add(w.lower())
+        k += 1
+    return slots, rest
+
+
+def slots_differ(a: str, b: str, rest_overlap: float = SameFact().slot_rest_overlap) -> bool:
+    """Two sentences that say the same in other words (rest_overlap) where, after the same
+    word, each names a day, a date or a name the other does not ("Carrow on Tuesday" /
+    "Carrow on Wednesday", "prison in Leeds" / "prison in Bradford"): they state different
+    facts. A sentence that only adds one ("sent to Carrow" beside "sent"), a surname beside
+    the full name, a day of another event ("arrested on Tuesday" / "charged on Wednesday")
+    and one date in two forms ("Monday" / "October 7", left to the analysis, which resolves
+    them) do not differ."""
+    sa, ra = _slots(a)
+    sb, rb = _slots(b)
+    if not ra or not rb or len(ra & rb) / len(ra | rb) < rest_overlap:
+        return False
+
+    def known(slot: tuple[str, str], others: dict) -> bool:  # "okonjo" in "miriam okonjo"
+        words = set(slot[1].split())
+        return any(form == slot[0] and (words <= set(o.split()) or set(o.split()) <= words) for form, o in others)
+    only_a = [(k[0], before) for k, before in sa.items() if not known(k, sb)]
+    only_b = [(k[0], before) for k, before in sb.items() if not known(k, sa)]
+    return any(fx == fy and x & y for fx, x in only_a for fy, y in only_b)
+
+
 def states_same_fact(a: str, b: str, cited: bool = False,
                      meanings: tuple[Meaning | None, Meaning | None] = (None, None),
                      settings: SameFact = SameFact()) -> bool:
     """Whether two sentences already close in words and meaning (SameFact) can state the same
-    fact: no contradicting figures and no negation flip. The one check behind a citation, an
+    fact: no contradicting figures, no negation flip, no day, date or name that tells two
+    otherwise alike sentences apart (slots_differ). The one check behind a citation, an
     agreement group and a quote-statement link. cited: b is cited for claim a, so b must give
     each of a's figures (gives_figures_of) where it gives any and, when their parses are
     given (meanings), state each of a's clauses (covers)."""
-    if negation_flip(a, b):
+    if negation_flip(a, b) or slots_differ(a, b, settings.slot_rest_overlap):
         return False
     if not cited:
         return not figures_conflict(a, b)
@@ -203,6 +290,9 @@ WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 VAGUE_NUMBERS = {"dozens": 12, "hundreds": 100, "thousands": 1e3, "millions": 1e6, "billions": 1e9}
 
 
+HEDGE = (0.85, 1.15)  # "about N": N less and more 15%
+
+
 def parse_figure(phrase: str) -> tuple[float, float] | None:
     """'more than 400,000' -> (400000, inf); 'hundreds of thousands' -> (200000, 999999);
     None when the phrase holds no single count."""
@@ -230,5 +320,5 @@ def parse_figure(phrase: str) -> tuple[float, float] | None:
     elif re.search(r"\b(?:less than|fewer than|under|up to|at most)\b", low):
         lo = 0.0
     elif re.search(r"\b(?:about|around|nearly|almost|roughly|some|approximately)\b", low):
-        lo, hi = lo * 0.85, hi * 1.15
+        lo, hi = lo * HEDGE[0], hi * HEDGE[1]
     return lo, hi

@@ -18,6 +18,14 @@ A citation to the sentence its item was extracted from (the claim's words, in
 order, inside the cited sentence) is trivially true and needs no judgment.
 Citations without a judgment are counted and listed with their texts (on stdout,
 for annotation: never into the repo).
+
+Differences ("Where they differ") are scored against difference gold (files with a
+"differences" list): per story, each disagreement two sources state (a figure, date, place
+or name given differently for one thing) and each pair that looks different but the text
+reconciles, its sides named by the digests of the sentences that state them. A listed
+difference is one gold item when two of its sides cite sentences of two of the item's
+sides. Precision: listed differences that are a gold disagreement; recall: gold
+disagreements listed.
 """
 from __future__ import annotations
 
@@ -121,7 +129,7 @@ def read_gold(folder: str | Path = DEFAULT_GOLD) -> dict[tuple[str, str], Judgme
     missing folder is no gold). Two judgments of one pair that disagree are an error."""
     gold: dict[tuple[str, str], Judgment] = {}
     for path in sorted(Path(folder).glob("*.json")):
-        for row in json.loads(path.read_text(encoding="utf-8"))["judgments"]:
+        for row in json.loads(path.read_text(encoding="utf-8")).get("judgments", []):
             j = Judgment(**row)
             key = (j.claim, j.cited)
             if key in gold and gold[key].states != j.states:
@@ -162,6 +170,59 @@ def _ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
 
+@dataclass
+class GoldDifference:
+    """A disagreement between sources (or, reconciled, a pair the text itself reconciles), as
+    stored: each side the digests of the sentences that state it."""
+
+    story: str
+    kind: str  # figures, date, place, participant, negation
+    key: str  # the annotator's short key: "dead", "landfall day" (no text)
+    sides: list[list[str]]
+    reconciled: bool = False
+
+
+def read_difference_gold(folder: str | Path = DEFAULT_GOLD) -> list[GoldDifference]:
+    """Every gold difference of the folder's files that hold a "differences" list."""
+    out = []
+    for path in sorted(Path(folder).glob("*.json")):
+        out += [GoldDifference(**row) for row in json.loads(path.read_text(encoding="utf-8")).get("differences", [])]
+    return out
+
+
+def brief_differences(story_id: str, brief: Brief) -> list[dict]:
+    """The brief's differences: kind, text and, per side, the cited sentences' digests and texts."""
+    return [{"story": story_id, "kind": d.kind, "text": d.text,
+             "sides": [[digest(c.text or "") for c in side.citations] for side in d.sides],
+             "side_texts": [side.text for side in d.sides]} for d in brief.differ]
+
+
+def _matches(listed: dict, gold: GoldDifference) -> bool:
+    """Two sides of the listed difference cite sentences of two different sides of the gold item."""
+    hits = [{k for k, g in enumerate(gold.sides) if set(side) & set(g)} for side in listed["sides"]]
+    return any(a != b for i, x in enumerate(hits) for y in hits[i + 1:] for a in x for b in y)
+
+
+def score_differences(listed: list[dict], gold: list[GoldDifference], stories: set[str]) -> dict:
+    """Precision and recall of the listed differences against the gold of the scored stories."""
+    gold = [g for g in gold if g.story in stories]
+    disagreements = [g for g in gold if not g.reconciled]
+    verdicts = []
+    for d in listed:
+        candidates = [g for g in gold if g.story == d["story"] and _matches(d, g)]
+        # one pair of sentences may hold a disagreement of one kind and a reconciled pair of another
+        match = next((g for g in candidates if g.kind == d["kind"]), candidates[0] if candidates else None)
+        verdicts.append({**d, "true": bool(match and not match.reconciled),
+                         "why": None if match and not match.reconciled else
+                         ("reconciled" if match else "no disagreement")})
+    found = [g for g in disagreements if any(_matches(d, g) for d in listed if d["story"] == g.story)]
+    right = sum(v["true"] for v in verdicts)
+    return {"listed": len(listed), "true": right, "precision": _ratio(right, len(listed)),
+            "gold": len(disagreements), "found": len(found), "recall": _ratio(len(found), len(disagreements)),
+            "false": [v for v in verdicts if not v["true"]],
+            "missed": [asdict(g) for g in disagreements if g not in found]}
+
+
 def evaluate_file(path: str | Path, gold_dir: str | Path = DEFAULT_GOLD, limit: int | None = None,
                   words: int = 100, store=None) -> dict:
     stories = read_stories(path, limit)
@@ -169,7 +230,9 @@ def evaluate_file(path: str | Path, gold_dir: str | Path = DEFAULT_GOLD, limit: 
     citations = [c for (story_id, articles), brief in zip(stories, briefs)
                  for c in brief_citations(story_id, brief, articles)]
     judge(citations, read_gold(gold_dir))
+    listed = [d for (story_id, _), brief in zip(stories, briefs) for d in brief_differences(story_id, brief)]
     return {
+        "differences": score_differences(listed, read_difference_gold(gold_dir), {sid for sid, _ in stories}),
         "file": str(path),
         "stories": len(stories),
         "overall": tally(citations),
@@ -201,6 +264,8 @@ def format_trust_report(result: dict) -> str:
     if result["overall"]["false_by_reason"]:
         lines += ["", "False citations by reason: " + ", ".join(
             f"{why} {n}" for why, n in result["overall"]["false_by_reason"].items())]
+    if "differences" in result:
+        lines += _difference_lines(result["differences"])
     for title, key in (("False citations", "false"), ("Unjudged citations", "unjudged")):
         if result[key]:
             lines += ["", f"## {title}"]
@@ -209,6 +274,17 @@ def format_trust_report(result: dict) -> str:
                 lines += ["", f"- {c['story']} {SECTION_TITLES[c['section']]}{why}: {c['claim']}",
                           f"  cites {c['article']} #{c['sentence']}: {c['cited']}"]
     return "\n".join(lines) + "\n"
+
+
+def _difference_lines(d: dict) -> list[str]:
+    lines = ["", f"Differences: {d['listed']} listed, {d['true']} true, precision {_fmt(d['precision'])}; "
+                 f"gold disagreements {d['gold']}, found {d['found']}, recall {_fmt(d['recall'])}"]
+    for v in d["false"]:
+        lines += [f"- false difference ({v['why']}) {v['story']} {v['kind']}: {v['text']}"]
+        lines += [f"  side: {text}" for text in v["side_texts"]]
+    for g in d["missed"]:
+        lines += [f"- missed {g['story']} {g['kind']}: {g['key']}"]
+    return lines
 
 
 def _fmt(value: float | None) -> str:

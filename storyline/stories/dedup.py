@@ -5,6 +5,11 @@ Word 5-gram shingles, MinHash signatures and an LSH index find candidate
 pairs fast; a candidate is a copy when the shingles of the shorter text are
 mostly contained in the longer one (containment, not Jaccard, so a partial
 reprint of the first half of a wire story still counts).
+
+A near-copy whose facts differ is a rewrite, not a copy: where the two texts give a
+figure or a day in the same words around it ("rose to $4m a year" / "rose to $5m a
+year", "on Tuesday, the company said" / "on Wednesday, ..."), but not the same figure or
+day, the later one is its own source, so its differences reach the brief.
 """
 from __future__ import annotations
 
@@ -61,6 +66,7 @@ class CopyIndex:
     settings: DedupSettings = DedupSettings()
     _lsh: object = None
     _shingles: dict[str, np.ndarray] = field(default_factory=dict)
+    _facts: dict[str, dict[int, int]] = field(default_factory=dict)  # fact_slots() of each indexed article
     original_of: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -76,12 +82,14 @@ class CopyIndex:
         sh = shingles(text, self.settings.shingle_words)
         mh = _minhash(sh, self.settings.num_perm)
         hashes = shingle_hashes(sh)
+        facts = fact_slots(text, self.settings.fact_context_words)
         best, best_score = None, self.settings.copy_containment
         for other in sorted(self._lsh.query(mh)):
             score = hashed_containment(hashes, self._shingles[other])
-            if score >= best_score:
+            if score >= best_score and not changed_facts(facts, self._facts[other]):
                 best, best_score = other, score
         self._shingles[article_id] = hashes
+        self._facts[article_id] = facts
         self._lsh.insert(article_id, mh)
         if best is not None:
             self.original_of[article_id] = self.original_of.get(best, best)
@@ -90,7 +98,34 @@ class CopyIndex:
     def remove(self, article_id: str) -> None:
         """Forget the article (its copy link, if any, is kept)."""
         if self._shingles.pop(article_id, None) is not None:
+            self._facts.pop(article_id, None)
             self._lsh.remove(article_id)
+
+
+# a figure ("$4m", "5,000", "12.5") or a day or month name: what a rewrite changes that a copy keeps
+FACT_TOKEN = re.compile(r"^(?:\$?\d[\d,.]*(?:m|bn|k|%)?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+                        r"january|february|march|april|june|july|august|september|october|november|december)$")
+TOKEN = re.compile(r"\$?\d[\d,.]*\d(?:m|bn|k|%)?|\$?\d(?:m|bn|k|%)?|\w+")
+
+
+def fact_slots(text: str, context: int) -> dict[int, int]:
+    """{hash of the `context` words either side: hash of the figure or day between} for every
+    figure and day name of the text whose surroundings are words (not other figures)."""
+    tokens = [t.rstrip(".,") for t in TOKEN.findall(text.lower())]
+    out: dict[int, int] = {}
+    for i, t in enumerate(tokens):
+        if not FACT_TOKEN.match(t) or i < context or i + context >= len(tokens):
+            continue
+        around = tokens[i - context:i] + ["_"] + tokens[i + 1:i + 1 + context]
+        if any(FACT_TOKEN.match(w) for w in around if w != "_"):
+            continue
+        out[zlib.crc32(" ".join(around).encode("utf-8"))] = zlib.crc32(t.encode("utf-8"))
+    return out
+
+
+def changed_facts(a: dict[int, int], b: dict[int, int]) -> int:
+    """How many figures or days the two texts give differently in the same words."""
+    return sum(1 for k, v in a.items() if k in b and b[k] != v)
 
 
 def find_copies(articles: list[Article], settings: DedupSettings = DedupSettings()) -> dict[str, str]:
