@@ -33,7 +33,7 @@ from ..model import Article, Citation, Difference, Fact, Side
 from ..settings import FactsSettings, QuoteSettings, SameFact
 from .entities import StoryEntities, fold
 from .quotes import Context, Quote, quote_citation, resolve_mention
-from .samefact import (WORD_NUMBERS, Meaning, compatible, covers, figures_conflict, meaning_of, negation_flip,
+from .samefact import (WORD_NUMBERS, Meaning, compatible, contradicts, covers, figures_conflict, meaning_of, negation_flip,
                        parse_figure, states_same_fact)
 
 # Two sentences state the same thing when their embeddings are close (SameFact) AND they
@@ -42,7 +42,10 @@ from .samefact import (WORD_NUMBERS, Meaning, compatible, covers, figures_confli
 # share (Trump, Putin, speak) are the story's everyday vocabulary, so an IDF-weighted
 # overlap tells them apart.
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
-TIME_MARK = re.compile(r"\b(?:1[89]\d\d|20\d\d|(?:this|last|next) year)\b", re.IGNORECASE)
+# A count's time: years and months ("17 states through July" / "32 states as of November"
+# are two moments, not two sources disagreeing).
+TIME_MARK = re.compile(r"\b(?:1[89]\d\d|20\d\d|(?:this|last|next) (?:year|month)|(?:january|february|march|april|"
+                       r"june|july|august|september|october|november|december)\b)", re.IGNORECASE)
 # Counted nouns too generic to compare ("the two sides", "two men").
 GENERIC_UNITS = {"side", "man", "woman", "time", "one", "thing", "way", "part", "day", "week", "month", "year",
                  "hour", "minute", "of", "and", "or", "to", "in", "the", "a"}
@@ -505,7 +508,7 @@ def negation_differences(stmts: list[Statement], vectors: np.ndarray, pairs: lis
     for i, j in pairs:
         a, b = stmts[i], stmts[j]
         if a.origin == b.origin or float(vectors[i] @ vectors[j]) < same_fact.cosine \
-                or not negation_flip(a.text, b.text):
+                or not contradicts(a.text, b.text):
             continue
         sides = [Side(label=labels.get(s.article_id, s.article_id), text=s.text, citations=[s.citation()])
                  for s in (a, b)]

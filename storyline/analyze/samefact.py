@@ -104,17 +104,29 @@ NOT_VERBS = {"the", "a", "an", "only", "just", "so", "as", "to", "all", "every",
              "quite", "very", "too", "even", "enough", "that", "this", "in", "on", "at", "for", "from", "with", "by"}
 
 
+def _negated(text: str) -> set[str]:
+    return {_stem(m.group("verb") or m.group("verb2")) for m in NEGATED.finditer(text)} - NOT_VERBS
+
+
+def _asserted(text: str) -> set[str]:
+    denied = {m.start("verb") if m.group("verb") else m.start("verb2") for m in NEGATED.finditer(text)}
+    return {_stem(m.group(0)) for m in re.finditer(r"[a-z]+", text, re.IGNORECASE) if m.start() not in denied}
+
+
 def negation_flip(a: str, b: str) -> bool:
     """One sentence denies a verb the other asserts ("did not sign" / "signed"); "not" before
     a determiner or adverb ("not the most important") denies no verb."""
-    def negated(text):
-        return {_stem(m.group("verb") or m.group("verb2")) for m in NEGATED.finditer(text)} - NOT_VERBS
+    na, nb = _negated(a) - _negated(b), _negated(b) - _negated(a)
+    return bool(na & _asserted(b)) or bool(nb & _asserted(a))
 
-    def asserted(text):
-        denied = {m.start("verb") if m.group("verb") else m.start("verb2") for m in NEGATED.finditer(text)}
-        return {_stem(m.group(0)) for m in re.finditer(r"[a-z]+", text, re.IGNORECASE) if m.start() not in denied}
-    na, nb = negated(a) - negated(b), negated(b) - negated(a)
-    return bool(na & asserted(b)) or bool(nb & asserted(a))
+
+def contradicts(a: str, b: str) -> bool:
+    """A negation flip that is a contradiction between sources, not a distinction: the denying
+    sentence does not itself assert the verb of something else ("will not collect your
+    spoken word, but may still collect texts" against "may collect voice commands")."""
+    na = _negated(a) - _negated(b) - _asserted(a)
+    nb = _negated(b) - _negated(a) - _asserted(b)
+    return bool(na & _asserted(b)) or bool(nb & _asserted(a))
 
 
 WEEKDAY = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.IGNORECASE)
