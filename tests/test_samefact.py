@@ -44,3 +44,13 @@ def test_a_claim_without_a_verb_of_its_own_needs_its_words(meaning):
     assert not caption.clauses
     assert not covers(caption, meaning("A court in Harwick heard the appeal on Tuesday."))
     assert covers(caption, meaning("Martin Hale has been in custody since his conviction in 2019."))
+
+
+def test_a_denial_beside_an_assertion_of_the_same_verb_is_no_contradiction():
+    from storyline.analyze.samefact import contradicts, negation_flip
+
+    assert contradicts("The council did not approve the budget.", "The council approved the budget on Monday.")
+    distinction = "The app will not record your calls, but it may still record the numbers you dial."
+    other = "The app may record calls and the numbers you dial."
+    assert negation_flip(distinction, other)  # still no citation across them
+    assert not contradicts(distinction, other)  # but no "sources differ" either
