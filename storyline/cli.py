@@ -2,6 +2,8 @@
 
     storyline ingest PATH...              read articles into the store, grouped into stories
     storyline fetch URL...                the same for pages fetched over HTTP(S)
+    storyline feeds [add|remove|import|export]  the followed feeds (storyline/feeds.py)
+    storyline watch [--once]              poll them, ingesting new entries (storyline/watch.py)
     storyline brief PATH|STORY|ARTICLE... the cited brief of each story (md, json, html)
     storyline timeline PATH|STORY|ARTICLE...
 
