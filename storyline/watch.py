@@ -150,8 +150,12 @@ class Watcher:
             return result
         if not looks_like_feed(page.text):
             kind = (page.content_type.split(";")[0].strip() or "no Content-Type")
-            return self._failed(row, now, f"not an RSS/Atom feed ({kind})", page.status, None, result.url)
-        self._store_entries(result, page)
+            problem = f"not an RSS/Atom feed ({kind}" + (", empty body)" if not page.text.strip() else ")")
+            return self._failed(row, now, problem, page.status, None, result.url)
+        try:
+            self._store_entries(result, page)
+        except InputError as e:
+            return self._failed(row, now, e.problem, page.status, None, result.url)
         self._succeeded(result, row, now, page, ttl=feed_ttl(page.text))
         return result
 
@@ -161,8 +165,10 @@ class Watcher:
         entries (read_feed again) give a teaser's link, which the reader refuses as too short."""
         try:
             raws = {raw.source: raw for raw in read_feed(page.url, page.text)[0]}
-        except InputError:
-            raws = {}
+        except InputError as e:
+            if "no entries" in e.problem:  # a feed with nothing in it now: not a failure
+                return {}, []
+            raise  # unparseable: the poll failed
         entries, errors = {}, []
         for item in read_decoded(page.url, page.text, "feed", None, None, self.settings.ingest, page.notes,
                                  url=page.final_url):
@@ -174,7 +180,7 @@ class Watcher:
         return entries, errors
 
     def _store_entries(self, result: PollResult, page: Page) -> None:
-        """Store the entries not read before (a teaser's page instead of the teaser), then mark
+        """(InputError when the feed cannot be parsed.) Store the entries not read before (a teaser's page instead of the teaser), then mark
         them read; a teaser whose page could not be fetched stays unread (tried next poll)."""
         entries, result.entry_errors = self._entries(page)
         seen = self.store.seen_entries(result.url, entries)

@@ -273,7 +273,7 @@ def test_a_failing_feed_backs_off_exponentially_up_to_a_day_and_is_kept(web, sto
         [ok] = w.poll_due()
     assert waits == [HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR, 16 * HOUR, 24 * HOUR, 24 * HOUR]
     assert row["failures"] == 7 and "HTTP 500" in row["last_error"]
-    assert ok.status == 200 and not ok.error  # an empty feed is not a failure
+    assert ok.status == 200 and not ok.error and not ok.entry_errors  # an empty feed is not a failure
     row = store.feeds()[0]
     assert row["failures"] == 0 and row["last_error"] is None and row["next_poll"] == clock.now + HOUR
 
@@ -281,10 +281,13 @@ def test_a_failing_feed_backs_off_exponentially_up_to_a_day_and_is_kept(web, sto
 def test_a_page_that_is_not_a_feed_is_a_failure_not_an_article(web, store, articles):
     key = articles[0][0]
     store.add_feed(f"{web.base}/page/{key}")
+    store.add_feed(f"{web.base}/empty.xml")
+    web.routes["/empty.xml"] = Feed(b"")
     with Fetcher(FAST, allow_private=LOOPBACK) as f:
-        [result] = watcher(store, f).poll_due()
-    assert result.error and "not an RSS/Atom feed" in result.error
-    assert store.count_articles() == 0 and store.feeds()[0]["failures"] == 1
+        results = {r.url: r for r in watcher(store, f).poll_due()}
+    assert "not an RSS/Atom feed (text/html)" in results[f"{web.base}/page/{key}"].error
+    assert "empty" in results[f"{web.base}/empty.xml"].error  # an empty body names the problem too
+    assert store.count_articles() == 0 and all(r["failures"] == 1 for r in store.feeds())
 
 
 def test_next_poll_is_the_longest_of_interval_ttl_max_age_and_retry_after_with_jitter(web, store, articles):
