@@ -392,3 +392,39 @@ def test_sigterm_finishes_the_feed_in_hand_and_a_restart_stores_nothing_twice(we
         ids = [a.id for a in s.articles()]
         assert sorted(ids) == sorted(a.id for _k, a in articles) and len(ids) == len(set(ids))
         assert {r["url"]: r["articles"] for r in s.feeds()} == {f"{web.base}/a.xml": 3, f"{web.base}/b.xml": 3}
+
+
+def test_a_watcher_killed_mid_poll_leaves_the_feed_due_and_loses_nothing(web, tmp_path, articles):
+    def slow_page(h):
+        time.sleep(0.3)
+        return h.send(200, page_bytes(h.path.rsplit("/", 1)[1]), "text/html; charset=utf-8")
+
+    for key, _a in articles[:4]:
+        web.routes[f"/page/{key}"] = slow_page
+    web.routes["/k.xml"] = Feed(rss(web.base, [(k, a, True) for k, a in articles[:4]]))
+    db = str(tmp_path / "k.db")
+    with Store(db) as s:
+        s.add_feed(f"{web.base}/k.xml")
+    cmd = [sys.executable, "-m", "storyline.cli", "--db", db, "watch", "--allow-private", "--once"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(web.requests("/page/")) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.kill()  # no chance to finish: SIGKILL in the middle of the teasers' pages
+    proc.wait(timeout=30)
+    with Store(db) as s:
+        [row] = s.feeds()
+        assert row["last_poll"] is None and row["etag"] is None  # nothing half-written: still due
+        assert s.count_articles() == 0 and s.seen_entries(row["url"], [f"{web.base}/entry/{k}" for k, _ in articles]) == set()
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    with Store(db) as s:
+        assert sorted(a.id for a in s.articles()) == sorted(a.id for _k, a in articles[:4])
+        assert s.feeds()[0]["articles"] == 4
+
+
+def test_how_feeds_are_polled_is_not_part_of_the_brief_cache_key():
+    assert replace(DEFAULT_SETTINGS, feeds=replace(FEEDS, interval_minutes=5.0)).digest() == DEFAULT_SETTINGS.digest()
+    changed = replace(DEFAULT_SETTINGS, ingest=replace(DEFAULT_SETTINGS.ingest, article_min_words=9))
+    assert changed.digest() != DEFAULT_SETTINGS.digest()
