@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from .errors import InputError, StorylineError
 from .ingest import read_decoded
 from .ingest.feed import feed_ttl, is_teaser, looks_like_feed, read_feed
-from .ingest.fetch import FetchError, Page, read_page, retry_after
+from .ingest.fetch import Page, read_page, retry_after
 from .model import Article
 from .settings import DEFAULT_SETTINGS, FeedSettings, Settings
 
