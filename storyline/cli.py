@@ -2,6 +2,8 @@
 
     storyline ingest PATH...              read articles into the store, grouped into stories
     storyline fetch URL...                the same for pages fetched over HTTP(S)
+    storyline feeds [add|remove|import|export]  the followed feeds (storyline/feeds.py)
+    storyline watch [--once]              poll them, ingesting new entries (storyline/watch.py)
     storyline brief PATH|STORY|ARTICLE... the cited brief of each story (md, json, html)
     storyline timeline PATH|STORY|ARTICLE...
 
@@ -61,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     _fetch_command(sub)
+    _feed_commands(sub)
     p = _command(sub, "brief", cmd_brief, "the cited brief of each story of the given files/folders or stored ids")
     p.add_argument("sources", nargs="+", metavar="PATH|STORY|ARTICLE")
     _output_options(p, ("md", "json", "html"), "md")
@@ -135,6 +138,30 @@ def _fetch_command(sub) -> None:
                    help="contact URL put in the User-Agent (default $STORYLINE_CONTACT)")
     p.add_argument("--delay", type=float, metavar="SECONDS", help="seconds between requests to one host (default 1)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _feed_commands(sub) -> None:
+    p = _command(sub, "feeds", cmd_feeds, "list the followed feeds (add, remove, import, export: see feeds -h)")
+    _output_options(p, ("md", "json"), "md")
+    fs = p.add_subparsers(title="feed commands", metavar="WHAT")
+    a = _command(fs, "add", cmd_feeds_add, "follow feeds (RSS/Atom URLs)")
+    a.add_argument("urls", nargs="+", metavar="URL")
+    a.add_argument("--category", help="the category the feeds are filed under (OPML export)")
+    a = _command(fs, "remove", cmd_feeds_remove, "stop following a feed (its stored articles stay)")
+    a.add_argument("url", metavar="URL")
+    a = _command(fs, "import", cmd_feeds_import, "follow every feed of an OPML file")
+    a.add_argument("file", metavar="FILE.opml")
+    a = _command(fs, "export", cmd_feeds_export, "the followed feeds as OPML, with their categories")
+    a.add_argument("-o", "--output", metavar="FILE", help="write to this file instead of stdout")
+
+    p = _command(sub, "watch", cmd_watch, "poll the followed feeds and ingest new entries, until SIGINT/SIGTERM")
+    p.add_argument("--once", action="store_true", help="poll each due feed once, then exit (cron)")
+    p.add_argument("--interval", type=float, metavar="MIN", help="minutes between polls of a feed (default 60, min 5)")
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow hosts on private, loopback or link-local addresses (refused by default)")
+    p.add_argument("--contact", metavar="URL", default=os.environ.get("STORYLINE_CONTACT"),
+                   help="contact URL put in the User-Agent (default $STORYLINE_CONTACT)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no line per poll")
 
 
 def _extraction_command(ev) -> None:
@@ -281,6 +308,82 @@ def cmd_fetch(args) -> int:
         report = _pipeline(store).fetch(args.urls, fetcher, published=args.published, on_article=on_item)
     print(f"{len(report.added)} added, {len(report.known)} already stored, {len(report.errors)} errors")
     return 1 if report.errors else 0
+
+
+# -- feeds and the watcher -------------------------------------------------------------
+def cmd_feeds(args) -> int:
+    from .feeds import feed_rows, feeds_markdown
+
+    with _store(args) as store:
+        rows = feed_rows(store)
+    _write(args, json.dumps(rows, indent=2, ensure_ascii=False) if args.format == "json" else feeds_markdown(rows))
+    return 0
+
+
+def _feeds_changed(added: list[str], known: list[str], errors: list[InputError]) -> int:
+    for e in errors:
+        _report_error(e)
+    print(f"{len(added)} feeds added, {len(known)} already followed, {len(errors)} errors")
+    return 1 if errors else 0
+
+
+def cmd_feeds_add(args) -> int:
+    from .feeds import add_feeds
+
+    with _store(args) as store:
+        return _feeds_changed(*add_feeds(store, args.urls, args.category))
+
+
+def cmd_feeds_remove(args) -> int:
+    from .feeds import remove_feed
+
+    with _store(args, existing=True) as store:
+        remove_feed(store, args.url)
+    print(f"{args.url}: no longer followed")
+    return 0
+
+
+def cmd_feeds_import(args) -> int:
+    from .feeds import import_opml
+
+    with _store(args) as store:
+        return _feeds_changed(*import_opml(store, args.file))
+
+
+def cmd_feeds_export(args) -> int:
+    from .feeds import export_opml
+
+    with _store(args) as store:
+        _write(args, export_opml(store))
+    return 0
+
+
+def cmd_watch(args) -> int:
+    from dataclasses import replace
+
+    from .ingest.fetch import Fetcher
+    from .settings import DEFAULT_SETTINGS
+    from .watch import Watcher
+
+    settings = DEFAULT_SETTINGS
+    fetch = replace(settings.fetch, contact_url=args.contact or settings.fetch.contact_url)
+
+    def on_poll(result) -> None:
+        for e in result.entry_errors:
+            _report_error(e)
+        if result.error:
+            print(f"storyline: {result.url}: {result.error}", file=sys.stderr)
+        elif not args.quiet:
+            moved = f" (moved from {result.moved_from})" if result.moved_from else ""
+            print(f"{result.url}{moved}: HTTP {result.status}, {result.added} added, {result.known} already stored",
+                  flush=True)
+
+    with _store(args) as store, Fetcher(fetch, allow_private=args.allow_private) as fetcher:
+        watcher = Watcher(_pipeline(store), fetcher, settings, interval=args.interval, on_poll=on_poll)
+        if not args.once:
+            watcher.stop_on_signals()
+        results = watcher.run(once=args.once)
+    return 1 if args.once and any(r.error for r in results) else 0
 
 
 class _progress:

@@ -4,6 +4,7 @@ the web app and its uploads, the Python API, the evaluation and the benchmarks.
     pipeline = Pipeline(settings, store=store)        # store optional: no store, no cache
     report = pipeline.ingest(["examples/"])           # read, store, place into stories
     report = pipeline.fetch(urls, fetcher)            # the same, for pages fetched over HTTP
+    report = pipeline.ingest_items(items)             # the same, for articles read elsewhere (the watcher)
     stories = pipeline.stories_of(report.articles)    # -> [Story] (stored: the store's stories)
     briefs = pipeline.briefs(stories, words=100)      # cached in the store when there is one
     timeline = pipeline.part(stories[0], "timeline")  # the brief's own timeline, without the summary
@@ -95,13 +96,19 @@ class Pipeline:
               on_article: Callable[[Article | InputError], None] | None = None):
         """Fetch the pages at urls (ingest/fetch.Fetcher), read them by the readers files take
         and store and place them as ingest does; a FetchError is reported like a bad file."""
-        from .ingest import ingest
         from .ingest.fetch import fetch_articles
 
-        store = self._need_store()
-        items = fetch_articles(fetcher, urls, published, self.settings.ingest)
-        report = ingest([], store, published=published, on_article=on_article, after_batch=self.place,
-                        settings=self.settings.ingest, items=items)
+        return self.ingest_items(fetch_articles(fetcher, urls, published, self.settings.ingest), published,
+                                 on_article)
+
+    def ingest_items(self, items, published: PartialDate | None = None,
+                     on_article: Callable[[Article | InputError], None] | None = None):
+        """Store and place articles read elsewhere by the file readers (fetched pages, a
+        polled feed's entries: Article or InputError items) as ingest does."""
+        from .ingest import ingest
+
+        report = ingest([], self._need_store(), published=published, on_article=on_article,
+                        after_batch=self.place, settings=self.settings.ingest, items=items)
         self.place(report.articles)
         return report
 

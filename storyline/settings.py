@@ -495,6 +495,30 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class FeedSettings:
+    """How followed feeds are polled (storyline/watch.py). Hand-set for a one-user tool
+    following tens of feeds (issue 20), not tuned on a corpus; how often a feed is read
+    cannot change what a stored article becomes, so they are not part of the brief cache's key."""
+
+    interval_minutes: float = 60.0
+    """Base minutes between two polls of one feed (`storyline watch --interval`). Lower: new
+    articles sooner, more requests to every publisher. A feed's <ttl>, Cache-Control max-age
+    or Retry-After can only make the wait longer."""
+    min_interval_minutes: float = 5.0
+    """The shortest base interval accepted: polling a real feed more often than this is rude
+    and rarely finds anything new. Tests and benchmarks on a loopback server lower it."""
+    max_backoff_minutes: float = 1440.0
+    """Longest wait after failures in a row: each failure doubles the wait from the base
+    interval up to this (a day), so a broken feed is still tried daily and never dropped."""
+    jitter: float = 0.1
+    """Each wait is lengthened by a random fraction up to this, so feeds added together do
+    not stay in lockstep and hosts are not hit at the same instant each hour."""
+    teaser_words: int = 60
+    """An entry whose feed content has fewer words than this is a teaser: its article page is
+    fetched and read instead (a failed fetch keeps the teaser). Higher: more page fetches."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """All groups; the pipeline hands each stage its own."""
 
@@ -510,12 +534,13 @@ class Settings:
     summary: SummarySettings = field(default_factory=SummarySettings)
     threads: ThreadSettings = field(default_factory=ThreadSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
 
     def digest(self) -> str:
         """A hash of every value that can change a brief: part of the brief cache key (how
-        pages are fetched cannot, so the fetch group is left out)."""
+        pages are fetched or feeds polled cannot, so the fetch and feeds groups are left out)."""
         values = asdict(self)
-        del values["fetch"]
+        del values["fetch"], values["feeds"]
         text = json.dumps(values, sort_keys=True, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 

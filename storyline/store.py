@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -171,7 +172,39 @@ MIGRATIONS: list[str] = [
         data TEXT NOT NULL
     );
     """,
+    # v7, feeds (storyline.feeds, storyline.watch): each followed feed under its current URL
+    # (a permanent redirect renames it), with the validators stored as received (etag,
+    # last_modified), the outcome of the last poll, when the next one is due, the failures in a
+    # row (backoff), whether it is gone (410: never polled again) and the articles it brought.
+    # feed_entries: the entries already read per feed (their id, else link), so a teaser's page
+    # is fetched once and a restart stores nothing twice.
+    """
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        title TEXT,
+        category TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        last_poll REAL,
+        status INTEGER,
+        last_error TEXT,
+        next_poll REAL NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        gone INTEGER NOT NULL DEFAULT 0,
+        articles INTEGER NOT NULL DEFAULT 0,
+        added_at REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0)
+    );
+    CREATE INDEX feeds_next_poll ON feeds(gone, next_poll);
+    CREATE TABLE feed_entries (
+        feed_url TEXT NOT NULL REFERENCES feeds(url) ON DELETE CASCADE ON UPDATE CASCADE,
+        entry TEXT NOT NULL,
+        PRIMARY KEY (feed_url, entry)
+    );
+    """,
 ]
+
+FEED_FIELDS = ("title", "category", "etag", "last_modified", "last_poll", "status", "last_error", "next_poll",
+               "failures", "gone")
 
 
 def default_db_path() -> Path:
@@ -390,6 +423,78 @@ class Store:
             "SELECT story_id FROM story_articles WHERE article_id = ? ORDER BY story_id", (article_id,))]
 
     # -- cache of per-article/per-story analysis ----------------------------
+    # -- feeds ---------------------------------------------------------------
+    def add_feed(self, url: str, title: str | None = None, category: str | None = None) -> bool:
+        """Follow a feed (due at once); False when it is followed already (its title and
+        category are filled in where they were empty)."""
+        with self.transaction():
+            known = self.db.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone()
+            if known:
+                self.db.execute("UPDATE feeds SET title = coalesce(title, ?), category = coalesce(category, ?)"
+                                " WHERE url = ?", (title, category, url))
+                return False
+            self.db.execute("INSERT INTO feeds (url, title, category, next_poll) VALUES (?,?,?,?)",
+                            (url, title, category, time.time()))  # due at once
+            return True
+
+    def remove_feed(self, url: str) -> bool:
+        with self.transaction():
+            return self.db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount > 0
+
+    def feeds(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM feeds ORDER BY category IS NULL, category, title IS NULL, title, url"
+                               ).fetchall()
+
+    def feed(self, url: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+
+    def due_feeds(self, now: float) -> list[sqlite3.Row]:
+        """Feeds not gone whose next poll is at or before now, the most overdue first."""
+        return self.db.execute("SELECT * FROM feeds WHERE gone = 0 AND next_poll <= ? ORDER BY next_poll, url",
+                               (now,)).fetchall()
+
+    def next_feed_poll(self) -> float | None:
+        return self.db.execute("SELECT min(next_poll) FROM feeds WHERE gone = 0").fetchone()[0]
+
+    def update_feed(self, url: str, added: int = 0, **fields) -> None:
+        """Set fields (FEED_FIELDS) of a feed and count `added` more articles stored from it."""
+        bad = set(fields) - set(FEED_FIELDS)
+        if bad:
+            raise ValueError(f"not feed fields: {sorted(bad)}")
+        sets = "".join(f", {name} = ?" for name in fields)
+        with self.transaction():
+            self.db.execute(f"UPDATE feeds SET articles = articles + ?{sets} WHERE url = ?",
+                            (added, *fields.values(), url))
+
+    def move_feed(self, old: str, new: str) -> None:
+        """A feed moved permanently: keep it (and its entries) under the new URL; when the new
+        URL is followed already, the old row is merged into it."""
+        with self.transaction():
+            if self.db.execute("SELECT 1 FROM feeds WHERE url = ?", (new,)).fetchone():
+                self.db.execute("INSERT OR IGNORE INTO feed_entries (feed_url, entry) SELECT ?, entry"
+                                " FROM feed_entries WHERE feed_url = ?", (new, old))
+                self.db.execute("UPDATE feeds SET articles = articles + (SELECT articles FROM feeds WHERE url = ?)"
+                                " WHERE url = ?", (old, new))
+                self.db.execute("DELETE FROM feeds WHERE url = ?", (old,))
+            else:
+                self.db.execute("UPDATE feeds SET url = ? WHERE url = ?", (new, old))
+
+    def seen_entries(self, url: str, entries: Iterable[str]) -> set[str]:
+        """Those of entries already read from the feed at url."""
+        entries = list(entries)
+        seen: set[str] = set()
+        for i in range(0, len(entries), 500):
+            chunk = entries[i:i + 500]
+            rows = self.db.execute(f"SELECT entry FROM feed_entries WHERE feed_url = ? AND entry IN"
+                                   f" ({','.join('?' * len(chunk))})", (url, *chunk))
+            seen.update(row[0] for row in rows)
+        return seen
+
+    def mark_entries(self, url: str, entries: Iterable[str]) -> None:
+        with self.transaction():
+            self.db.executemany("INSERT OR IGNORE INTO feed_entries (feed_url, entry) VALUES (?,?)",
+                                [(url, e) for e in entries])
+
     def cache_get(self, kind: str, key: str) -> bytes | None:
         row = self.db.execute("SELECT value FROM cache WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         return row[0] if row else None

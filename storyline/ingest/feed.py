@@ -91,3 +91,17 @@ def _author_name(author: str | None) -> str | None:
         return None
     m = re.search(r"\(([^()@]+)\)\s*$", author)
     return (m.group(1) if m and "@" in author else author).strip()
+
+
+TTL = re.compile(r"<ttl>\s*(\d{1,7})\s*</ttl>", re.I)
+
+
+def feed_ttl(text: str) -> float | None:
+    """Minutes an RSS feed's <ttl> asks readers to cache it (None when it has none)."""
+    m = TTL.search(text[:20_000])
+    return float(m.group(1)) if m else None
+
+
+def is_teaser(text: str, words: int) -> bool:
+    """A feed entry whose text is a teaser (fewer than `words` words), not the article."""
+    return len(text.split()) < words

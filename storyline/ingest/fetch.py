@@ -86,6 +86,7 @@ class Page:
     charset: str
     notes: list[str] = field(default_factory=list)  # e.g. a declared charset the bytes contradicted
     headers: dict[str, str] = field(default_factory=dict)
+    moved_to: str | None = None  # where the leading permanent redirects (301, 308) ended: the URL to keep
 
 
 @dataclass
@@ -227,17 +228,22 @@ class Fetcher:
         with self._hosts_lock:
             return self.hosts.setdefault(key, HostState())
 
-    def fetch(self, url: str, accept: Callable[[str], bool] | None = None) -> Page:
+    def fetch(self, url: str, accept: Callable[[str], bool] | None = None,
+              headers: dict[str, str] | None = None) -> Page:
         """The page at url (redirects followed); FetchError naming url and the problem otherwise.
-        accept(content_type) can refuse a type before the body is read (default: text types)."""
+        accept(content_type) can refuse a type before the body is read (default: text types).
+        headers are sent with every hop (the watcher's If-None-Match / If-Modified-Since: a 304
+        comes back as a Page with status 304 and no text)."""
         asked = canonical_url(url)
         deadline = time.monotonic() + self.settings.total_timeout
         seen = [asked]
         current = asked
+        moved_to, permanent = None, True
         while True:
-            response, body = self._get(asked, current, deadline, accept or _is_text)
+            response, body = self._get(asked, current, deadline, accept or _is_text, headers)
             if response.status_code not in REDIRECTS:
                 break
+            permanent = permanent and response.status_code in (301, 308)
             location = response.headers.get("location")
             if not location:
                 raise FetchError(asked, f"HTTP {response.status_code} redirect without a Location", response.status_code)
@@ -247,13 +253,17 @@ class Fetcher:
             if len(seen) > self.settings.max_redirects:
                 raise FetchError(asked, f"more than {self.settings.max_redirects} redirects", response.status_code)
             seen.append(current)
+            moved_to = current if permanent else moved_to
         if response.status_code >= 400:
             raise FetchError(asked, f"HTTP {response.status_code} {response.reason_phrase}".strip(),
                              response.status_code)
         content_type = response.headers.get("content-type", "")
+        if response.status_code == 304:  # not modified: no body
+            return Page(url=asked, final_url=current, status=304, content_type=content_type, text="", charset="",
+                        headers=dict(response.headers), moved_to=moved_to)
         text, charset, notes = decode_body(current, body, content_type)
         return Page(url=asked, final_url=current, status=response.status_code, content_type=content_type,
-                    text=text, charset=charset, notes=notes, headers=dict(response.headers))
+                    text=text, charset=charset, notes=notes, headers=dict(response.headers), moved_to=moved_to)
 
     def fetch_many(self, urls: Iterable[str], workers: int = 4) -> Iterator[Page | FetchError]:
         """Pages (or FetchErrors) of the URLs in their order; different hosts are fetched at
@@ -270,14 +280,14 @@ class Fetcher:
             return e
 
     # -- one request ---------------------------------------------------------------
-    def _get(self, asked: str, url: str, deadline: float, accept: Callable[[str], bool]):
+    def _get(self, asked: str, url: str, deadline: float, accept: Callable[[str], bool], headers=None):
         """(response, body bytes) of one GET of url (asked, or a redirect hop of it)."""
         try:
-            return self._get_hop(asked, url, deadline, accept)
+            return self._get_hop(asked, url, deadline, accept, headers)
         except RefusedAddress as e:
             raise RefusedAddress(asked, e.problem + (f" (redirect to {url})" if url != asked else "")) from None
 
-    def _get_hop(self, asked: str, url: str, deadline: float, accept: Callable[[str], bool]):
+    def _get_hop(self, asked: str, url: str, deadline: float, accept: Callable[[str], bool], headers=None):
         """scheme, robots.txt, politeness, retries."""
         parts = urlsplit(url)
         if parts.scheme not in SCHEMES:
@@ -289,7 +299,7 @@ class Fetcher:
         if why:
             raise FetchError(asked, why)
         for attempt in range(self.settings.retries + 1):
-            response, body = self._polite_request(asked, url, deadline, accept)
+            response, body = self._polite_request(asked, url, deadline, accept, headers=headers)
             if response.status_code not in (429, 503):
                 return response, body
             wait = self._back_off(url, response)
@@ -299,7 +309,8 @@ class Fetcher:
                                  f"wait {wait:.0f} s (Retry-After)", response.status_code, retry_after=wait)
         raise AssertionError("unreachable")
 
-    def _polite_request(self, asked: str, url: str, deadline: float, accept, limit: int | None = None):
+    def _polite_request(self, asked: str, url: str, deadline: float, accept, limit: int | None = None,
+                        headers=None):
         state = self.host(url)
         with state.lock:  # one request at a time per host
             wait = state.next_time - time.monotonic()
@@ -309,7 +320,7 @@ class Fetcher:
             if wait > 0:
                 self.sleep(wait)
             try:
-                return self._request(asked, url, deadline, accept, limit)
+                return self._request(asked, url, deadline, accept, limit, headers)
             finally:
                 state.next_time = max(state.next_time, time.monotonic() + self._delay(state))
 
@@ -329,12 +340,12 @@ class Fetcher:
         state.next_time = max(state.next_time, time.monotonic() + wait)
         return wait
 
-    def _request(self, asked: str, url: str, deadline: float, accept, limit: int | None = None):
+    def _request(self, asked: str, url: str, deadline: float, accept, limit: int | None = None, headers=None):
         import httpx
 
         try:
-            with self._client.stream("GET", url) as response:
-                if response.status_code in REDIRECTS or response.status_code >= 400:
+            with self._client.stream("GET", url, headers=headers) as response:
+                if response.status_code in REDIRECTS or response.status_code >= 400 or response.status_code == 304:
                     return response, b""
                 content_type = response.headers.get("content-type", "")
                 if not accept(content_type):
