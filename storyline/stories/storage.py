@@ -308,7 +308,11 @@ def unsigned_story_ids(store) -> list[str]:
 
 def article_thread_features(store, article_ids: list[str]) -> dict[str, dict]:
     """{article id: its stored thread features (threads.article_features)}."""
-    return _json_by_id(store, "story_thread_articles", "article_id", article_ids)
+    out: dict[str, dict] = {}
+    for chunk in _chunks(article_ids):
+        out.update((r[0], json.loads(r[1])) for r in store.db.execute(
+            f"SELECT article_id, data FROM story_thread_articles WHERE article_id IN ({_marks(chunk)})", chunk))
+    return out
 
 
 def save_article_thread_features(store, features: dict[str, dict]) -> None:
@@ -334,16 +338,10 @@ def save_signature(store, story_id: str, digest: str, day: float | None, data: d
 
 def signatures(store, story_ids: list[str]) -> dict[str, dict]:
     """{story id: its stored signature data}."""
-    return _json_by_id(store, "story_signatures", "story_id", story_ids)
-
-
-def _json_by_id(store, table: str, key: str, ids: list[str]) -> dict[str, dict]:
-    """{id: the JSON `data` column} of the table's rows whose key column is one of ids
-    (table and key are this module's own names, never input)."""
     out: dict[str, dict] = {}
-    for chunk in _chunks(ids):
+    for chunk in _chunks(story_ids):
         out.update((r[0], json.loads(r[1])) for r in store.db.execute(
-            f"SELECT {key}, data FROM {table} WHERE {key} IN ({_marks(chunk)})", chunk))
+            f"SELECT story_id, data FROM story_signatures WHERE story_id IN ({_marks(chunk)})", chunk))
     return out
 
 
