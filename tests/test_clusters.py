@@ -493,7 +493,12 @@ def test_event_day_reads_the_leads_day_against_the_publication_date():
     from storyline.stories.features import event_day
 
     wednesday = PartialDate(2019, 11, 20)
+    filler = " The inquiry heard more witnesses and members asked about the contract." * 12
+    real = event_day
+    event_day = lambda title, text, published: real(title or "Inquiry", text + filler, published)  # noqa: E731
     day = lambda d: (d - EPOCH).days  # noqa: E731
+    assert real("", "The envoy testified on Tuesday." + filler, wednesday) is None  # no headline: no test
+    assert real("Inquiry", "The envoy testified on Tuesday.", wednesday) is None  # too short for the test
     assert event_day("", "The envoy testified on Tuesday that the deal was held up.", wednesday) \
         == day(date(2019, 11, 19))
     assert event_day("", "The port reopened yesterday after the storm.", wednesday) == day(date(2019, 11, 19))

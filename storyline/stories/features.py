@@ -321,9 +321,10 @@ def event_day(title: str, text: str, published: PartialDate) -> float | None:
     against the publication date (analyze/temporal, no parse): a weekday is the nearest
     such day, the next one where its sentence speaks of the future ("will", "is set to"). A day
     right after "said" is when someone commented (a reaction the next day), and is passed over.
-    None when the article gives no full date, its lead names no day, or the day lies more than
+    None for an article the same-event test does not apply to (event_tested: a short text or
+    no headline), when the article gives no full date, its lead names no day, or the day lies more than
     EVENT_DAY_REACH days from the publication date (which side it lies on is a guess there)."""
-    if published.to_date() is None:
+    if published.to_date() is None or not event_tested(title, text):
         return None
     from ..analyze.temporal import Reference, parse_expression, resolve
 
