@@ -541,12 +541,30 @@ def test_a_roundup_is_flagged_in_the_stories_list_and_the_cli(store, tmp_path, c
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
     assert lines[story_of[roundup.id][:8]].endswith("[roundup]")
     assert "[roundup]" not in lines[story_of[bridge[0].id][:8]]
+    from fastapi.testclient import TestClient
+
+    from storyline.web import create_app
+
+    client = TestClient(create_app(store.path))
+    api = {s["id"]: s["roundup"] for s in client.get("/api/stories").json()["stories"]}
+    assert api[story_of[roundup.id]] is True and api[story_of[bridge[0].id]] is False
+    assert client.get("/").text.count('class="roundup-mark"') == 1
 
 
-def test_an_undated_storys_brief_says_its_date_is_unknown():
+def test_an_undated_storys_brief_says_its_date_is_unknown(tmp_path):
     from storyline.report.assemble import UNDATED_NOTE, undated_note
 
     undated = build_article(RawArticle(source="u", text=LIND_NEXT_DAY, headline_in_text=True))
     dated = make(HEARING_TUE[0], day=1)
     assert undated_note([undated]) == [UNDATED_NOTE]
     assert undated_note([undated, dated]) == []
+    from storyline.pipeline import Pipeline
+    from storyline.report.render import render
+    from storyline.store import Store
+
+    with Store(tmp_path / "brief.db") as db:
+        pipeline = Pipeline(store=db)
+        story_of = pipeline.add([undated])
+        story = pipeline.story(story_of[undated.id])
+        text = render(pipeline.brief(story), "md")
+    assert "Date unknown" in text and "undated" in text
