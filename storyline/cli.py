@@ -540,6 +540,7 @@ def _shorten(text: str, chars: int) -> str:
 def _story_line(s: dict, indent: str = "") -> str:
     return (f"{indent}{s['id'][:8]:<10} {_span(s['first_date'], s['last_date']):<23} {s['articles']:>4} "
             f"{s['outlets']:>4} {s['independent_sources']:>5}  {_shorten(s['headline'], 80)}"
+            + ("  [roundup]" if s.get("roundup") else "")
             + ("  [thread]" if s.get("thread") and not indent else ""))
 
 

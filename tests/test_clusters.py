@@ -463,3 +463,108 @@ def test_evaluate_file_keeps_a_dated_files_own_dates(tmp_path):
     result = evaluate_file(path, batch_size=5)
     assert result["stream"]["own_dates"] is True and result["stream"]["undated"] == 6
     assert result["bcubed"]["f1"] == 1.0
+
+
+# -- the day an event is reported on (issue 18) ----------------------------------
+
+HEARING_TUE = [
+"""Envoy Mara Lind tells the Brennick council inquiry she was told to stall the port deal
+
+Former envoy Mara Lind testified on Tuesday before the Brennick council inquiry into the Port Alden harbour contract, telling members that she had been told to stall the deal until the mayor's office got its way. The inquiry, led by councillor Tomas Veer, is looking at whether the harbour contract was steered to a friend of the mayor. Lind said she kept notes of every call and handed them to the inquiry. Members of the mayor's party said her account was hearsay and that the harbour contract was awarded by the book. The inquiry will hear more witnesses this week, and its report on the harbour contract is due next month. Lind told members that the mayor's chief of staff, Olav Brandt, called her twice about the deal. Veer thanked her for coming forward. The mayor has denied doing anything wrong and called the inquiry a political show. The harbour contract is worth 40 million crowns and covers the dredging of the port.""",
+"""Lind says mayor's office pressed her to hold up Port Alden harbour deal
+
+The Brennick council inquiry heard on Tuesday from former envoy Mara Lind, who said the mayor's office pressed her to hold up the Port Alden harbour contract. Lind told the inquiry, chaired by councillor Tomas Veer, that chief of staff Olav Brandt called her about the deal twice and asked her to stall it. She said she wrote down each call and gave her notes to the inquiry. The mayor's allies on the inquiry said her testimony was hearsay and that the contract was properly awarded. The inquiry into the harbour contract continues this week with more witnesses. The mayor says he did nothing wrong and calls the inquiry a political show. Dredging of the port under the harbour contract, worth 40 million crowns, has been put on hold while the inquiry sits. Veer said Lind's notes would be published with the inquiry's report next month.""",
+]
+HEARING_WED = [
+"""Harbour official Pieter Haas contradicts the mayor at the Port Alden inquiry
+
+Harbour official Pieter Haas told the Brennick council inquiry on Wednesday that the mayor personally asked him to give the Port Alden harbour contract to a dredging firm run by a friend. Haas, who oversees tenders at the port, said the request came in a meeting at city hall in the spring. The inquiry, chaired by councillor Tomas Veer, is examining whether the harbour contract was steered. Haas said he refused and was moved to another post a month later. The mayor's allies said Haas had a grudge after losing his job. The harbour contract is worth 40 million crowns. The mayor denied ever meeting Haas about the tender and said the inquiry was a political show. Veer said the inquiry would hear its last witnesses next week before writing its report on the harbour contract.""",
+"""Port Alden tender chief Haas says mayor asked him to favour a friend's firm
+
+Pieter Haas, who ran tenders at the port, testified on Wednesday to the Brennick council inquiry that the mayor asked him to hand the Port Alden harbour contract to a friend's dredging company. Haas told the inquiry, led by councillor Tomas Veer, that he refused at a city hall meeting and was reassigned weeks later. Members from the mayor's party said Haas was bitter about losing his post. The mayor said he never discussed the tender with Haas and again called the inquiry a political show. The harbour contract, worth 40 million crowns, covers dredging the port. The inquiry's report on the harbour contract is due next month, Veer said, after its last witnesses are heard.""",
+]
+
+LIND_NEXT_DAY = """Envoy Lind's notes on the Port Alden harbour deal handed to the inquiry
+
+Former envoy Mara Lind told the Brennick council inquiry yesterday that the mayor's office pressed her to stall the Port Alden harbour contract, and her notes of the calls from chief of staff Olav Brandt are now with the inquiry, councillor Tomas Veer said. Lind said Brandt called her twice about the deal. The mayor's allies called her testimony hearsay and said the harbour contract, worth 40 million crowns, was awarded by the book. The mayor denies wrongdoing and calls the inquiry a political show. The inquiry's report on the harbour contract is due next month, after more witnesses this week, and dredging of the port is on hold while it sits."""
+
+
+def test_event_day_reads_the_leads_day_against_the_publication_date():
+    from storyline.stories.features import event_day
+
+    wednesday = PartialDate(2019, 11, 20)
+    filler = " The inquiry heard more witnesses and members asked about the contract." * 12
+    real = event_day
+    event_day = lambda title, text, published: real(title or "Inquiry", text + filler, published)  # noqa: E731
+    day = lambda d: (d - EPOCH).days  # noqa: E731
+    assert real("", "The envoy testified on Tuesday." + filler, wednesday) is None  # no headline: no test
+    assert real("Inquiry", "The envoy testified on Tuesday.", wednesday) is None  # too short for the test
+    assert event_day("", "The envoy testified on Tuesday that the deal was held up.", wednesday) \
+        == day(date(2019, 11, 19))
+    assert event_day("", "The port reopened yesterday after the storm.", wednesday) == day(date(2019, 11, 19))
+    assert event_day("", "The envoy will testify on Thursday.", wednesday) == day(date(2019, 11, 21))
+    assert event_day("", "The envoy testified on Sunday.", wednesday) is None  # 3 days back or 4 ahead: a guess
+    assert event_day("", "The minister will speak next Friday in the capital.", wednesday) == day(date(2019, 11, 22))
+    assert event_day("", "The minister said on Friday she will resign.", wednesday) is None  # a comment's day
+    assert event_day("Talks resume today", "No day in this lead at all.", wednesday) == day(date(2019, 11, 20))
+    assert event_day("", "No day in this lead at all.", wednesday) is None
+    assert event_day("", "The envoy testified on Tuesday.", PartialDate()) is None  # undated: no day to read from
+    assert event_day("", "The envoy testified on Tuesday.", PartialDate(2019, 11)) is None
+
+
+def test_hearings_on_consecutive_days_are_two_events():
+    """Two hearings of one inquiry, a day apart, share the inquiry's words; the days their
+    leads report tell them apart, while a next-day report of the first ("yesterday") joins it.
+    Without the days (event_days off) all five are one story."""
+    from dataclasses import replace
+
+    tuesday = [make(t, day=1, outlet=f"t{k}", source=f"tue{k}") for k, t in enumerate(HEARING_TUE)]
+    wednesday = [make(t, day=2, outlet=f"w{k}", source=f"wed{k}") for k, t in enumerate(HEARING_WED)]
+    next_day = make(LIND_NEXT_DAY, day=2, outlet="Harbor Times", source="next")
+    articles = [*tuesday, *wednesday, next_day]
+    groups = sorted(sorted(a.source for a in g) for g in cluster_articles(articles))
+    assert groups == [["next", "tue0", "tue1"], ["wed0", "wed1"]]
+    assert len(cluster_articles(articles, replace(ClusterConfig(), event_days=False))) == 1
+
+
+def test_a_roundup_is_flagged_in_the_stories_list_and_the_cli(store, tmp_path, capsys):
+    from storyline.cli import main
+
+    roundup = make(ROUNDUP, day=0, outlet="Morning Brief")
+    bridge = [make(text_of(f"bridge_{n}"), day=0, outlet=n) for n in ("wire", "report1")]
+    story_of = ingest_batch(store, [*bridge, roundup])
+    listed = {s["id"]: s for s in list_stories(store)}
+    assert listed[story_of[roundup.id]]["roundup"] is True
+    assert listed[story_of[bridge[0].id]]["roundup"] is False
+    assert cluster_module.story_meta(store, story_of[roundup.id])["roundup"] is True
+    assert main(["--db", str(store.path), "stories"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert lines[story_of[roundup.id][:8]].endswith("[roundup]")
+    assert "[roundup]" not in lines[story_of[bridge[0].id][:8]]
+    from fastapi.testclient import TestClient
+
+    from storyline.web import create_app
+
+    client = TestClient(create_app(store.path))
+    api = {s["id"]: s["roundup"] for s in client.get("/api/stories").json()["stories"]}
+    assert api[story_of[roundup.id]] is True and api[story_of[bridge[0].id]] is False
+    assert client.get("/").text.count('class="roundup-mark"') == 1
+
+
+def test_an_undated_storys_brief_says_its_date_is_unknown(tmp_path):
+    from storyline.report.assemble import UNDATED_NOTE, undated_note
+
+    undated = build_article(RawArticle(source="u", text=LIND_NEXT_DAY, headline_in_text=True))
+    dated = make(HEARING_TUE[0], day=1)
+    assert undated_note([undated]) == [UNDATED_NOTE]
+    assert undated_note([undated, dated]) == []
+    from storyline.pipeline import Pipeline
+    from storyline.report.render import render
+    from storyline.store import Store
+
+    with Store(tmp_path / "brief.db") as db:
+        pipeline = Pipeline(store=db)
+        story_of = pipeline.add([undated])
+        story = pipeline.story(story_of[undated.id])
+        text = render(pipeline.brief(story), "md")
+    assert "Date unknown" in text and "undated" in text

@@ -124,6 +124,8 @@ def evaluate_file(path: str | Path, config=None, span_days: float = 14.0, story_
     config = config or ClusterConfig()
     records = load_labelled(path)
     own_dates = any(r["record"].get("published") for r in records)
+    if not own_dates:  # invented dates: the days a lead names cannot be read against them
+        config = replace(config, event_days=False)
     t0 = time.perf_counter()
     articles, gold_of, rejected = [], {}, []
     timed = [(r, None) for r in records] if own_dates else synthetic_stream(records, span_days, story_days, seed)

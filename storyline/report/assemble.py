@@ -38,11 +38,21 @@ def assemble(story, ordered: list[Article], summary: list[CitedText], key_points
         timeline=timeline.entries,
         development=timeline.development,
         thread=list(getattr(story, "thread", [])),
-        notes=notes + timeline.notes,
+        notes=notes + undated_note(ordered) + timeline.notes,
     )
     credit_copies(brief, story.copies, ordered)
     fill_citation_text(brief, story.articles)
     return brief
+
+
+UNDATED_NOTE = ("Date unknown: none of this story's articles gives a publication date, so the story "
+                "was placed without time and its dates are only those its articles report.")
+
+
+def undated_note(ordered: list[Article]) -> list[str]:
+    """The note of a story none of whose articles is dated (its date is unknown, not the day
+    it was stored); none otherwise."""
+    return [] if any(a.published.precision != "unknown" for a in ordered) else [UNDATED_NOTE]
 
 
 def previews(development: list[Development]) -> set[str]:

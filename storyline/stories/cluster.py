@@ -34,7 +34,7 @@ from . import storage
 from ..settings import DedupSettings
 from .dedup import CopyIndex
 from .features import (EPOCH, ArticleFeatures, RawFeatures, TermStats, article_days, embed_leads,
-                       event_tested, headline_of, is_roundup, newest_day, raw_features, weigh)
+                       event_day, event_tested, headline_of, is_roundup, newest_day, raw_features, weigh)
 from .online import ClusterConfig, OnlineClusterer
 
 __all__ = ["ClusterConfig", "StoryStream", "assign_stories", "cluster_articles", "list_stories",
@@ -303,6 +303,7 @@ def _load_stream(store, config: ClusterConfig, dedup: DedupSettings, newest: flo
         else:
             m.features.time, m.features.language = own, m.language
             m.features.roundup, m.features.titled = is_roundup(m.title, m.text), event_tested(m.title, m.text)
+            m.features.day = event_day(m.title, m.text, PartialDate.parse(m.published))
             clusterer.add(m.features, m.story_id)
         story = clusterer.stories[m.story_id]
         story.seen = m.time if story.seen is None else max(story.seen, m.time)
@@ -347,21 +348,29 @@ def list_stories(store) -> list[dict]:
     """Every story, largest first: id, headline, first_date, last_date (ISO,
     None when undated), articles, outlets (distinct outlet names; an article
     without one counts as its own), independent_sources (articles that are
-    not copies of another article of the story)."""
-    return [_story_entry(row) for row in storage.story_summaries(store)]
+    not copies of another article of the story), roundup (a story of one page of many
+    events, features.is_roundup: nothing joins it)."""
+    roundups = _roundups(storage.lone_articles(store))
+    return [_story_entry(row, row["id"] in roundups) for row in storage.story_summaries(store)]
+
+
+def _roundups(lone: dict[str, tuple[str, str]]) -> set[str]:
+    return {sid for sid, (title, text) in lone.items() if is_roundup(title, text)}
 
 
 def story_meta(store, story_id: str) -> dict:
     """One story's entry of list_stories (id or a unique prefix of one), reading that story only."""
-    rows = storage.story_summaries(store, resolve_story(store, story_id))
+    full = resolve_story(store, story_id)
+    rows = storage.story_summaries(store, full)
     if not rows:  # a story row without articles: none to show
         raise StorylineError(f"no story with id {story_id!r}")
-    return _story_entry(rows[0])
+    return _story_entry(rows[0], full in _roundups(storage.lone_articles(store, full)))
 
 
-def _story_entry(row: dict) -> dict:
+def _story_entry(row: dict, roundup: bool = False) -> dict:
     fields = ("id", "headline", "first_date", "last_date", "articles", "outlets")
-    return {**{f: row[f] for f in fields}, "independent_sources": row["articles"] - row["copies"]}
+    return {**{f: row[f] for f in fields}, "independent_sources": row["articles"] - row["copies"],
+            "roundup": roundup}
 
 
 def resolve_story(store, story_id: str) -> str:

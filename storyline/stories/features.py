@@ -8,7 +8,10 @@ it never waits for a full spaCy parse. Each article gets:
   (capitalised word runs, "May 2"-style dates) instead of NER;
 - a MiniLM embedding of the headline and lead only (the model encodes short
   texts much faster, and the lead carries what the story is about);
-- a time in days, for the time decay of story similarity.
+- a time in days, for the time decay of story similarity;
+- the day the lead reports its event on ("on Tuesday", "yesterday", read against the
+  publication date with analyze/temporal's resolver): two hearings on consecutive days
+  are two events.
 """
 from __future__ import annotations
 
@@ -283,6 +286,7 @@ class ArticleFeatures:
     language: str = "en"  # the article's language (stories hold one language)
     roundup: bool = False  # a page of many events (is_roundup): a story of its own
     titled: bool = False  # it has a headline and a body long enough for the same-event test
+    day: float | None = None  # the day its lead reports the event on (event_day)
 
 
 @dataclass
@@ -297,6 +301,44 @@ class RawFeatures:
     language: str = "en"
     roundup: bool = False
     titled: bool = False
+    day: float | None = None
+
+
+EVENT_DAY_REACH = 2  # most days from publication a lead's day may lie: "on Sunday" said on a Thursday is
+# last Sunday or the next one, as the tense says, which no parse here reads; such a day is left unknown
+EVENT_LEAD_CHARS = 300  # the opening of the body searched for the event's day
+_EVENT_TIME = re.compile(r"\b(?:(last|this|next) )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+                         r"|yesterday|today|tonight|tomorrow)\b", re.IGNORECASE)
+
+_FUTURE = re.compile(r"\b(?:will|set to|scheduled|expected to|plans? to|due to|is to|are to|ahead of)\b", re.IGNORECASE)
+
+_SAID = re.compile(r"\b(?:said|says|say|told \w+)(?: on)? $", re.IGNORECASE)  # the day of a comment, not the event
+
+
+def event_day(title: str, text: str, published: PartialDate) -> float | None:
+    """Days since 1970 of the day the article's lead reports its event on: the first
+    weekday or "yesterday"/"today" of the body's opening (else the headline), resolved
+    against the publication date (analyze/temporal, no parse): a weekday is the nearest
+    such day, the next one where its sentence speaks of the future ("will", "is set to"). A day
+    right after "said" is when someone commented (a reaction the next day), and is passed over.
+    None for an article the same-event test does not apply to (event_tested: a short text or
+    no headline), when the article gives no full date, its lead names no day, or the day lies more than
+    EVENT_DAY_REACH days from the publication date (which side it lies on is a guess there)."""
+    if published.to_date() is None or not event_tested(title, text):
+        return None
+    from ..analyze.temporal import Reference, parse_expression, resolve
+
+    for part in (text[:EVENT_LEAD_CHARS], title):
+        m = next((m for m in _EVENT_TIME.finditer(part) if not _SAID.search(part[:m.start()])), None)
+        spec = parse_expression(" ".join(w for w in m.groups() if w).lower()) if m else None
+        if spec is not None:
+            sentence = re.split(r"[.!?]\s", part[:m.start()])[-1]
+            tense = "future" if _FUTURE.search(sentence) else None  # None: the nearest such day
+            value = resolve(spec, tense, Reference(published, "published"))
+            day = article_days(value.start) if value.start is not None else None
+            near = day is not None and abs(day - article_days(published)) <= EVENT_DAY_REACH
+            return day if near else None
+    return None
 
 
 EVENT_TEST_WORDS = 120  # fewest words of a text whose words' cosine can tell one event from another
@@ -313,7 +355,8 @@ def raw_features(article: Article, lead_chars: int, time: float | None = None) -
     text = f"{article.title}\n{article.text}" if article.title else article.text
     return RawFeatures(article.id, time if time is not None else article_days(article.published),
                        lead_text(article, lead_chars), word_counts(text, article.language), entity_counts(text),
-                       article.language, is_roundup(article.title, article.text), event_tested(article.title, article.text))
+                       article.language, is_roundup(article.title, article.text), event_tested(article.title, article.text),
+                       event_day(article.title, article.text, article.published))
 
 
 def weigh(raw: RawFeatures, embedding: np.ndarray, stats: TermStats, max_terms: int) -> ArticleFeatures:
@@ -321,7 +364,7 @@ def weigh(raw: RawFeatures, embedding: np.ndarray, stats: TermStats, max_terms: 
     stats.add(list(raw.words) + list(raw.entities))
     return ArticleFeatures(raw.article_id, raw.time, np.asarray(embedding, dtype=np.float32),
                            tfidf(raw.words, stats, max_terms), tfidf(raw.entities, stats, max_terms),
-                           raw.language, raw.roundup, raw.titled)
+                           raw.language, raw.roundup, raw.titled, raw.day)
 
 
 def embed_leads(leads: list[str]) -> np.ndarray:

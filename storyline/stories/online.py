@@ -47,6 +47,7 @@ class Story:
     language: str = "en"  # of its first article: a story holds one language
     roundup: bool = False  # a page of many events: nothing joins it
     seen: float | None = None  # stream time of its last article, for closing a story without dates
+    days: set[float] = field(default_factory=set)  # the days its articles' leads report (features.event_day)
 
     def add(self, f: ArticleFeatures) -> None:
         if not self.articles:
@@ -56,6 +57,8 @@ class Story:
         self.terms_sq = _add_sparse(self.terms, self.terms_sq, f.terms)
         self.entities_sq = _add_sparse(self.entities, self.entities_sq, f.entities)
         self.extend_span(f.time)
+        if f.day is not None:
+            self.days.add(f.day)
         self.articles.append(f.article_id)
         self.shaped += 1
 
@@ -68,6 +71,7 @@ class Story:
         self.extend_span(other.first)
         self.extend_span(other.last)
         self.articles += other.articles
+        self.days |= other.days
         self.shaped += other.shaped
         self.seen = max((t for t in (self.seen, other.seen) if t is not None), default=None)
 
@@ -101,6 +105,13 @@ def _cosine_sums(a: dict[str, float], a_sq: float, b: dict[str, float], b_sq: fl
     if len(a) > len(b):
         a, b = b, a
     return sum(b.get(t, 0.0) * w for t, w in a.items()) / math.sqrt(a_sq * b_sq)
+
+
+def other_day(days: set[float], others: set[float]) -> bool:
+    """Whether two sets of reported event days (features.event_day) share none: a hearing
+    reported "on Tuesday" and one reported "on Wednesday" are two events, whatever their
+    words share. Either set empty (no day in the leads): no evidence, compatible."""
+    return bool(days) and bool(others) and days.isdisjoint(others)
 
 
 def decay(config: ClusterConfig, time: float | None, story: Story) -> float:
@@ -143,10 +154,14 @@ class OnlineClusterer:
     # -- scoring ------------------------------------------------------------
     def similarity(self, f: ArticleFeatures, story: Story) -> float:
         """Weighted cosine similarity to the story's centroids, before decay; 0 where an
-        article with a headline fails the same-event test (event_score)."""
+        article with a headline fails the same-event test (event_score), or whose lead
+        reports its event on another day than the story's (other_day)."""
         dense = float(f.embedding @ story.dense) / math.sqrt(story.dense_sq) if story.dense_sq > 0 else 0.0
         terms = _cosine_sparse(f.terms, story.terms, story.terms_sq)
         if f.titled and self.event_score(dense, terms) < self.config.event_threshold:
+            return 0.0
+        if self.config.event_days and f.day is not None and other_day({f.day}, story.days) \
+                and self.event_score(dense, terms) < self.config.event_other_day:
             return 0.0
         return self._weighted(dense, terms, _cosine_sparse(f.entities, story.entities, story.entities_sq))
 
@@ -161,7 +176,11 @@ class OnlineClusterer:
         """similarity() with the small story's centroid in the place of an article."""
         dense = float(small.dense @ big.dense) / math.sqrt(small.dense_sq * big.dense_sq) \
             if small.dense_sq > 0 and big.dense_sq > 0 else 0.0
-        return self._weighted(dense, _cosine_sums(small.terms, small.terms_sq, big.terms, big.terms_sq),
+        terms = _cosine_sums(small.terms, small.terms_sq, big.terms, big.terms_sq)
+        if self.config.event_days and other_day(small.days, big.days) \
+                and self.event_score(dense, terms) < self.config.event_other_day:
+            return 0.0
+        return self._weighted(dense, terms,
                               _cosine_sums(small.entities, small.entities_sq, big.entities, big.entities_sq))
 
     def _weighted(self, dense: float, terms: float, entities: float) -> float:

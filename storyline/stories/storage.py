@@ -225,6 +225,16 @@ def story_summaries(store, story_id: str | None = None) -> list[dict]:
     return [{**dict(r), "copies": r["copies"] or 0} for r in rows]
 
 
+def lone_articles(store, story_id: str | None = None) -> dict[str, tuple[str, str]]:
+    """{story id: (title, text)} of every story of one article, or of that one story."""
+    where, params = ("AND sa.story_id = ?", (story_id,)) if story_id is not None else ("", ())
+    rows = store.db.execute(
+        f"""SELECT sa.story_id, a.title, a.text FROM story_articles sa JOIN articles a ON a.id = sa.article_id
+            WHERE sa.story_id IN (SELECT story_id FROM story_articles GROUP BY story_id HAVING count(*) = 1)
+            {where}""", params).fetchall()
+    return {r["story_id"]: (r["title"] or "", r["text"] or "") for r in rows}
+
+
 # -- copies ---------------------------------------------------------------------------
 
 def save_copies(store, links: list[tuple[str, str]]) -> None:
