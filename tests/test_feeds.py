@@ -11,7 +11,6 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import replace
 
@@ -28,6 +27,7 @@ from storyline.settings import DEFAULT_SETTINGS, FeedSettings
 from storyline.store import Store
 from storyline.watch import Watcher
 from tests.conftest import REPO
+from tests.loopback import serve_in_thread
 from tests.test_fetch import FAST, LOOPBACK, PAGES, Server, page_bytes
 
 FEEDS = FeedSettings(interval_minutes=1.0, min_interval_minutes=0.0, jitter=0.0)
@@ -98,12 +98,7 @@ class Feed:
 
 @pytest.fixture(scope="module")
 def server():
-    s = Server()
-    thread = threading.Thread(target=s.serve_forever, daemon=True)
-    thread.start()
-    yield s
-    s.shutdown()
-    s.server_close()
+    yield from serve_in_thread(Server())
 
 
 @pytest.fixture

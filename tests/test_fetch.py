@@ -10,16 +10,22 @@ import threading
 import time
 import zlib
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from storyline.ingest import read_file
-from storyline.ingest.fetch import (Fetcher, FetchError, RefusedAddress, canonical_url, fetch_articles,
-                                    retry_after)
+from storyline.ingest.fetch import (
+    Fetcher,
+    FetchError,
+    RefusedAddress,
+    canonical_url,
+    fetch_articles,
+    retry_after,
+)
 from storyline.model import Article
 from storyline.settings import FetchSettings
 from tests.conftest import CORPUS
+from tests.loopback import serve_in_thread
 
 PAGES = CORPUS / "extraction" / "html"
 # Real pages: two whose text is all cp1252-encodable (curly quotes, dashes), one with a
@@ -108,12 +114,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    s = Server()
-    thread = threading.Thread(target=s.serve_forever, daemon=True)
-    thread.start()
-    yield s
-    s.shutdown()
-    s.server_close()
+    yield from serve_in_thread(Server())
 
 
 @pytest.fixture
