@@ -25,8 +25,8 @@ def build_article(raw: RawArticle, published: PartialDate | None = None,
     elif raw.headline_in_text and paragraphs and _same(paragraphs[0], title):
         paragraphs = paragraphs[1:]
     # the clutter checks read English words: another language gets only the checks of shape
-    english = (raw.language or detect_language("\n".join(paragraphs))).lower().split("-")[0] == "en"
-    cleaned = clean_paragraphs(paragraphs, title, settings, english)
+    language = raw.language or detect_language("\n".join(paragraphs))
+    cleaned = clean_paragraphs(paragraphs, title, settings, language.lower().split("-")[0] == "en")
     text, sentences = segment(cleaned.paragraphs)
 
     metadata = dict(raw.metadata)
@@ -39,7 +39,9 @@ def build_article(raw: RawArticle, published: PartialDate | None = None,
     return Article(
         text=text, title=field_text(title) or "", source=raw.source, url=field_text(raw.url),
         outlet=field_text(raw.outlet) or cleaned.outlet, author=field_text(raw.author) or cleaned.author,
-        published=date, place=cleaned.place, language=field_text(raw.language) or detect_language(text),
+        published=date, place=cleaned.place,
+        # the language of what is kept: read again only when cleaning dropped something
+        language=field_text(raw.language) or (detect_language(text) if cleaned.dropped else language),
         metadata=metadata, sentences=sentences,
     )
 
