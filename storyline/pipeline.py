@@ -285,13 +285,14 @@ class Pipeline:
         from .analyze.samefact import sentence_meanings
         from .report.summarize import summarize
 
-        found = analyze_story(p.analysed, docs=p.docs, vectors=p.vectors, settings=self.settings) \
+        meanings = sentence_meanings(p.analysed, p.docs)  # each sentence's clauses: citations and agreements
+        found = analyze_story(p.analysed, docs=p.docs, vectors=p.vectors, settings=self.settings, meanings=meanings) \
             if analysis else StoryAnalysis()
         timeline = build_timeline(p.analysed, docs=sentence_docs(p.analysed, p.docs), settings=self.settings.timeline)
         cited, key_points = summarize(p.analysed, words=words, store=self.store, vectors=p.vectors,
                                       previews=previews(timeline.development), speakers=found.speakers,
                                       settings=self.settings.summary, same_fact=self.settings.same_fact,
-                                      ingest=self.settings.ingest, meanings=sentence_meanings(p.analysed, p.docs)) \
+                                      ingest=self.settings.ingest, meanings=meanings) \
             if summary else ([], [])
         return assemble(p.story, p.ordered, cited, key_points, found, timeline, p.notes, self.settings.ingest)
 

@@ -24,6 +24,7 @@ explicit evidence, because a false "sources differ" misleads more than a missed 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,7 +34,7 @@ from ..model import Article, Citation, Difference, Fact, Side
 from ..settings import FactsSettings, QuoteSettings, SameFact
 from .entities import StoryEntities, fold
 from .quotes import Context, Quote, quote_citation, resolve_mention
-from .samefact import (WORD_NUMBERS, Meaning, compatible, contradicts, covers, figures_conflict, meaning_of, negation_flip,
+from .samefact import (WORD_NUMBERS, Meaning, compatible, contradicts, covers, figures_conflict, negation_flip,
                        parse_figure, states_same_fact)
 
 # Two sentences state the same thing when their embeddings are close (SameFact) AND they
@@ -92,9 +93,11 @@ class Figure:
 
 
 def statements(articles: list[Article], docs: list, ents: StoryEntities, copies: dict[str, str],
+               meanings: Mapping[tuple[str, int], Meaning],
                settings: FactsSettings = FactsSettings()) -> list[Statement]:
     """The sentences long enough to state something, each with its origin (its article's
-    original, for a copy) and its content words and names."""
+    original, for a copy), its content words and names, and its clauses (meanings, by
+    article id and sentence index: samefact.sentence_meanings)."""
     out = []
     for a, doc in zip(articles, docs):
         mentions = ents.by_article.get(a.id, [])
@@ -105,7 +108,7 @@ def statements(articles: list[Article], docs: list, ents: StoryEntities, copies:
             span = doc.char_span(s.start, s.end, alignment_mode="expand") or []
             lemmas = {t.lemma_.lower() for t in span if t.pos_ in CONTENT_POS and t.is_alpha and not t.is_stop}
             out.append(Statement(a.id, s.index, s.text, s.start, s.end, copies.get(a.id, a.id), keys, lemmas,
-                                 meaning_of(span) if span else None))
+                                 meanings.get((a.id, s.index))))
     return out
 
 

@@ -8,13 +8,14 @@ import numpy as np
 
 from ..model import Article, Difference, EntityEntry, Fact, QuoteEntry
 from ..settings import DEFAULT_SETTINGS, Settings
-from .entities import StoryEntities, parse_articles, story_entities
 from .embedcache import SentenceVectors
-from .facts import (Statement, align, candidate_pairs, figure_tensions, figures, group_facts, negation_differences,
-                    omissions, overlap_matrix, quote_statement_links, slot_differences, statement_slots, statements,
-                    article_dates)
+from .entities import StoryEntities, parse_articles, story_entities
+from .facts import (Statement, align, article_dates, candidate_pairs, figure_tensions, figures, group_facts,
+                    negation_differences, omissions, overlap_matrix, quote_statement_links, slot_differences,
+                    statement_slots, statements)
 from .nlp import embedder
 from .quotes import Quote, extract_quotes, merge_quotes, sentence_speakers
+from .samefact import sentence_meanings
 
 
 @dataclass
@@ -31,19 +32,23 @@ class StoryAnalysis:
 
 
 def analyze_story(articles: list[Article], docs: list | None = None, vectors: SentenceVectors | None = None,
-                  copies: dict[str, str] | None = None, settings: Settings = DEFAULT_SETTINGS) -> StoryAnalysis:
+                  copies: dict[str, str] | None = None, settings: Settings = DEFAULT_SETTINGS,
+                  meanings: dict | None = None) -> StoryAnalysis:
     """Analyse the articles of one story. docs (entities.parse_articles(articles)) and
     vectors (a SentenceVectors over the articles, shared with the other steps of the
     brief) may be passed in; otherwise each article is parsed here and sentences are
     embedded as needed. copies ({copy id: original id}, stories/dedup's syndicated copies)
-    are taken as they are: a copy and its original count as one source everywhere."""
+    are taken as they are: a copy and its original count as one source everywhere. meanings
+    (samefact.sentence_meanings of the docs, shared with the summary) are made here when not
+    passed."""
     if not articles:
         return StoryAnalysis()
     docs = parse_articles(articles) if docs is None else docs
     vectors = SentenceVectors(articles, settings=settings.embed) if vectors is None else vectors
     copies = copies or {}
     ents = story_entities(articles, docs, settings.entities)
-    stmts = statements(articles, docs, ents, copies, settings.facts)
+    meanings = sentence_meanings(articles, docs) if meanings is None else meanings
+    stmts = statements(articles, docs, ents, copies, meanings, settings.facts)
     pairs = candidate_pairs(stmts, *overlap_matrix(stmts), settings.facts)
     # rows of statements never embedded stay zero
     vecs = np.zeros((len(stmts), embedder(vectors.settings).dim), dtype=np.float32)
