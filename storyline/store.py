@@ -17,6 +17,7 @@ from pathlib import Path
 from .errors import StorylineError
 from .model import Article, PartialDate, Sentence
 
+BUSY_TIMEOUT_S = 30  # how long a writer waits for another process's lock before giving up
 DEFAULT_DB = Path.home() / ".local" / "share" / "storyline" / "storyline.db"
 
 # Each entry moves the schema from version i to i+1. Never edit a released
@@ -244,15 +245,29 @@ class Store:
             # A Store may pass from one thread to another (FastAPI opens a request's
             # Store in one worker thread and runs the handler in another); it is never
             # used by two threads at once.
-            self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
+            self.db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                      check_same_thread=False)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
             if str(self.path) != ":memory:":
-                self.db.execute("PRAGMA journal_mode = WAL")
+                self._use_wal()
             self._migrate()
         except sqlite3.DatabaseError as e:
             raise StorylineError(f"{self.path}: cannot open database ({describe_db_error(e)})") from e
+
+    def _use_wal(self) -> None:
+        # Switching the journal mode fails at once, without SQLite's busy wait, while another
+        # connection holds a lock (two processes opening a new database together): wait here.
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def __enter__(self) -> "Store":
         return self
@@ -574,7 +589,7 @@ def describe_db_error(e: sqlite3.DatabaseError) -> str:
     """What a SQLite error means for the user, in a few words."""
     message = str(e)
     if "locked" in message or "busy" in message:
-        return "database busy (another storyline process kept it locked for 30 s); try again"
+        return f"database busy (another storyline process kept it locked for {BUSY_TIMEOUT_S} s); try again"
     if "readonly" in message or "read-only" in message:
         return "database is read-only; nothing was written"
     if "disk is full" in message or "disk I/O" in message:

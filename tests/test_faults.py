@@ -114,6 +114,31 @@ def test_two_ingests_into_one_database_at_once(tmp_path):
     assert len(titles) == len(set(titles)) == 250
 
 
+OPEN_AT = """
+import sys, time
+from storyline.store import Store
+start = float(sys.argv[2])
+while time.time() < start:
+    pass
+Store(sys.argv[1]).close()
+"""
+
+
+@pytest.mark.slow  # forty short processes
+def test_processes_opening_a_new_database_together(tmp_path):
+    # SQLite refuses a journal-mode switch at once, without its busy wait, while another
+    # connection holds a lock: the store must wait for it as for any other lock.
+    for round_ in range(10):
+        db = tmp_path / f"new-{round_}.db"
+        start = time.time() + 1.0  # after every process has imported storyline
+        procs = [subprocess.Popen([sys.executable, "-c", OPEN_AT, str(db), str(start)], cwd=REPO,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
+        errors = [p.communicate(timeout=120)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0] * 4, errors
+        with Store(db) as store:
+            assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
 # -- busy, read-only and full databases -------------------------------------------------
 def test_busy_database_is_a_clear_error_and_a_retry_works(tmp_path):
     write_articles(tmp_path / "in", range(5))
