@@ -112,6 +112,9 @@ def test_two_ingests_into_one_database_at_once(tmp_path):
     assert sum(c[1] for c in counts) == 50
     titles = check_consistent(db)
     assert len(titles) == len(set(titles)) == 250
+    with Store(db) as store:  # one templated story, as one process makes it: the placements were reconciled
+        stories = store.stories_of([a.id for a in store.articles()])
+    assert len(stories) == 250 and len(set(stories.values())) == 1
 
 
 OPEN_AT = """
