@@ -202,6 +202,23 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (feed_url, entry)
     );
     """,
+    # v8, undated stories in threads: their core names are indexed with no day, and the
+    # signatures of undated stories are dropped so that the next placement remakes them (and
+    # their links) under the new rule.
+    """
+    CREATE TABLE story_thread_names_v8 (
+        name TEXT NOT NULL,
+        story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        day REAL,
+        PRIMARY KEY (name, story_id)
+    );
+    INSERT INTO story_thread_names_v8 (name, story_id, day) SELECT name, story_id, day FROM story_thread_names;
+    DROP TABLE story_thread_names;
+    ALTER TABLE story_thread_names_v8 RENAME TO story_thread_names;
+    CREATE INDEX story_thread_names_day ON story_thread_names(name, day);
+    CREATE INDEX story_thread_names_story ON story_thread_names(story_id);
+    DELETE FROM story_signatures WHERE day IS NULL;
+    """,
 ]
 
 FEED_FIELDS = ("title", "category", "etag", "last_modified", "last_poll", "status", "last_error", "next_poll",

@@ -101,11 +101,14 @@ def test_two_recalls_of_one_week_are_not_a_thread(tmp_path):
     assert link(_signature(tmp_path, RETURN, "return"), other, DEFAULT_SETTINGS.threads) is None
 
 
-def test_an_undated_story_is_in_no_thread(tmp_path):
-    """It cannot be placed before or after the other: no link, however alike."""
+def test_an_undated_story_links_on_its_participants_alone(tmp_path):
+    """Its time is unknown, so no time rule applies to it, and every other rule does: the
+    undated return links to the recall, not to the other company's recall."""
     undated = _signature(tmp_path, RETURN, "return", dated=False)
     assert undated.day is None
-    assert link(_signature(tmp_path, RECALL, "recall"), undated, DEFAULT_SETTINGS.threads) is None
+    assert link(_signature(tmp_path, RECALL, "recall"), undated, DEFAULT_SETTINGS.threads) is not None
+    assert link(_signature(tmp_path, OTHER_RECALL, "other"), undated, DEFAULT_SETTINGS.threads) is None
+    assert link(_signature(tmp_path, OTHER_RECALL, "other", dated=False), undated, DEFAULT_SETTINGS.threads) is None
 
 
 def test_the_same_day_is_not_a_continuation(tmp_path):
@@ -173,6 +176,19 @@ def test_links_after_placement_in_the_brief_and_its_key(threaded):
     assert Brief.from_json(data).thread == after.thread
     html = render(after, "html")
     assert 'id="b1-thread"' in html and "Earlier and later events" in html
+
+
+def test_an_undated_later_event_is_linked_and_listed_of_unknown_order(threaded):
+    pipeline, tmp_path = threaded
+    pipeline.ingest([_write(tmp_path / "undated.jsonl", RETURN, dated=False)])
+    recall, back = _story_of(pipeline, RECALL[0][0]), _story_of(pipeline, RETURN[0][0])
+    if back == recall:  # nothing dates the undated return apart from the recall: a reader splits it out
+        back = pipeline.split(recall, [a.id for a in pipeline.story(recall).articles if a.published.year is None])
+    assert [(t.story_id, t.relation) for t in pipeline.story(recall).thread] == [(back, "unordered")]
+    assert [(t.story_id, t.relation) for t in pipeline.story(back).thread] == [(recall, "unordered")]
+    assert pipeline.story(_story_of(pipeline, OTHER_RECALL[0][0])).thread == []
+    (brief,) = pipeline.briefs([pipeline.story(recall)], words=60)
+    assert "Order unknown, undated: " in render(brief, "md")
 
 
 def test_stories_threads_command(threaded, capsys):

@@ -118,7 +118,8 @@ def thread_line(link: ThreadLink) -> str:
     first, last = link.first_date, link.last_date
     dates = date_label(first) + (f" to {date_label(last)}" if last and last != first else "")
     shared = f" (shared: {', '.join(link.shared)})" if link.shared else ""
-    return f"{link.relation.capitalize()}, {dates}: {link.headline or '(untitled story)'}{shared}"
+    when = {"earlier": "Earlier", "later": "Later"}.get(link.relation, "Order unknown")
+    return f"{when}, {dates}: {link.headline or '(untitled story)'}{shared}"
 
 
 def web_url(url: str | None) -> str | None:

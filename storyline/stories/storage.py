@@ -335,14 +335,13 @@ def all_story_ids(store) -> list[str]:
 
 
 def save_signature(store, story_id: str, digest: str, day: float | None, data: dict, names: list[str]) -> None:
-    """Replace the story's signature and its name index rows (names only when it has a day);
+    """Replace the story's signature and its name index rows (day None: undated);
     its links are dropped, for the caller to make anew."""
     store.db.execute("INSERT OR REPLACE INTO story_signatures (story_id, digest, day, data) VALUES (?,?,?,?)",
                      (story_id, digest, day, json.dumps(data, ensure_ascii=False)))
     store.db.execute("DELETE FROM story_thread_names WHERE story_id = ?", (story_id,))
-    if day is not None:
-        store.db.executemany("INSERT OR IGNORE INTO story_thread_names (name, story_id, day) VALUES (?,?,?)",
-                             [(n, story_id, day) for n in names])
+    store.db.executemany("INSERT OR IGNORE INTO story_thread_names (name, story_id, day) VALUES (?,?,?)",
+                         [(n, story_id, day) for n in names])
     store.db.execute("DELETE FROM story_links WHERE story_a = ? OR story_b = ?", (story_id, story_id))
 
 
@@ -355,11 +354,16 @@ def signatures(store, story_ids: list[str]) -> dict[str, dict]:
     return out
 
 
-def thread_candidates(store, name: str, day: float, max_days: float, limit: int) -> list[str]:
-    """Up to `limit` stories with the core name whose day is within max_days of day, nearest first."""
+def thread_candidates(store, name: str, day: float | None, max_days: float, limit: int) -> list[str]:
+    """Up to `limit` stories with the core name: those whose day is within max_days of day,
+    nearest first, then the undated ones; every one of them when day is None (undated)."""
+    if day is None:
+        return [r[0] for r in store.db.execute(
+            "SELECT story_id FROM story_thread_names WHERE name = ? ORDER BY day IS NULL, story_id LIMIT ?",
+            (name, limit))]
     return [r[0] for r in store.db.execute(
-        "SELECT story_id FROM story_thread_names WHERE name = ? AND day BETWEEN ? AND ?"
-        " ORDER BY abs(day - ?), story_id LIMIT ?", (name, day - max_days, day + max_days, day, limit))]
+        "SELECT story_id FROM story_thread_names WHERE name = ? AND (day BETWEEN ? AND ? OR day IS NULL)"
+        " ORDER BY day IS NULL, abs(day - ?), story_id LIMIT ?", (name, day - max_days, day + max_days, day, limit))]
 
 
 def save_links(store, links: list[tuple[str, str, list[str]]]) -> None:

@@ -18,7 +18,8 @@ they were published):
 - they are apart in time: their days (the median of the days their dated articles report,
   "on Tuesday" read against the publication date) are days to months apart (`min_days`,
   `max_days`). Two stories of the same day are one event split or two events of one day, not
-  a continuation; an undated story cannot be placed before or after another and is in no thread.
+  a continuation. An undated story (a sentencing whose page carries no date) is linked on its
+  participants alone, and listed as of unknown order: its time is never guessed.
 
 A thread is the stories so linked, transitively: a story's brief lists the other stories of
 its thread, earlier and later, with their dates.
@@ -241,12 +242,11 @@ def shared_units(a: Signature, b: Signature) -> list[tuple[Unit, Unit]]:
 
 def link(a: Signature, b: Signature, settings: ThreadSettings) -> Link | None:
     """The thread link between two stories' signatures, or None (see the module docstring)."""
-    if a.story_id == b.story_id or a.day is None or b.day is None or a.roundup or b.roundup:
+    if a.story_id == b.story_id or a.roundup or b.roundup:
         return None
     if set(a.leads) & set(b.leads):  # the same lead sentence: one event's copies, or boilerplate
         return None
-    gap = abs(a.day - b.day)
-    if gap < settings.min_days or gap > settings.max_days:
+    if a.day is not None and b.day is not None and not settings.min_days <= abs(a.day - b.day) <= settings.max_days:
         return None
     shared = shared_units(a, b)
     if len(shared) < settings.min_shared or sum(x.specific() and y.specific() for x, y in shared) < settings.min_shared:
@@ -324,7 +324,7 @@ def _links_of(store, sig: Signature, settings: ThreadSettings) -> list[Link]:
     near enough in time (storage.thread_candidates)."""
     from . import storage
 
-    if sig.day is None or sig.roundup:
+    if sig.roundup:
         return []
     counts: Counter = Counter()
     for key in _index_keys(sig):
@@ -371,10 +371,14 @@ def thread_of(store, story_id: str, limit: int = 50) -> list:
     for sid in others:
         data = sigs.get(sid, {})
         day = data.get("day")
-        relation = "earlier" if own is not None and day is not None and day < own else "later"
+        relation = "unordered" if own is None or day is None else "earlier" if day < own else "later"
         out.append(ThreadLink(sid, heads.get(sid, ""), data.get("first_date"), data.get("last_date"), relation,
                               shared_with.get(sid, [])))
-    return sorted(out, key=lambda t: (sigs.get(t.story_id, {}).get("day") or 0.0, t.story_id))
+    def when(t):  # by date, the undated last
+        day = sigs.get(t.story_id, {}).get("day")
+        return (day is None, day or 0.0, t.story_id)
+
+    return sorted(out, key=when)
 
 
 def thread_ids(store) -> dict[str, str]:
