@@ -46,7 +46,11 @@ def read_warc(source: Path) -> Iterator[RawArticle | InputError]:
         yield e
         return
     with f:
-        gzipped = f.read(3) == GZIP_MAGIC
+        head = f.read(3)
+        if not head.strip():
+            yield InputError(name, "empty file")
+            return
+        gzipped = head == GZIP_MAGIC
         start: int | None = 0
         while start is not None:
             f.seek(start)
