@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     p = _command(sub, "ingest", cmd_ingest,
-                 "read articles (txt, html, json/jsonl, RSS/Atom, folders, - for stdin) into the store")
+                 "read articles (txt, html, json/jsonl(.gz), RSS/Atom, WARC(.gz), folders, - for stdin) into the store")
     p.add_argument("paths", nargs="+", metavar="PATH")
     _published_option(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

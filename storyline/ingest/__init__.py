@@ -2,6 +2,11 @@
 
     for item in read_paths(["examples/"]):   # Article or InputError
         ...
+
+Two stages, each a plain function, for engines that run them apart (storyline backfill):
+
+    for item in read_raw("crawl.warc.gz"):   # read: RawArticle or InputError, streamed
+        article = build_item(item)            # clean + segment: Article or InputError
 """
 from __future__ import annotations
 
@@ -15,19 +20,28 @@ from ..model import Article, PartialDate
 from ..settings import IngestSettings
 from .build import build_article
 from .feed import read_feed
-from .files import DecodeWarning, decode, kind_of, read_bytes, sniff, walk
+from .files import DecodeWarning, decode, is_streamed, kind_of, read_bytes, sniff, walk
 from .furniture import reporting
 from .html import read_html
 from .raw import RawArticle
-from .record import read_json
+from .record import read_json, read_json_lines
 from .text import read_text
+from .warc import read_warc
 
-__all__ = ["read_paths", "read_file", "read_decoded", "ingest", "IngestReport", "RawArticle", "build_article", "not_an_article"]
+__all__ = ["read_paths", "read_file", "read_raw", "build_item", "read_decoded", "ingest", "IngestReport", "RawArticle",
+           "build_article", "not_an_article"]
 
 
-def read_file(source: Path | str, published: PartialDate | None = None,
-              settings: IngestSettings = IngestSettings()) -> Iterator[Article | InputError]:
-    """Articles of one file (or '-' for stdin); problems come back as InputError items."""
+def read_raw(source: Path | str) -> Iterator[RawArticle | InputError]:
+    """The read stage of one file ('-' for stdin): a RawArticle per record it holds and an
+    InputError per problem, in file order. Files of many records (.jsonl, .ndjson, .jsonl.gz,
+    .ndjson.gz, .warc, .warc.gz) are streamed record by record, whatever their size; the
+    others are read whole (within files.MAX_FILE_BYTES). A plain function of a path, so that
+    any engine can run it where the file is; build_item makes each RawArticle an Article."""
+    if is_streamed(source):
+        path = Path(source)
+        yield from (read_warc(path) if kind_of(path) == "warc" else read_json_lines(path))
+        return
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", DecodeWarning)
@@ -38,14 +52,35 @@ def read_file(source: Path | str, published: PartialDate | None = None,
         yield e
         return
     kind = kind_of(Path(source)) if source != "-" else None
-    yield from read_decoded(name, text, kind, Path(source) if source != "-" else None, published, settings, notes)
+    yield from decoded_raw(name, text, kind, Path(source) if source != "-" else None, notes)
 
 
-def read_decoded(name: str, text: str, kind: str | None, path: Path | None = None,
-                 published: PartialDate | None = None, settings: IngestSettings = IngestSettings(),
-                 notes: list[str] = (), url: str | None = None) -> Iterator[Article | InputError]:
-    """Articles of one decoded text (a file's, or a fetched page's with its URL): the one
-    reader path; kind None sniffs the text."""
+def build_item(item: RawArticle | InputError, published: PartialDate | None = None,
+               settings: IngestSettings = IngestSettings()) -> Article | InputError:
+    """The clean + segment stage of one read item: the Article of a RawArticle (cleaned,
+    dated, split into sentences), or an InputError when it is not an article; an InputError
+    passes through."""
+    if isinstance(item, InputError):
+        return item
+    try:
+        article = build_article(item, published, settings)
+    except InputError as e:
+        return e
+    problem = not_an_article(article, settings)
+    return InputError(item.source, problem) if problem else article
+
+
+def read_file(source: Path | str, published: PartialDate | None = None,
+              settings: IngestSettings = IngestSettings()) -> Iterator[Article | InputError]:
+    """Articles of one file (or '-' for stdin); problems come back as InputError items."""
+    for item in read_raw(source):
+        yield build_item(item, published, settings)
+
+
+def decoded_raw(name: str, text: str, kind: str | None, path: Path | None = None,
+                notes: list[str] = (), url: str | None = None) -> Iterator[RawArticle | InputError]:
+    """The read stage of one decoded text; notes (how its bytes were decoded) go first in
+    each record's warnings."""
     try:
         raws, errors = _dispatch(name, text, kind, path, url)
     except InputError as e:
@@ -53,18 +88,18 @@ def read_decoded(name: str, text: str, kind: str | None, path: Path | None = Non
         return
     yield from errors
     for raw in raws:
-        try:
-            article = build_article(raw, published, settings)
-        except InputError as e:
-            yield e
-            continue
-        problem = not_an_article(article, settings)
-        if problem:
-            yield InputError(raw.source, problem)
-            continue
         if notes:
-            article.metadata["warnings"] = list(notes) + article.metadata.get("warnings", [])
-        yield article
+            raw.metadata["warnings"] = list(notes) + raw.metadata.get("warnings", [])
+        yield raw
+
+
+def read_decoded(name: str, text: str, kind: str | None, path: Path | None = None,
+                 published: PartialDate | None = None, settings: IngestSettings = IngestSettings(),
+                 notes: list[str] = (), url: str | None = None) -> Iterator[Article | InputError]:
+    """Articles of one decoded text (a file's, or a fetched page's with its URL): the one
+    reader path; kind None sniffs the text."""
+    for item in decoded_raw(name, text, kind, path, notes, url):
+        yield build_item(item, published, settings)
 
 
 def not_an_article(article: Article, settings: IngestSettings = IngestSettings()) -> str | None:

@@ -49,13 +49,17 @@ def build_article(raw: RawArticle, published: PartialDate | None = None,
 def _settle_date(raw: RawArticle, written: PartialDate, published: PartialDate | None,
                  warnings: list[str]) -> PartialDate:
     """The source's date, else the one written in the text (a day beats a month), else the
-    --published fallback; a date no article can have (year 0, the future) is dropped with a
-    warning, whichever reader found it, so that no stored article carries one."""
+    source's own fallback (a WARC record's crawl date), else the --published fallback; a date
+    no article can have (year 0, the future) is dropped with a warning, whichever reader
+    found it, so that no stored article carries one."""
     date = plausible(raw.published, raw.source, warnings)
     written = plausible(written, raw.source, warnings)
     if date.precision == "unknown" or (written.precision == "day" and date.precision != "day"):
         date = written if written.precision != "unknown" else date
-    fallback = plausible(published or PartialDate(), "--published", warnings)
+    fallback = plausible(raw.fallback_date, f"{raw.source} (crawl date)", warnings) \
+        if raw.fallback_date and raw.fallback_date.precision != "unknown" else PartialDate()
+    if fallback.precision == "unknown":
+        fallback = plausible(published or PartialDate(), "--published", warnings)
     if date.precision == "unknown":
         return fallback
     # a date in the article wins; the flag may add its year (which may put it after tomorrow)

@@ -9,6 +9,7 @@ in any common encoding become text or a clear error.
 from __future__ import annotations
 
 import codecs
+import gzip
 import os
 import re
 import stat
@@ -16,6 +17,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import InputError
 
@@ -52,7 +54,12 @@ SUFFIXES = {
     ".html": "html", ".htm": "html", ".xhtml": "html",
     ".json": "json", ".jsonl": "json", ".ndjson": "json",
     ".rss": "feed", ".atom": "feed", ".xml": "feed",
+    ".jsonl.gz": "json", ".ndjson.gz": "json",
+    ".warc": "warc", ".warc.gz": "warc",
 }
+# Files of many records, of any size: read record by record from a stream (never whole, and
+# without MAX_FILE_BYTES), each bad record or line reported with its byte offset.
+STREAMED = {".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".warc", ".warc.gz"}
 
 
 class DecodeWarning(UserWarning):
@@ -102,9 +109,20 @@ def _walk_dir(root: Path, seen: set[str]) -> Iterator[Path]:
             yield entry  # a dangling link named like an article: say so
 
 
+def suffix_of(path: Path) -> str:
+    """A file's suffix, lower-cased; a known two-part one (.warc.gz, .jsonl.gz) whole."""
+    double = "".join(path.suffixes[-2:]).lower()
+    return double if len(path.suffixes) > 1 and double in SUFFIXES else path.suffix.lower()
+
+
 def kind_of(path: Path) -> str | None:
     """Reader for a file by its suffix; None for files a directory walk skips."""
-    return SUFFIXES.get(path.suffix.lower())
+    return SUFFIXES.get(suffix_of(path))
+
+
+def is_streamed(path: Path | str) -> bool:
+    """Is this a file of many records, read from a stream (not '-', not read whole)?"""
+    return path != "-" and suffix_of(Path(path)) in STREAMED
 
 
 # What may come before a document's first element: an XML declaration, processing
@@ -150,6 +168,18 @@ def read_bytes(source: Path | str) -> tuple[str, bytes]:
             raise InputError("<stdin>", f"input too large (limit {MAX_FILE_BYTES // 1_000_000} MB)")
         return "<stdin>", data
     name = str(source)
+    with open_file(source, MAX_FILE_BYTES) as f:
+        try:
+            return name, f.read(MAX_FILE_BYTES + 1)
+        except OSError as e:
+            raise _unreadable(source, e) from e
+
+
+def open_file(source: Path | str, limit: int | None = None) -> BinaryIO:
+    """A regular file opened for reading in binary; InputError naming the path when it is
+    missing, a directory, a broken link, not a regular file, unreadable or (with limit)
+    larger than limit bytes."""
+    name = str(source)
     try:
         info = os.stat(source)
         if stat.S_ISDIR(info.st_mode):
@@ -157,17 +187,33 @@ def read_bytes(source: Path | str) -> tuple[str, bytes]:
             raise InputError(name, "cannot list directory")
         if not stat.S_ISREG(info.st_mode):
             raise InputError(name, "not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
+        if limit is not None and info.st_size > limit:
             raise InputError(name, f"file too large ({info.st_size // 1_000_000} MB, "
-                                   f"limit {MAX_FILE_BYTES // 1_000_000} MB)")
-        with open(source, "rb") as f:
-            return name, f.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError as e:
-        problem = "broken symbolic link" if os.path.islink(source) else "no such file or directory"
-        raise InputError(name, problem) from e
+                                   f"limit {limit // 1_000_000} MB)")
+        return open(source, "rb")
     except OSError as e:
-        what = "cannot list directory" if os.path.isdir(source) else "cannot read file"
-        raise InputError(name, f"{what} ({e.strerror or e})") from e
+        raise _unreadable(source, e) from e
+
+
+def open_stream(source: Path | str) -> BinaryIO:
+    """A streamed file's bytes (decompressed as read for a .gz suffix), for reading record by
+    record; InputError as open_file."""
+    f = open_file(source)
+    if not str(source).lower().endswith(".gz"):
+        return f
+    f.close()  # checked: gzip opens it again and closes it with the stream
+    try:
+        return gzip.open(source, "rb")
+    except OSError as e:
+        raise _unreadable(source, e) from e
+
+
+def _unreadable(source: Path | str, e: OSError) -> InputError:
+    name = str(source)
+    if isinstance(e, FileNotFoundError):
+        return InputError(name, "broken symbolic link" if os.path.islink(source) else "no such file or directory")
+    what = "cannot list directory" if os.path.isdir(source) else "cannot read file"
+    return InputError(name, f"{what} ({e.strerror or e})")
 
 
 def check_article_size(where: str, text: str) -> None:

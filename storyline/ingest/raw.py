@@ -20,3 +20,6 @@ class RawArticle:
     # Plain-text files put the headline on their first line; other readers
     # hand over the headline separately.
     headline_in_text: bool = False
+    # A date the source implies when it states none (a WARC record's crawl date): used, and
+    # gives yearless dates their year, before the --published fallback.
+    fallback_date: PartialDate | None = None
