@@ -107,7 +107,10 @@ def parse_since(text: str, now: datetime | None = None, name: str = "--since") -
     except ValueError:
         raise StorylineError(f"{name} {text!r}: not a period (90m, 24h, 7d, 2w) or an ISO date or time "
                              "(2025-03-10, 2025-03-10T08:00Z)") from None
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is past the last UTC day
+        raise StorylineError(f"{name} {text!r}: out of range") from None
     return moment, f"since {time_label(moment)}"
 
 
