@@ -531,10 +531,10 @@ def cmd_digest(args) -> int:
     from .settings import DEFAULT_SETTINGS
 
     settings = DEFAULT_SETTINGS.digests
-    since = parse_since(args.since or settings.since)  # a bad period fails before the store is opened
+    period = parse_since(args.since or settings.since)  # a bad period fails before the store is opened
     base = web_base(args.base_url or settings.base_url)
     with _store(args, existing=True) as store:
-        digest = make_digest(_pipeline(store), since, words=args.words, limit=args.limit)
+        digest = make_digest(_pipeline(store), period, words=args.words, limit=args.limit)
     _write(args, render_digest(digest, args.format, base_url=base, self_url=f"{base}feed.atom" if base else None))
     return 0
 

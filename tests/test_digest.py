@@ -19,7 +19,7 @@ import pytest
 from storyline.cli import main
 from storyline.errors import StorylineError
 from storyline.model import Brief
-from storyline.report.digest import Digest, DigestEntry, parse_since, render_digest
+from storyline.report.digest import Digest, DigestEntry, Period, parse_since, render_digest
 
 from .conftest import EXAMPLES, REPO
 
@@ -52,8 +52,8 @@ HOSTILE_REPORTS = [
                                         ("90m", timedelta(minutes=90)), (" 2w ", timedelta(weeks=2)),
                                         ("1H", timedelta(hours=1))])
 def test_periods_count_back_from_now(text, back):
-    since, label = parse_since(text, now=NOW)
-    assert since == NOW - back and label == f"in the last {text.strip().lower()}"
+    period = parse_since(text, now=NOW)
+    assert period.start == NOW - back and period.label == f"in the last {text.strip().lower()}"
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -63,8 +63,8 @@ def test_periods_count_back_from_now(text, back):
     ("2025-03-10T08:00+02:00", datetime(2025, 3, 10, 6, tzinfo=UTC)),
 ])
 def test_iso_dates_and_times_are_utc_unless_zoned(text, expected):
-    since, label = parse_since(text, now=NOW)
-    assert since == expected and label == f"since {expected.day} Mar 2025 {expected:%H:%M} UTC"
+    period = parse_since(text, now=NOW)
+    assert period.start == expected and period.label == f"since {expected.day} Mar 2025 {expected:%H:%M} UTC"
 
 
 @pytest.mark.parametrize("text", ["yesterday", "", "0h", "-5h", "24", "h", "5y", "2025-13-01", "999999999w",
@@ -101,7 +101,7 @@ def hostile_digest() -> Digest:
     grew = datetime(2025, 3, 14, 9, 5, 7, tzinfo=UTC)
     entries = [DigestEntry("aa11", bad, 2, 2, grew, grew),
                DigestEntry("bb22", briefs[1], 5, 1, grew - timedelta(days=3), grew - timedelta(hours=1))]
-    return Digest(NOW - timedelta(hours=24), "in the last 24h", NOW, entries, total=3)
+    return Digest(Period(NOW - timedelta(hours=24), "in the last 24h"), NOW, entries, total=3)
 
 
 def atom_parts(text: str) -> tuple[ET.Element, list[ET.Element]]:

@@ -3,8 +3,8 @@ holding the story's cited brief. `storyline digest` writes it (Markdown, HTML, A
 web app serves it as GET /feed.atom, so that any feed reader can follow storyline's
 deduplicated, cited stories.
 
-    since = parse_since("24h")                       # or "7d", "90m", "2025-03-10", "2025-03-10T08:00Z"
-    digest = make_digest(pipeline, since)            # Digest: its entries, the one that grew last first
+    period = parse_since("24h")                      # or "7d", "90m", "2025-03-10", "2025-03-10T08:00Z"
+    digest = make_digest(pipeline, period)           # Digest: its entries, the one that grew last first
     text = render_digest(digest, "atom", base_url="https://news.example/")
 
 A story is in the digest when one of its articles was stored (ingested_at) at or after
@@ -30,6 +30,14 @@ UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 FEED_ID = "urn:storyline:digest"  # the feed's id when no base URL is known
 # Characters XML 1.0 cannot hold at all (lxml refuses them): dropped from what goes into a feed.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Where a digest's period starts, and how to say it."""
+
+    start: datetime  # UTC
+    label: str  # 'in the last 24h', 'since 10 Mar 2025 08:00 UTC'
 
 
 @dataclass
@@ -61,11 +69,14 @@ class DigestEntry:
 
 @dataclass
 class Digest:
-    since: datetime  # UTC
-    period: str  # how the period was asked for: 'the last 24h', 'since 10 Mar 2025 00:00 UTC'
+    period: Period
     made: datetime  # UTC
     entries: list[DigestEntry] = field(default_factory=list)
     total: int = 0  # stories new or grown in the period; entries holds at most the limit of them
+
+    @property
+    def since(self) -> datetime:
+        return self.period.start
 
     @property
     def updated(self) -> datetime:
@@ -74,7 +85,7 @@ class Digest:
 
     @property
     def title(self) -> str:
-        return f"Stories new or grown {self.period}"
+        return f"Stories new or grown {self.period.label}"
 
     @property
     def counts(self) -> str:
@@ -87,8 +98,8 @@ class Digest:
 
 
 # -- the period ---------------------------------------------------------------------
-def parse_since(text: str, now: datetime | None = None, name: str = "--since") -> tuple[datetime, str]:
-    """(the UTC time a period starts, how to say it) from '90m', '24h', '7d', '2w' (back from
+def parse_since(text: str, now: datetime | None = None, name: str = "--since") -> Period:
+    """The period that starts at '90m', '24h', '7d', '2w' (back from
     now) or an ISO date or time ('2025-03-10', '2025-03-10T08:00', '...Z' or '+02:00'; one
     without a zone is UTC). Anything else is a one-line StorylineError naming `name`."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
@@ -99,7 +110,7 @@ def parse_since(text: str, now: datetime | None = None, name: str = "--since") -
         if amount < 1:
             raise StorylineError(f"{name} {text!r}: the period must be at least 1{unit}")
         try:
-            return now - timedelta(**{UNITS[unit]: amount}), f"in the last {amount}{unit}"
+            return Period(now - timedelta(**{UNITS[unit]: amount}), f"in the last {amount}{unit}")
         except OverflowError:
             raise StorylineError(f"{name} {text!r}: too long a period") from None
     try:
@@ -111,7 +122,7 @@ def parse_since(text: str, now: datetime | None = None, name: str = "--since") -
         moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except OverflowError:  # 9999-12-31T23:00-05:00 is past the last UTC day
         raise StorylineError(f"{name} {text!r}: out of range") from None
-    return moment, f"since {time_label(moment)}"
+    return Period(moment, f"since {time_label(moment)}")
 
 
 def time_label(moment: datetime) -> str:
@@ -130,16 +141,15 @@ def _stored_time(text: str) -> datetime:
 
 
 # -- which stories, with their briefs -------------------------------------------------
-def make_digest(pipeline, since: tuple[datetime, str], words: int = 100, limit: int | None = None,
+def make_digest(pipeline, period: Period, words: int = 100, limit: int | None = None,
                 now: datetime | None = None) -> Digest:
-    """The stories of the pipeline's store that are new or grew since since[0] (parse_since),
+    """The stories of the pipeline's store that are new or grew in the period (parse_since),
     the one that grew last first, at most limit (settings.digests.max_entries), with their
     briefs (Pipeline.briefs: cached, made in one pass when missing)."""
-    start, period = since
     store = pipeline.store
     if store is None:
         raise StorylineError("a digest lists stored stories: it needs a store")
-    rows = store.stories_stored_since(_sql_time(start), limit or pipeline.settings.digests.max_entries)
+    rows = store.stories_stored_since(_sql_time(period.start), limit or pipeline.settings.digests.max_entries)
     found = []
     for row in rows:
         try:
@@ -150,7 +160,7 @@ def make_digest(pipeline, since: tuple[datetime, str], words: int = 100, limit: 
     entries = [DigestEntry(story.id, brief, row["articles"], row["arrived"], _stored_time(row["first_stored"]),
                            _stored_time(row["last_stored"])) for (row, story), brief in zip(found, briefs)]
     made = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    return Digest(start, period, made, entries,
+    return Digest(period, made, entries,
                   rows[0]["total"] if rows else 0)
 
 
@@ -184,7 +194,7 @@ def story_url(base_url: str | None, story_id: str) -> str | None:
 def digest_markdown(digest: Digest, base_url: str | None = None) -> str:
     head = f"# {digest.title}\n\n_{digest.counts}; stored since {time_label(digest.since)}_\n"
     if not digest.entries:
-        return head + f"\nNo story is new or grew {digest.period}.\n"
+        return head + f"\nNo story is new or grew {digest.period.label}.\n"
     parts = [head]
     for e in digest.entries:
         link = f" · [story page]({story_url(base_url, e.story_id)})" if base_url else ""
