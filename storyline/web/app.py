@@ -3,7 +3,7 @@
     create_app(db_path)              # a FastAPI app (used by tests and by serve)
     serve(host, port, db)            # `storyline serve`
 
-The routes are module-level handlers (web/pages.py, web/api.py, web/feed.py) over the pipeline;
+The routes are module-level handlers (web/pages.py, web/api.py) over the pipeline;
 what they are given per request (a Store, the story or article named, a Pipeline)
 is in web/deps.py, the Host/Origin guard in web/guard.py, error answers in
 web/errors.py. Static files are served from this package, nothing from a CDN.
@@ -21,9 +21,10 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from .. import __version__
 from ..settings import DEFAULT_SETTINGS
 from ..store import default_db_path
-from . import api, feed, pages
+from . import api, pages
 from .deps import AppState
 from .errors import HANDLERS
+from .feed import router as feed_router  # GET /feed.atom
 from .guard import request_guard
 from .present import make_templates
 
@@ -41,9 +42,9 @@ def create_app(db_path: str | Path | None = None, max_upload_bytes: int = 20_000
     app.state.web = AppState(db_path, max_upload_bytes, make_templates(), DEFAULT_SETTINGS)
     app.add_middleware(BaseHTTPMiddleware, dispatch=request_guard(allowed_hosts))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.include_router(feed_router)
     app.include_router(pages.router)
     app.include_router(api.router)
-    app.include_router(feed.router)
     return app
 
 
