@@ -6,6 +6,7 @@
     storyline watch [--once]              poll them, ingesting new entries (storyline/watch.py)
     storyline brief PATH|STORY|ARTICLE... the cited brief of each story (md, json, html)
     storyline timeline PATH|STORY|ARTICLE...
+    storyline digest [--since 24h]        the stories new or grown in a period, with their briefs (md, html, atom)
 
 Every command that prints a result takes --format (md, json, and html where a page makes
 sense; --json is short for --format json) and -o FILE; --db goes before or after the command;
@@ -81,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     _output_options(p, ("md", "json"), "md")
     _no_store_option(p)
     _published_option(p)
+
+    _digest_command(sub)
 
     p = _command(sub, "stories", cmd_stories, "list stored stories, largest first")
     _output_options(p, ("md", "json"), "md")
@@ -162,6 +165,21 @@ def _feed_commands(sub) -> None:
     p.add_argument("--contact", metavar="URL", default=os.environ.get("STORYLINE_CONTACT"),
                    help="contact URL put in the User-Agent (default $STORYLINE_CONTACT)")
     p.add_argument("-q", "--quiet", action="store_true", help="no line per poll")
+
+
+def _digest_command(sub) -> None:
+    p = _command(sub, "digest", cmd_digest,
+                 "one entry per story new or grown in a period, each with its cited brief (md, html, Atom feed)")
+    p.add_argument("--since", metavar="PERIOD|DATE",
+                   help="90m, 24h, 7d, 2w back from now, or an ISO date or time such as 2025-03-10 or "
+                        "2025-03-10T08:00Z (UTC unless a zone is given; default 24h)")
+    p.add_argument("--format", "-f", choices=("md", "html", "atom"), default="md")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to this file instead of stdout")
+    p.add_argument("--base-url", metavar="URL", default=os.environ.get("STORYLINE_BASE_URL"),
+                   help="where the web app is reached, for links to each story's page and the feed's own "
+                        "(default $STORYLINE_BASE_URL)")
+    p.add_argument("--limit", type=_positive, help="at most N stories, those that grew last (default 50)")
+    _words_option(p)
 
 
 def _extraction_command(ev) -> None:
@@ -506,6 +524,19 @@ def _story_id(store, ident: str) -> str:
         if story is None:
             raise StorylineError(f"article {article.id} is in no story (run storyline ingest again)") from None
         return story
+
+
+def cmd_digest(args) -> int:
+    from .report.digest import make_digest, parse_since, render_digest, web_base
+    from .settings import DEFAULT_SETTINGS
+
+    settings = DEFAULT_SETTINGS.digests
+    period = parse_since(args.since or settings.since)  # a bad period fails before the store is opened
+    base = web_base(args.base_url or settings.base_url)
+    with _store(args, existing=True) as store:
+        digest = make_digest(_pipeline(store), period, words=args.words, limit=args.limit)
+    _write(args, render_digest(digest, args.format, base_url=base, self_url=f"{base}feed.atom" if base else None))
+    return 0
 
 
 # -- stories -----------------------------------------------------------------

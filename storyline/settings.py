@@ -537,6 +537,25 @@ class FeedSettings:
 
 
 @dataclass(frozen=True)
+class DigestSettings:
+    """The digest of new and grown stories (`storyline digest`, GET /feed.atom;
+    report/digest.py). Hand-set for one reader's feed (issue 20); what a digest shows of a
+    story is its brief, so none of these is part of the brief cache's key."""
+
+    since: str = "24h"
+    """The period a digest covers when none is given: stories whose articles were stored in
+    the last 24 hours (a daily briefing)."""
+    max_entries: int = 50
+    """The most stories one digest lists, those that grew last first. Each entry is a whole
+    brief, made when it is not cached: higher, a busy day's feed is complete but its first
+    request after many new articles slower; feed readers keep entries they have already seen."""
+    base_url: str | None = None
+    """Where the web app is reached (https://news.example/), for the feed's self link and each
+    entry's link to its story page; None: the web route uses the URL it was asked at, and the
+    CLI's feed has no links (`storyline digest --base-url`, $STORYLINE_BASE_URL)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """All groups; the pipeline hands each stage its own."""
 
@@ -553,12 +572,13 @@ class Settings:
     threads: ThreadSettings = field(default_factory=ThreadSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
+    digests: DigestSettings = field(default_factory=DigestSettings)
 
     def digest(self) -> str:
         """A hash of every value that can change a brief: part of the brief cache key (how
-        pages are fetched or feeds polled cannot, so the fetch and feeds groups are left out)."""
+        pages are fetched, feeds polled or digests listed cannot: those groups are left out)."""
         values = asdict(self)
-        del values["fetch"], values["feeds"]
+        del values["fetch"], values["feeds"], values["digests"]
         text = json.dumps(values, sort_keys=True, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 

@@ -454,6 +454,24 @@ class Store:
         return [r[0] for r in self.db.execute(
             "SELECT story_id FROM story_articles WHERE article_id = ? ORDER BY story_id", (article_id,))]
 
+    # -- the digest of new and grown stories (storyline.report.digest) ----------
+    def stories_stored_since(self, since: str, limit: int) -> list[sqlite3.Row]:
+        """The stories with an article stored (ingested_at, UTC) at or after since ('YYYY-MM-DD
+        HH:MM:SS' UTC), the one that grew last first, at most limit: story_id, articles (all of
+        the story's), arrived (those stored since), first_stored and last_stored (its articles'
+        earliest and latest ingested_at) and total (how many stories grew, limit aside)."""
+        return self.db.execute(
+            """WITH grown AS (SELECT DISTINCT sa.story_id FROM articles a
+                              JOIN story_articles sa ON sa.article_id = a.id
+                              WHERE a.ingested_at >= datetime(:since))
+               SELECT sa.story_id, count(*) AS articles, sum(a.ingested_at >= datetime(:since)) AS arrived,
+                      min(a.ingested_at) AS first_stored, max(a.ingested_at) AS last_stored,
+                      count(*) OVER () AS total
+               FROM grown g JOIN story_articles sa ON sa.story_id = g.story_id
+               JOIN articles a ON a.id = sa.article_id
+               GROUP BY sa.story_id ORDER BY last_stored DESC, sa.story_id LIMIT :limit""",
+            {"since": since, "limit": _bounded(limit)}).fetchall()
+
     # -- cache of per-article/per-story analysis ----------------------------
     # -- feeds ---------------------------------------------------------------
     def add_feed(self, url: str, title: str | None = None, category: str | None = None) -> bool:

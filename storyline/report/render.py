@@ -250,3 +250,9 @@ def _env():
 
 def render_html(*briefs: Brief) -> str:
     return _env().get_template("brief.html").render(briefs=briefs)
+
+
+def render_template(name: str, **context) -> str:
+    """A page or fragment of report/templates, autoescaped, with the brief's helpers: the
+    digest (report/digest.py) shows each brief through brief_article.html, as brief.html does."""
+    return _env().get_template(name).render(**context)

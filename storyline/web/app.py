@@ -24,6 +24,7 @@ from ..store import default_db_path
 from . import api, pages
 from .deps import AppState
 from .errors import HANDLERS
+from .feed import router as feed_router  # GET /feed.atom
 from .guard import request_guard
 from .present import make_templates
 
@@ -41,6 +42,7 @@ def create_app(db_path: str | Path | None = None, max_upload_bytes: int = 20_000
     app.state.web = AppState(db_path, max_upload_bytes, make_templates(), DEFAULT_SETTINGS)
     app.add_middleware(BaseHTTPMiddleware, dispatch=request_guard(allowed_hosts))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.include_router(feed_router)
     app.include_router(pages.router)
     app.include_router(api.router)
     return app
