@@ -497,7 +497,7 @@ def test_event_day_reads_the_leads_day_against_the_publication_date():
     real = event_day
     event_day = lambda title, text, published: real(title or "Inquiry", text + filler, published)  # noqa: E731
     day = lambda d: (d - EPOCH).days  # noqa: E731
-    assert real("", "The envoy testified on Tuesday." + filler, wednesday) is None  # no headline: no test
+    assert real("", "The envoy testified on Tuesday." + filler, wednesday) == day(date(2019, 11, 19))  # no headline
     assert real("Inquiry", "The envoy testified on Tuesday.", wednesday) is None  # too short for the test
     assert event_day("", "The envoy testified on Tuesday that the deal was held up.", wednesday) \
         == day(date(2019, 11, 19))
@@ -522,6 +522,29 @@ def test_hearings_on_consecutive_days_are_two_events():
     wednesday = [make(t, day=2, outlet=f"w{k}", source=f"wed{k}") for k, t in enumerate(HEARING_WED)]
     next_day = make(LIND_NEXT_DAY, day=2, outlet="Harbor Times", source="next")
     articles = [*tuesday, *wednesday, next_day]
+    groups = sorted(sorted(a.source for a in g) for g in cluster_articles(articles))
+    assert groups == [["next", "tue0", "tue1"], ["wed0", "wed1"]]
+    assert len(cluster_articles(articles, replace(ClusterConfig(), event_days=False))) == 1
+
+
+def untitled(text: str, day: int, source: str):
+    """The article of a page that gave no headline: the text without its first line."""
+    body = text.split("\n", 1)[1].strip()
+    return build_article(RawArticle(source=source, text=body, outlet=source,
+                                    published=PartialDate.from_date(DAY0 + timedelta(days=day))))
+
+
+def test_hearings_on_consecutive_days_are_two_events_without_headlines():
+    """Most pages of a dense week come without a headline; their leads' days still tell
+    Tuesday's hearing from Wednesday's (one inquiry, one topic, other witnesses), while the
+    two reports of Tuesday's, worded differently, and its next-day report stay one story.
+    Without the days all five are one story: the days are what keeps them apart."""
+    from dataclasses import replace
+
+    articles = [*(untitled(t, 1, f"tue{k}") for k, t in enumerate(HEARING_TUE)),
+                *(untitled(t, 2, f"wed{k}") for k, t in enumerate(HEARING_WED)),
+                untitled(LIND_NEXT_DAY, 2, "next")]
+    assert all(not a.title for a in articles)
     groups = sorted(sorted(a.source for a in g) for g in cluster_articles(articles))
     assert groups == [["next", "tue0", "tue1"], ["wed0", "wed1"]]
     assert len(cluster_articles(articles, replace(ClusterConfig(), event_days=False))) == 1

@@ -321,10 +321,14 @@ def event_day(title: str, text: str, published: PartialDate) -> float | None:
     against the publication date (analyze/temporal, no parse): a weekday is the nearest
     such day, the next one where its sentence speaks of the future ("will", "is set to"). A day
     right after "said" is when someone commented (a reaction the next day), and is passed over.
-    None for an article the same-event test does not apply to (event_tested: a short text or
-    no headline), when the article gives no full date, its lead names no day, or the day lies more than
-    EVENT_DAY_REACH days from the publication date (which side it lies on is a guess there)."""
-    if published.to_date() is None or not event_tested(title, text):
+    None for a text under EVENT_TEST_WORDS words (a short first report says too little to tell
+    its event from a follow-up's), when the article gives no full date, its lead names no day, or
+    the day lies more than EVENT_DAY_REACH days from the publication date (which side it lies on
+    is a guess there). An article without a headline has its day read too (unlike the lead
+    test of event_tested, whose embedded lead is then often page clutter): in a dense week
+    (events/week-dev.jsonl) most pages come without one, and a hearing's next-day sequel
+    ("continued on Wednesday") and a roundup's items joined the day's hearing for want of it."""
+    if published.to_date() is None or len(text.split()) < EVENT_TEST_WORDS:
         return None
     from ..analyze.temporal import Reference, parse_expression, resolve
 
