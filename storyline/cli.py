@@ -121,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     _extraction_command(ev)
 
+    _serve_command(sub)
+    return parser
+
+
+def _serve_command(sub) -> None:
     p = _command(sub, "serve", cmd_serve, "local web app and HTTP API over the store")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     p.add_argument("--port", type=_port, default=8000)
@@ -131,7 +136,6 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default 60, min 5)")
     p.add_argument("--allow-private", action="store_true",
                    help="with --watch: allow feeds on private, loopback or link-local addresses (refused by default)")
-    return parser
 
 
 def _fetch_command(sub) -> None:

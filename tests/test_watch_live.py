@@ -33,7 +33,7 @@ fastapi = pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from storyline.web import create_app  # noqa: E402
-from tests.test_web_api import WEB_DATA, build_store, story_of  # noqa: E402
+from tests.test_web_api import WEB_DATA, story_of  # noqa: E402
 
 SETTINGS = replace(DEFAULT_SETTINGS, feeds=FEEDS, fetch=FAST)
 WORDS = 100  # the brief `storyline show` and the story page ask for
@@ -107,11 +107,12 @@ def test_a_poll_that_grows_a_story_leaves_its_brief_current_in_the_cache(web, tm
         assert briefs[-1] == (story_id, now)
 
         # what `storyline show` and the story page call now takes the cached brief: no stage runs
-        stages = []
-        reader = Pipeline(SETTINGS, store=store, on_stage=lambda name, s: stages.append(name))
+        reader = Pipeline(SETTINGS, store=store)
+        prepared = []  # the stories the stages would run on (Pipeline._prepare is their first step)
+        reader._prepare = lambda stories: prepared.extend(stories) or Pipeline._prepare(reader, stories)
         story = reader.story(story_id)
         brief = reader.brief(story, words=WORDS)
-        assert stages == [] and len(brief.sources) == len(story.articles) == 2
+        assert prepared == [] and len(brief.sources) == len(story.articles) == 2
     assert rebuild.close() == [] and rebuild.errors == []
 
 
@@ -282,7 +283,9 @@ def test_feeds_forms_are_refused_from_other_sites_and_bounded(tmp_path):
 # -- the live stories list ---------------------------------------------------------------
 @pytest.mark.slow  # places articles into stories (embeddings)
 def test_the_stories_version_changes_when_a_story_grows(tmp_path):
-    db = build_store(tmp_path / "version.db")
+    db = tmp_path / "version.db"
+    writer = Store(db)  # one writer for both ingests (the writer a watcher is)
+    assert len(Pipeline(store=writer).ingest([str(WEB_DATA)]).added) == 7
     client = TestClient(create_app(db, live_poll_seconds=3))
     first = client.get("/api/stories/version").json()
     assert client.get("/api/stories/version").json() == first  # nothing changed: the same
@@ -297,8 +300,8 @@ def test_the_stories_version_changes_when_a_story_grows(tmp_path):
                   text=record["text"] + "\n\nThe council said it would publish daily test results.")
     extra = tmp_path / "extra.jsonl"
     extra.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    with Store(db) as store:
-        report = Pipeline(store=store).ingest([str(extra)])
+    with writer:
+        report = Pipeline(store=writer).ingest([str(extra)])
     assert len(report.added) == 1
     after = {s["id"]: s["articles"] for s in client.get("/api/stories").json()["stories"]}
     assert after[boil] == before[boil] + 1  # the story grew
