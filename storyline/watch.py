@@ -391,6 +391,10 @@ class BriefRebuilder:
             store = Store(self.db_path)
         except StorylineError as e:
             self._fail(f"storyline: briefs not rebuilt: {e}")
+            with self._cv:  # put() must not wait for a worker that is not there
+                self._closing = True
+                self._pending.clear()
+                self._cv.notify_all()
             return
         with store:
             pipeline = Pipeline(self.settings, store=store, processes=self.processes)
