@@ -230,6 +230,7 @@ def test_feeds_page_lists_feeds_with_their_health_and_escapes_what_feeds_say(tmp
     assert "HTTP 500 &lt;img src=x onerror=alert(1)&gt;" in main and "2 failures in a row" in main
     assert "2023-11-14T22:13:20Z" in main and "2023-11-14T23:13:20Z" in main  # last and next poll
     assert "gone (410): no longer polled" in main and "Not watching" in main
+    assert "3 feeds: 1 ok, 1 failing, 0 not polled yet, 1 gone" in main
     rows = {r["url"]: r for r in client.get("/api/feeds").json()}
     assert rows["https://ok.example/rss"]["articles"] == 4 and rows["https://broken.example/feed"]["failures"] == 2
     for cls, url in (("ok", "https://ok.example/rss"), ("failing", "https://broken.example/feed"),

@@ -117,7 +117,8 @@ def _page(request: Request, state, store, done: list[str] = (), errors: list[str
         row["link"] = row["url"] if is_web_url(row["url"]) else None
         row["health"] = "gone" if row["gone"] else "new" if row["last_poll"] is None else \
             "failing" if row["last_error"] else "ok"
+    health = {name: sum(r["health"] == name for r in rows) for name in ("ok", "failing", "new", "gone")}
     watch = state.watch
     interval = watch.interval / 60.0 if watch is not None else None
-    return render_page(request, "feeds.html", status, feeds=rows, done=done, errors=errors, interval=interval,
-                       max_mb=state.max_upload_bytes / 1_000_000)
+    return render_page(request, "feeds.html", status, feeds=rows, health=health, done=done, errors=errors,
+                       interval=interval, max_mb=state.max_upload_bytes / 1_000_000)
