@@ -437,6 +437,7 @@ class Service:
         service = Service(db_path, settings, interval=None, allow_private=False)  # checks interval
         service.start()   # the web app's lifespan start
         service.wake()    # poll due feeds now (a feed was added)
+        service.queue_briefs(story_ids)  # stories an upload changed
         service.stop()    # lifespan end: the feed in hand and the brief batch in hand finish
     """
 
@@ -475,6 +476,11 @@ class Service:
     def wake(self) -> None:
         if self.watcher is not None:
             self.watcher.wake()
+
+    def queue_briefs(self, story_ids: list[str]) -> None:
+        """Rebuild these stories' briefs in the background too (the web app's uploads)."""
+        if self.rebuild is not None and story_ids:
+            self.rebuild.put(story_ids)
 
     def stop(self, timeout: float | None = None) -> None:
         if self.watcher is not None:

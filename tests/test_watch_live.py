@@ -33,7 +33,7 @@ fastapi = pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from storyline.web import create_app  # noqa: E402
-from tests.test_web_api import WEB_DATA, story_of  # noqa: E402
+from tests.test_web_api import REPORT, WEB_DATA, story_of  # noqa: E402
 
 SETTINGS = replace(DEFAULT_SETTINGS, feeds=FEEDS, fetch=FAST)
 WORDS = 100  # the brief `storyline show` and the story page ask for
@@ -194,6 +194,12 @@ def test_serve_watch_polls_a_feed_added_on_the_feeds_page_and_keeps_its_briefs_c
             assert stories and all(cached_brief_key(store, s["id"]) for s in stories)
         page = client.get("/feeds").text
         assert "Served desk" in page and "HTTP 200" in page and "Watching" in page
+        # an upload's new story gets its brief built in the background too
+        upload = client.post("/api/ingest", files=[("files", ("ferry.txt", REPORT.encode(), "text/plain"))])
+        [ferry] = upload.json()["stories"]
+        assert service.rebuild.wait_idle(timeout=600)
+        with Store(db) as store:
+            assert cached_brief_key(store, ferry)
     assert not service.running and service.errors == [] and service.rebuild.errors == []
 
 

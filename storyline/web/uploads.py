@@ -60,6 +60,10 @@ async def handle_upload(request: Request, pipeline: Pipeline, limit: int) -> tup
         "errors": sum(len(f.errors) for f in files),
         "stories": sorted({a["story_id"] for f in files for a in f.added + f.known if a["story_id"]}),
     }
+    watch = request.app.state.web.watch
+    if watch is not None:  # serve --watch: the stories the upload changed get their briefs built too
+        await run_in_threadpool(watch.queue_briefs, sorted({a["story_id"] for f in files for a in f.added
+                                                            if a["story_id"]}))
     nothing_read = not summary["added"] and not summary["known"]
     return summary, 422 if nothing_read else 200
 
