@@ -124,11 +124,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     _extraction_command(ev)
 
+    _serve_command(sub)
+    return parser
+
+
+def _serve_command(sub) -> None:
     p = _command(sub, "serve", cmd_serve, "local web app and HTTP API over the store")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     p.add_argument("--port", type=_port, default=8000)
     p.add_argument("--max-upload-mb", type=float, default=20, help="upload size limit per request (default 20)")
-    return parser
+    p.add_argument("--watch", action="store_true",
+                   help="also poll the followed feeds (as storyline watch) and keep their stories' briefs current")
+    p.add_argument("--interval", type=float, metavar="MIN", help="with --watch: minutes between polls of a feed "
+                   "(default 60, min 5)")
+    p.add_argument("--allow-private", action="store_true",
+                   help="with --watch: allow feeds on private, loopback or link-local addresses (refused by default)")
 
 
 def _fetch_command(sub) -> None:
@@ -386,22 +396,35 @@ def cmd_watch(args) -> int:
     settings = DEFAULT_SETTINGS
     fetch = replace(settings.fetch, contact_url=args.contact or settings.fetch.contact_url)
 
+    from .watch import BriefRebuilder
+
+    settings = replace(settings, fetch=fetch)
+    with _store(args) as store, Fetcher(fetch, allow_private=args.allow_private) as fetcher:
+        rebuild = BriefRebuilder(store.path, settings)  # the changed stories' briefs, on a thread
+        watcher = Watcher(_pipeline(store), fetcher, settings, interval=args.interval,
+                          on_poll=_poll_printer(args.quiet), rebuild=rebuild)
+        if not args.once:
+            watcher.stop_on_signals()
+        try:
+            results = watcher.run(once=args.once)
+        finally:  # --once: every queued brief is built before exit; a signal: the batch in hand
+            rebuild.close(drain=args.once)
+    return 1 if args.once and any(r.error for r in results) else 0
+
+
+def _poll_printer(quiet: bool):
+    """A line per poll on stdout (errors on stderr), for watch and serve --watch."""
     def on_poll(result) -> None:
         for e in result.entry_errors:
             _report_error(e)
         if result.error:
             print(f"storyline: {result.url}: {result.error}", file=sys.stderr)
-        elif not args.quiet:
+        elif not quiet:
             moved = f" (moved from {result.moved_from})" if result.moved_from else ""
             print(f"{result.url}{moved}: HTTP {result.status}, {result.added} added, {result.known} already stored",
                   flush=True)
 
-    with _store(args) as store, Fetcher(fetch, allow_private=args.allow_private) as fetcher:
-        watcher = Watcher(_pipeline(store), fetcher, settings, interval=args.interval, on_poll=on_poll)
-        if not args.once:
-            watcher.stop_on_signals()
-        results = watcher.run(once=args.once)
-    return 1 if args.once and any(r.error for r in results) else 0
+    return on_poll
 
 
 class _progress:
@@ -669,7 +692,21 @@ def _existing(path: str) -> str:
 def cmd_serve(args) -> int:
     from .web.app import serve
 
-    serve(host=args.host, port=args.port, db=args.db, max_upload_mb=args.max_upload_mb)
+    watch = None
+    if args.watch:
+        from dataclasses import replace
+
+        from .settings import DEFAULT_SETTINGS
+        from .watch import Service
+
+        settings = DEFAULT_SETTINGS
+        contact = os.environ.get("STORYLINE_CONTACT")
+        settings = replace(settings, fetch=replace(settings.fetch, contact_url=contact or settings.fetch.contact_url))
+        watch = Service(args.db, settings, interval=args.interval, allow_private=args.allow_private,
+                        on_poll=_poll_printer(quiet=True))
+    elif args.interval is not None or args.allow_private:
+        raise StorylineError("--interval and --allow-private go with serve --watch")
+    serve(host=args.host, port=args.port, db=args.db, max_upload_mb=args.max_upload_mb, watch=watch)
     return 0
 
 

@@ -22,16 +22,34 @@ One poll of a feed:
   and Retry-After, lengthened by up to FeedSettings.jitter.
 
 Without --once it loops until SIGINT or SIGTERM, which let the feed in hand finish first.
+
+Briefs kept current (BriefRebuilder): a Watcher given `rebuild=` queues the stories its new
+articles were placed into (PollResult.stories); a worker thread with a Store of its own builds
+their briefs through Pipeline.briefs, whose cache is what `storyline show`, `brief` and the web
+app read, so they serve a current brief without building it. The queue is a set of story ids
+(a story queued twice is built once), bounded (put waits while max_pending are queued); the
+worker takes a few at a time, so that their articles are parsed in one pass. Stopping finishes
+the batch in hand; stories still queued then are built when first asked for, as before.
+
+`storyline serve --watch` runs both on background threads of the web app's process (Service,
+started and stopped by the app's lifespan); every thread has its own Store (SQLite in WAL mode:
+the app's readers are not blocked by the watcher's short write transactions).
+
+Hooks for benchmarks: Watcher(on_poll=) gets each PollResult (its `stories`), and
+BriefRebuilder(on_brief=) is called with (story id, cache key) once that story's brief is
+stored in the cache; BriefRebuilder.wait_idle() returns once nothing is queued or in hand.
 """
 from __future__ import annotations
 
 import random
 import re
 import signal
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .errors import InputError, StorylineError
 from .ingest import read_decoded
@@ -55,6 +73,7 @@ class PollResult:
     error: str | None = None
     moved_from: str | None = None
     entry_errors: list[InputError] = field(default_factory=list)
+    stories: list[str] = field(default_factory=list)  # ids of the stories the new articles were placed into
 
 
 def base_interval(settings: FeedSettings, minutes: float | None = None) -> float:
@@ -79,12 +98,25 @@ def _header(headers: dict[str, str], name: str) -> str | None:
     return None
 
 
+class _Stop(threading.Event):
+    """The watcher's stop flag; setting it also wakes the loop from its wait."""
+
+    def __init__(self, wake: threading.Event):
+        super().__init__()
+        self._wake = wake
+
+    def set(self) -> None:
+        super().set()
+        self._wake.set()
+
+
 class Watcher:
-    """Polls the store's feeds with one Fetcher (its per-host politeness holds across polls)."""
+    """Polls the store's feeds with one Fetcher (its per-host politeness holds across polls).
+    rebuild: a BriefRebuilder that is given the stories each poll's new articles went into."""
 
     def __init__(self, pipeline, fetcher, settings: Settings = DEFAULT_SETTINGS, interval: float | None = None,
                  clock: Callable[[], float] = time.time, rng: random.Random | None = None,
-                 on_poll: Callable[[PollResult], None] | None = None):
+                 on_poll: Callable[[PollResult], None] | None = None, rebuild: "BriefRebuilder | None" = None):
         self.pipeline = pipeline
         self.store = pipeline.store
         self.fetcher = fetcher
@@ -94,7 +126,13 @@ class Watcher:
         self.clock = clock
         self.rng = rng or random.Random()
         self.on_poll = on_poll
-        self.stop = threading.Event()
+        self.rebuild = rebuild
+        self._wake = threading.Event()
+        self.stop = _Stop(self._wake)
+
+    def wake(self) -> None:
+        """Look for due feeds now rather than after the current wait (a feed was just added)."""
+        self._wake.set()
 
     # -- the loop ------------------------------------------------------------------------
     def poll_due(self) -> list[PollResult]:
@@ -118,7 +156,8 @@ class Watcher:
                 break
             upcoming = self.store.next_feed_poll()
             wait = 60.0 if upcoming is None else max(0.0, upcoming - self.clock())
-            self.stop.wait(min(wait, 60.0))  # re-read: feeds added meanwhile are seen within a minute
+            self._wake.wait(min(wait, 60.0))  # re-read: feeds added meanwhile are seen within a minute
+            self._wake.clear()
         return results
 
     def stop_on_signals(self) -> None:
@@ -197,6 +236,9 @@ class Watcher:
         result.added, result.known = len(report.added), len(report.known)
         result.entry_errors += report.errors
         self.store.mark_entries(result.url, done)
+        result.stories = sorted(set(self.store.stories_of([a.id for a in report.added]).values()))
+        if self.rebuild is not None and result.stories:
+            self.rebuild.put(result.stories)
 
     def _full_article(self, key: str, item, raw) -> tuple[list, bool]:
         """(items to store or report, whether the entry is done): the entry's article page when
@@ -259,3 +301,202 @@ def _feed_title(page: Page) -> str | None:
     import html
 
     return html.unescape(re.sub(r"\s+", " ", m.group(1))).strip()[:300] or None
+
+
+# -- briefs kept current ------------------------------------------------------------------
+class BriefRebuilder:
+    """Builds the briefs of changed stories on a worker thread, into the store's brief cache.
+
+        rebuild = BriefRebuilder(db_path, settings)  # starts its thread, which opens its own Store
+        rebuild.put(story_ids)       # queue them (a set: one already queued is not added twice)
+        rebuild.wait_idle(timeout)   # True once nothing is queued or in hand
+        rebuild.close()              # finish the batch in hand, then stop (drain=True: the queue too)
+
+    The briefs are made by Pipeline.briefs (words, settings: the ones `storyline show` and the
+    web app ask for, so they find them cached); a story already current costs a cache look-up.
+    on_brief(story_id, key) is called once the story's brief is in the cache under key. A story
+    gone before its turn (merged into another, which is queued in its turn) is skipped; any other
+    failure is reported on stderr (and kept in .errors) and the worker goes on."""
+
+    def __init__(self, db_path: str | Path | None, settings: Settings = DEFAULT_SETTINGS, words: int = 100,
+                 batch: int = 8, max_pending: int = 10_000,
+                 on_brief: Callable[[str, str], None] | None = None, processes: int = 1):
+        self.db_path = db_path
+        self.settings = settings
+        self.words = words
+        self.batch = batch
+        self.max_pending = max_pending
+        self.on_brief = on_brief
+        self.processes = processes  # parse processes: one, so the watcher and the web app keep a core
+        self.errors: list[str] = []
+        self.built = 0  # briefs made (a story found current is not counted)
+        self._pending: dict[str, None] = {}  # an ordered set: oldest first
+        self._in_hand: list[str] = []
+        self._closing = False
+        self._drain = False
+        self._cv = threading.Condition()
+        self._thread = threading.Thread(target=self._work, name="storyline-briefs", daemon=True)
+        self._thread.start()
+
+    def put(self, story_ids: Iterable[str]) -> None:
+        """Queue stories whose brief may be stale; waits while max_pending others are queued."""
+        with self._cv:
+            for sid in story_ids:
+                if sid in self._pending:
+                    continue
+                self._cv.wait_for(lambda: len(self._pending) < self.max_pending or self._closing)
+                if self._closing:
+                    return
+                self._pending[sid] = None
+            self._cv.notify_all()
+
+    def pending(self) -> list[str]:
+        """The story ids queued or in hand."""
+        with self._cv:
+            return list(self._in_hand) + [s for s in self._pending if s not in self._in_hand]
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        with self._cv:
+            return self._cv.wait_for(lambda: not self._pending and not self._in_hand, timeout)
+
+    def close(self, drain: bool = False, timeout: float | None = None) -> list[str]:
+        """Stop after the batch in hand (drain: after the whole queue); the ids left unbuilt."""
+        with self._cv:
+            self._closing, self._drain = True, drain
+            self._cv.notify_all()
+        self._thread.join(timeout)
+        with self._cv:
+            return list(self._pending)
+
+    def _take(self) -> list[str] | None:
+        with self._cv:
+            self._cv.wait_for(lambda: self._pending or self._closing)
+            if self._closing and not (self._drain and self._pending):
+                return None
+            self._in_hand = list(self._pending)[: self.batch]
+            for sid in self._in_hand:
+                del self._pending[sid]
+            return self._in_hand
+
+    def _done(self) -> None:
+        with self._cv:
+            self._in_hand = []
+            self._cv.notify_all()
+
+    def _work(self) -> None:
+        from .pipeline import Pipeline
+        from .store import Store
+
+        try:
+            store = Store(self.db_path)
+        except StorylineError as e:
+            self._fail(f"storyline: briefs not rebuilt: {e}")
+            with self._cv:  # put() must not wait for a worker that is not there
+                self._closing = True
+                self._pending.clear()
+                self._cv.notify_all()
+            return
+        with store:
+            pipeline = Pipeline(self.settings, store=store, processes=self.processes)
+            while (ids := self._take()) is not None:
+                try:
+                    self._build(pipeline, ids)
+                finally:
+                    self._done()
+
+    def _build(self, pipeline, ids: list[str]) -> None:
+        from . import cache
+
+        stories = []
+        for sid in ids:
+            try:
+                stories.append(pipeline.story(sid))
+            except StorylineError:
+                pass  # merged away or removed since it was queued
+        try:
+            keys = [cache.brief_key(s, self.words, self.settings) for s in stories]
+            missing = sum(pipeline.store.cache_get(cache.BRIEF, key) is None for key in keys)
+            pipeline.briefs(stories, words=self.words)
+        except Exception as e:  # noqa: BLE001 - one bad batch must not end the worker
+            self._fail(f"storyline: briefs of stories {', '.join(s.id[:12] for s in stories)}: {e}")
+            return
+        self.built += missing
+        if self.on_brief:
+            for story, key in zip(stories, keys):
+                self.on_brief(story.id, key)
+
+    def _fail(self, line: str) -> None:
+        self.errors.append(line)
+        print(line, file=sys.stderr, flush=True)
+
+
+class Service:
+    """`storyline serve --watch`: a Watcher and its BriefRebuilder on background threads of
+    the calling process (the web app's), each thread with its own Store on db_path.
+
+        service = Service(db_path, settings, interval=None, allow_private=False)  # checks interval
+        service.start()   # the web app's lifespan start
+        service.wake()    # poll due feeds now (a feed was added)
+        service.queue_briefs(story_ids)  # stories an upload changed
+        service.stop()    # lifespan end: the feed in hand and the brief batch in hand finish
+    """
+
+    def __init__(self, db_path: str | Path | None, settings: Settings = DEFAULT_SETTINGS,
+                 interval: float | None = None, allow_private: bool | frozenset[str] = False,
+                 on_poll: Callable[[PollResult], None] | None = None, words: int = 100):
+        self.interval = base_interval(settings.feeds, interval)  # StorylineError at once, not in the thread
+        self.db_path = db_path
+        self.settings = settings
+        self.allow_private = allow_private
+        self.on_poll = on_poll
+        self.words = words
+        self.watcher: Watcher | None = None
+        self.rebuild: BriefRebuilder | None = None
+        self.errors: list[str] = []
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        from .ingest.fetch import Fetcher
+        from .pipeline import Pipeline
+        from .store import Store
+
+        self.rebuild = BriefRebuilder(self.db_path, self.settings, words=self.words)
+        store = Store(self.db_path)  # used by the watcher's thread only from here on
+        fetcher = Fetcher(self.settings.fetch, allow_private=self.allow_private)
+        self.watcher = Watcher(Pipeline(self.settings, store=store), fetcher, self.settings,
+                               interval=self.interval / 60.0, on_poll=self.on_poll, rebuild=self.rebuild)
+        self._thread = threading.Thread(target=self._run, args=(store, fetcher), name="storyline-watch",
+                                        daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        if self.watcher is not None:
+            self.watcher.wake()
+
+    def queue_briefs(self, story_ids: list[str]) -> None:
+        """Rebuild these stories' briefs in the background too (the web app's uploads)."""
+        if self.rebuild is not None and story_ids:
+            self.rebuild.put(story_ids)
+
+    def stop(self, timeout: float | None = None) -> None:
+        if self.watcher is not None:
+            self.watcher.stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self.rebuild is not None:
+            self.rebuild.close(timeout=timeout)
+
+    def _run(self, store, fetcher) -> None:
+        with store, fetcher:
+            while not self.watcher.stop.is_set():
+                try:
+                    self.watcher.run()
+                except Exception as e:  # noqa: BLE001 - reported, retried; the web app goes on serving
+                    line = f"storyline: watcher: {e} (trying again in a minute)"
+                    self.errors.append(line)
+                    print(line, file=sys.stderr, flush=True)
+                    self.watcher.stop.wait(60.0)

@@ -183,3 +183,92 @@ INK_JS = """async (src) => {
   const total = px.length / 4;
   return {inked: (total - background) / total, colours: counts.size};
 }"""
+
+
+# -- live sources (issue 20): the feeds page and the live stories list, with the watcher
+# running in the app's process (serve --watch) over a database of their own ---------------
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """(the app's URL, its database, a feed server on 127.0.0.1): the app runs a Service
+    (storyline serve --watch) and its stories page polls every second."""
+    from dataclasses import replace
+
+    import uvicorn
+
+    from storyline.settings import DEFAULT_SETTINGS
+    from storyline.watch import Service
+    from storyline.web import create_app
+
+    from .loopback import serve_in_thread
+    from .test_feeds import FEEDS
+    from .test_fetch import FAST, LOOPBACK, Server
+
+    db = build_store(tmp_path_factory.mktemp("live") / "live.db")
+    settings = replace(DEFAULT_SETTINGS, feeds=FEEDS, fetch=FAST)
+    service = Service(db, settings, interval=1.0, allow_private=LOOPBACK)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(db, watch=service, live_poll_seconds=1)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    feeds = serve_in_thread(Server())
+    yield f"http://127.0.0.1:{port}", db, next(feeds)
+    server.should_exit = True
+    thread.join(timeout=120)
+    next(feeds, None)  # stops the feed server
+    assert not service.running and service.errors == []
+
+
+def test_feeds_page_follows_a_feed_and_shows_its_health(page, live):
+    from .test_feeds import Feed, corpus_articles, rss
+
+    base, _db, feeds = live
+    entries = [(k, a, False) for k, a in corpus_articles(2)]
+    feeds.routes["/desk.xml"] = Feed(rss(feeds.base, entries, title="Browser &lt;b&gt;desk&lt;/b&gt;"))
+    url = feeds.base + "/desk.xml"
+    page.goto(base + "/")
+    page.get_by_role("link", name="Feeds", exact=True).click()
+    page.wait_for_selector("#add-feed")
+    page.fill("#add-feed input[name=url]", url)
+    page.click("#add-feed button[type=submit]")
+    page.wait_for_selector("#feed-result li.ok")
+    assert f"{url}: followed" in page.inner_text("#feed-result")
+    row = page.locator(f'tr.feed[data-url="{url}"]')
+    assert row.count() == 1 and url in row.inner_text()
+    deadline = time.monotonic() + 120
+    while "HTTP 200" not in row.inner_text() and time.monotonic() < deadline:  # the watcher polls it at once
+        time.sleep(0.5)
+        page.reload()
+    text = row.inner_text()
+    assert "HTTP 200" in text and "Browser <b>desk</b>" in text, text  # the feed's title, as text
+    assert row.locator("td.num").inner_text() == "2"
+    assert page.evaluate("document.querySelectorAll('main b').length") == 0
+
+
+def test_stories_list_shows_a_new_story_without_reload(page, live, tmp_path):
+    from storyline.model import PartialDate
+    from storyline.pipeline import Pipeline
+    from storyline.store import Store
+
+    base, db, _feeds = live
+    page.goto(base + "/")
+    page.wait_for_selector("#story-list tr[data-story]")
+    page.evaluate("window.notReloaded = true")
+    title = "Lighthouse keepers vote to strike at Cape Orrin"
+    assert title not in page.inner_text("main")
+    report = tmp_path / "lighthouse.txt"
+    report.write_text(f"{title}\n\nKeepers at the Cape Orrin lighthouse voted on Friday to strike over staffing, "
+                      "their union said.\n\nThe Coastal Lights Board said the light would stay lit.\n",
+                      encoding="utf-8")
+    with Store(db) as store:  # another writer, as `storyline ingest` would be
+        assert len(Pipeline(store=store).ingest([str(report)], published=PartialDate.parse("2024-10-11")).added) == 1
+    fresh = page.locator("#story-list tr.new-story", has_text=title)
+    fresh.wait_for(timeout=60_000)
+    assert page.evaluate("window.notReloaded") is True  # the list changed, the page was not reloaded
+    assert fresh.count() == 1 and "new" in page.inner_text("#live-status")

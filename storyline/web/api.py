@@ -10,7 +10,7 @@ from ..model import Article
 from ..pipeline import PARTS
 from . import queries
 from .deps import ArticleDep, PipelineDep, StateDep, StoreDep, StoryDep
-from .listing import PER_PAGE, story_list
+from .listing import PER_PAGE, stories_version, story_list
 from .uploads import handle_upload
 
 router = APIRouter(prefix="/api")
@@ -23,6 +23,13 @@ def api_stories(store: StoreDep, q: str | None = Query(None, max_length=300),
                 per_page: int = Query(PER_PAGE, ge=1, le=200)):
     """Stories, largest first; q searches titles and text, outlet and dates filter."""
     return story_list(store, q, outlet, date_from, date_to, page_no, per_page)
+
+
+@router.get("/stories/version", tags=["stories"])
+def api_stories_version(store: StoreDep):
+    """A token that changes whenever the story list does (new, grown, merged or renamed
+    stories, new articles): the stories page polls it and refreshes its list when it changes."""
+    return {"version": stories_version(store), "articles": store.count_articles()}
 
 
 @router.get("/stories/{story_id}", tags=["stories"])

@@ -35,6 +35,8 @@ class AppState:
     max_upload_bytes: int
     templates: Jinja2Templates
     settings: Settings
+    watch: object | None = None  # storyline.watch.Service when the app runs the watcher (serve --watch)
+    live_poll_seconds: float = 10.0  # how often the stories page asks /api/stories/version
 
 
 def app_state(request: Request) -> AppState:

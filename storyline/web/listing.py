@@ -34,6 +34,14 @@ def story_list(store: Store, q: str | None, outlet: str | None, date_from: str |
     return {"total": len(stories), "page": page_no, "pages": pages, "per_page": per_page, "stories": shown}
 
 
+def stories_version(store: Store) -> str:
+    """Changes whenever the story list can: a new story, a story that grew, merged, split or
+    was renamed (the stories' generation, which every write to them changes), or a new article."""
+    from ..stories.storage import generation
+
+    return f"{generation(store)}-{store.count_articles()}"
+
+
 def overlaps(story: dict, date_from: str | None, date_to: str | None) -> bool:
     """Does the story's date span meet [date_from, date_to]? ISO text compares
     in date order; a 'YYYY' or 'YYYY-MM' bound covers its whole year or month."""

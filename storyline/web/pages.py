@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from . import queries
 from .deps import ArticleDep, PipelineDep, StateDep, StoreDep, StoryDep, render_page
-from .listing import PER_PAGE, story_list
+from .listing import PER_PAGE, stories_version, story_list
 from .present import article_paragraphs
 from .uploads import handle_upload
 
@@ -21,14 +21,16 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
 @router.get("/")
-def stories_page(request: Request, store: StoreDep, q: str | None = Query(None, max_length=300),
+def stories_page(request: Request, state: StateDep, store: StoreDep, q: str | None = Query(None, max_length=300),
                  outlet: str | None = Query(None, max_length=200), date_from: str | None = None,
                  date_to: str | None = None, page_no: int = Query(1, ge=1, le=queries.MAX_PAGE, alias="page")):
+    version = stories_version(store)  # read first: a change made while the page is made shows on the next poll
     listing = story_list(store, q, outlet, date_from or None, date_to or None, page_no, PER_PAGE)
     hits = queries.search_articles(store, q, limit=10)[1] if q else []
     return render_page(request, "stories.html", **listing, hits=hits, q=q or "", outlet=outlet or "",
                        date_from=date_from or "", date_to=date_to or "", outlets=queries.outlets(store),
-                       articles_stored=store.count_articles())
+                       articles_stored=store.count_articles(), version=version,
+                       poll_seconds=state.live_poll_seconds)
 
 
 @router.get("/stories/{story_id}")

@@ -60,12 +60,19 @@ async def handle_upload(request: Request, pipeline: Pipeline, limit: int) -> tup
         "errors": sum(len(f.errors) for f in files),
         "stories": sorted({a["story_id"] for f in files for a in f.added + f.known if a["story_id"]}),
     }
+    watch = request.app.state.web.watch
+    if watch is not None:  # serve --watch: the stories the upload changed get their briefs built too
+        await run_in_threadpool(watch.queue_briefs, sorted({a["story_id"] for f in files for a in f.added
+                                                            if a["story_id"]}))
     nothing_read = not summary["added"] and not summary["known"]
     return summary, 422 if nothing_read else 200
 
 
-async def read_upload(request: Request, limit: int) -> tuple[list[Upload], PartialDate | None]:
-    """The files of a multipart upload and its 'published' date, refused (413) past limit bytes."""
+async def bounded_form(request: Request, limit: int, files: str | None = "files", max_files: int = MAX_FILES,
+                       max_fields: int = 20):
+    """The request's form, read within limit bytes (413 past it, counted as the body arrives:
+    Content-Length may be absent or lie); files: the multipart field a form of files must be
+    sent as (415 otherwise), None for a form of fields (urlencoded or multipart)."""
     too_big = HTTPException(413, f"upload larger than the limit of {limit / 1_000_000:g} MB per request")
     length = request.headers.get("content-length")
     if length is not None:
@@ -73,10 +80,13 @@ async def read_upload(request: Request, limit: int) -> tuple[list[Upload], Parti
             raise HTTPException(400, "invalid Content-Length header")
         if int(length) > limit:
             raise too_big
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise HTTPException(415, "send files as multipart/form-data (field 'files')")
+    content_type = request.headers.get("content-type", "")
+    if files is not None and not content_type.startswith("multipart/form-data"):
+        raise HTTPException(415, f"send files as multipart/form-data (field '{files}')")
+    if files is None and not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        raise HTTPException(415, "send a form (application/x-www-form-urlencoded or multipart/form-data)")
     body = bytearray()
-    async for chunk in request.stream():  # counted as it arrives: Content-Length may be absent
+    async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
             raise too_big
@@ -85,9 +95,14 @@ async def read_upload(request: Request, limit: int) -> tuple[list[Upload], Parti
         return {"type": "http.request", "body": bytes(body), "more_body": False}
 
     try:
-        form = await Request(request.scope, replay).form(max_files=MAX_FILES, max_fields=20)
+        return await Request(request.scope, replay).form(max_files=max_files, max_fields=max_fields)
     except MultiPartException as e:
         raise HTTPException(400, f"bad upload: {e.message}") from None
+
+
+async def read_upload(request: Request, limit: int) -> tuple[list[Upload], PartialDate | None]:
+    """The files of a multipart upload and its 'published' date, refused (413) past limit bytes."""
+    form = await bounded_form(request, limit)
     published = None
     if form.get("published"):
         try:
