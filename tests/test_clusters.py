@@ -591,3 +591,38 @@ def test_an_undated_storys_brief_says_its_date_is_unknown(tmp_path):
         story = pipeline.story(story_of[undated.id])
         text = render(pipeline.brief(story), "md")
     assert "Date unknown" in text and "undated" in text
+
+
+def test_a_late_copy_joins_its_story_whoever_places_it(tmp_path):
+    """A reprint of June's article ingested after September's news joins June's story, through
+    a new Store (a new CLI process, a web request) as through the Store that placed the rest:
+    the stream loaded from the store keeps open every story the batch could join."""
+    import json
+
+    from storyline.pipeline import Pipeline
+    from storyline.store import Store
+
+    source = Path(__file__).parent / "data" / "web" / "stories.jsonl"
+    records = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
+    june = records[2]
+    assert june["published"] < max(r["published"] for r in records)  # the store holds later news
+    reprint = {**june, "outlet": "Another Outlet", "url": "https://another.example/boil-water",
+               "text": june["text"] + " A spokesman repeated the advice on Thursday."}
+    (tmp_path / "reprint.jsonl").write_text(json.dumps(reprint))
+    joined = {}
+    for fresh in (False, True):
+        db = tmp_path / f"{fresh}.db"
+        store = Store(db)
+        Pipeline(store=store).ingest([str(source)])
+        if fresh:
+            store.close()
+            store = Store(db)
+        Pipeline(store=store).ingest([str(tmp_path / "reprint.jsonl")])
+        by_title = {}
+        for a in store.articles():
+            by_title.setdefault(a.title, []).append(a.id)
+        story_of = store.stories_of([a.id for a in store.articles()])
+        original, copy = by_title[june["title"]][0], next(a.id for a in store.articles() if a.outlet == "Another Outlet")
+        joined[fresh] = story_of[copy] == story_of[original]
+        store.close()
+    assert joined == {False: True, True: True}

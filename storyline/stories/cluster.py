@@ -230,12 +230,14 @@ def _plan(store, articles: list[Article], config: ClusterConfig, dedup: DedupSet
     todo = [given.get(aid) or read[aid] for aid in unplaced]
     times = _article_times(todo)
     todo.sort(key=_time_order(times))  # stable: same-day articles keep their arrival order
+    dated = [t for t in times.values() if t is not None]
+    oldest, newest = (min(dated), max(dated)) if dated else (None, None)
     cached = _STREAMS.pop(store, None)  # put back only once its placements are written
     if cached is not None and cached.generation == generation and (cached.stream.config, cached.stream.dedup) \
-            == (config, dedup):
+            == (config, dedup) and _in_order(cached.stream, oldest):
         stream = cached.stream
     else:
-        stream = _load_stream(store, config, dedup, max((t for t in times.values() if t is not None), default=None))
+        stream = _load_stream(store, config, dedup, oldest, newest)
     placements = stream.place(todo, [times[a.id] for a in todo], embeddings=vectors)
     vectors.update({p.article_id: p.features.embedding for p in placements if p.features is not None})
     merged_into = merge_map(stream.clusterer.merged)
@@ -284,18 +286,30 @@ def _days(moment: datetime) -> float:
     return (moment - datetime(EPOCH.year, EPOCH.month, EPOCH.day)).total_seconds() / 86400.0
 
 
-def _load_stream(store, config: ClusterConfig, dedup: DedupSettings, newest: float | None) -> StoryStream:
-    """Rebuild the open stories (last article within the window) from the store. An article
-    without a date of its own is loaded without a time (no decay on it); its stored time
-    (see _kept_times) only keeps its story open."""
+def _in_order(stream: StoryStream, oldest: float | None) -> bool:
+    """Whether a live stream can place a batch whose oldest dated article is at `oldest`: the
+    batch is not older than the stream's clock, so no story it could join has been closed."""
+    return oldest is None or stream.clusterer.now is None or oldest >= stream.clusterer.now
+
+
+def _load_stream(store, config: ClusterConfig, dedup: DedupSettings, oldest: float | None,
+                 newest: float | None) -> StoryStream:
+    """Rebuild from the store every story a batch could join: those open at its oldest dated
+    article (the last article within the window before it) and all later ones, so that a late
+    copy of an article of June joins June's story even once the store holds September. The
+    clock is then set to the newest time known without closing any of them: no story closes
+    within a batch, so its undated articles, placed last, still find the stories of its
+    dated ones. An article without a date of its own is loaded without a time (no decay on
+    it); its stored time (see _kept_times) only keeps its story open."""
     df, docs = storage.document_frequencies(store)
     stream = StoryStream(config, TermStats(df, docs, config.idf_prior_docs), dedup)
     known = [t for t in (newest, storage.newest_time(store)) if t is not None]
     if not known:  # an empty store
         return stream
     now = max(known)
+    start = min(oldest, now) if oldest is not None else now
     clusterer = stream.clusterer
-    for m in storage.open_story_members(store, now - config.window_days):
+    for m in storage.open_story_members(store, start - config.window_days):
         stream.copies.add(m.article_id, m.text)
         own = article_days(PartialDate.parse(m.published), m.time)
         if m.features is None:  # a copy: a member without vectors
@@ -310,7 +324,8 @@ def _load_stream(store, config: ClusterConfig, dedup: DedupSettings, newest: flo
     for a, b in storage.apart_story_pairs(store):
         if a in clusterer.stories and b in clusterer.stories:
             clusterer.keep_apart(a, b)
-    clusterer.advance(now)
+    clusterer.advance(start)
+    clusterer.advance(now, close=False)
     for closed in clusterer.closed:
         for aid in closed:
             stream.copies.remove(aid)

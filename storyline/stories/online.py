@@ -300,11 +300,14 @@ class OnlineClusterer:
             story = self.stories[story_id] = Story(story_id, np.zeros(self._dim, dtype=np.float32))
         return story
 
-    def advance(self, time: float | None) -> None:
-        """Move the clock; close stories that fell out of the window."""
+    def advance(self, time: float | None, close: bool = True) -> None:
+        """Move the clock; close stories that fell out of the window (unless close is False:
+        a batch loaded from the store keeps every story it could join open, see cluster.py)."""
         if time is None or (self.now is not None and time <= self.now):
             return
         self.now = time
+        if not close:
+            return
         # Scanning the open stories costs O(open); doing it once per day of
         # stream time keeps it negligible per article.
         if self._swept is not None and time - self._swept < 1.0:
