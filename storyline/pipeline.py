@@ -15,7 +15,8 @@ result on:
     language   English articles are analysed; the others are named in the notes
     copies     syndicated copies (stories/dedup, the one definition) are analysed once, as
                their original, and credited with the original's sentences at the end
-    parse      one spaCy parse per article, many stories in one pass (analyze/entities)
+    parse      one spaCy parse per article, many stories in one pass (analyze/entities),
+               kept in the store (analyze/parsecache): a grown story parses its new articles
     analysis   entities, quotes, agree/differ/single source (analyze/relate)
     timeline   dated events and the story's development (analyze/timeline)
     summary    the cited summary and key points (report/summarize)
@@ -34,6 +35,7 @@ from functools import partial
 
 from .analyze.embedcache import SentenceVectors, in_rounds
 from .analyze.entities import parse_articles
+from .analyze.parsecache import parsed
 from .errors import InputError, StorylineError
 from .model import Article, Brief, PartialDate
 from .settings import DEFAULT_SETTINGS, Settings
@@ -270,7 +272,9 @@ class Pipeline:
             out.append(Prepared(story, ordered, analysed, [], vectors, notes))
         unique = list({a.id: a for p in out for a in p.analysed}.values())
         started = time.perf_counter()
-        docs = dict(zip((a.id for a in unique), parse_articles(unique, processes=self.processes)))
+        # each article's parse is kept in the store: a grown story parses only its new articles
+        docs = dict(zip((a.id for a in unique),
+                        parsed(unique, partial(parse_articles, processes=self.processes), self.store)))
         if self.on_stage:
             self.on_stage("parse", time.perf_counter() - started)
         for p in out:

@@ -549,6 +549,15 @@ class Store:
         row = self.db.execute("SELECT value FROM cache WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         return row[0] if row else None
 
+    def cache_get_many(self, kind: str, keys: list[str]) -> dict[str, bytes]:
+        """{key: value} of the keys of kind that are cached (the others are absent)."""
+        found: dict[str, bytes] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            found.update(self.db.execute("SELECT key, value FROM cache WHERE kind = ? AND key IN (%s)"
+                                         % ",".join("?" * len(chunk)), [kind, *chunk]).fetchall())
+        return found
+
     def cache_put(self, kind: str, key: str, value: bytes, owner: str | None = None,
                   meta: dict | None = None) -> None:
         """Keep value under (kind, key). owner: the id of the story the value belongs

@@ -61,7 +61,7 @@ def text_vectors(texts: list[str], store=None, settings: EmbedSettings = EmbedSe
     rounds = _rounds
     if rounds is not None and threading.get_ident() in rounds.workers:
         return rounds.ask(texts, settings)
-    return _text_vectors(texts, store, settings)
+    return _text_vectors(texts, store if store is not None else getattr(_plain, "store", None), settings)
 
 
 def _text_vectors(texts: list[str], store, settings: EmbedSettings) -> np.ndarray:
@@ -160,6 +160,7 @@ class _Rounds:
 
 
 _rounds: _Rounds | None = None
+_plain = threading.local()  # .store: the store of in_rounds jobs run plainly in this thread
 _one_at_a_time = threading.Lock()  # one in_rounds serves at once; others run their jobs plainly
 
 
@@ -171,7 +172,13 @@ def in_rounds(jobs: list[Callable[[], T]], store=None, workers: int = ROUND_WORK
     cached in it. The first error of a job is raised once the others are done."""
     global _rounds
     if len(jobs) < 2 or not _one_at_a_time.acquire(blocking=False):
-        return [job() for job in jobs]
+        # run here, in the store's thread: a step that asks without naming the store (the
+        # timeline's) is served from it as in rounds, not re-embedded
+        previous, _plain.store = getattr(_plain, "store", None), store
+        try:
+            return [job() for job in jobs]
+        finally:
+            _plain.store = previous
     queue = deque(enumerate(jobs))
     results: list = [None] * len(jobs)
     errors: list[BaseException] = []
