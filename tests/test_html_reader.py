@@ -79,6 +79,7 @@ def test_a_link_alone_does_not_make_a_site_notice():
     assert site_speaking("Follow us on Twitter: https://twitter.com/dunmoredaily")
     assert site_speaking("Click here to read more https://dunmore.example/more")
     assert site_speaking("https://dunmore.example/assets/images/logo.png")
+    assert site_speaking("Link to our ticket shop – https://tickets.dunmore.example/ferry")
     assert site_speaking("The views and opinions expressed in the article are the author's own.")
 
 

@@ -98,6 +98,7 @@ SITE_OPENING = re.compile(r"^\W*(?:click|tap|sign up|subscribe|follow|read|share
                           re.IGNORECASE)
 LINK = re.compile(r"https?://|www\.|pic\.twitter\.com|@\w+|\.com/", re.IGNORECASE)
 URL = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S*", re.IGNORECASE)
+LINK_TEXT_MIN_WORDS = 6  # words around a link that can say something of their own
 CREDIT_WORDS = re.compile(r"contributed to this report|all rights reserved|©|image (?:copyright|caption)|media caption|"
                           r"playback|file photo|opinions expressed|views and opinions|cookies|javascript|\bbrowsers?\b|"
                           r"reprints?\b", re.IGNORECASE)
@@ -229,10 +230,12 @@ def site_speaking(sentence: str) -> bool:
     if _addresses_reader(sentence) and any(w.lower() in SITE_WORDS for w in WORD.findall(sentence)):
         return True
     # A link alone is no notice: an event listing gives its web site, an embedded tweet ends
-    # in its picture link. What is around the link decides; a bare link is the site's.
+    # in its picture link. What is around the link decides; a bare link, or one with a few
+    # words around it ("Link to our shop – https://..."), is the site's.
     words = URL.sub(" ", sentence)
-    if not WORD.search(words):
-        return bool(URL.search(sentence))
+    if len(WORD.findall(words)) < LINK_TEXT_MIN_WORDS:
+        return bool(URL.search(sentence)) or is_furniture(sentence) and bool(
+            SITE_OPENING.match(sentence) or LINK.search(sentence) or CREDIT_WORDS.search(sentence))
     return is_furniture(words) and bool(SITE_OPENING.match(words) or LINK.search(sentence)
                                         or CREDIT_WORDS.search(words))
 
