@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..model import PartialDate
 from ..settings import IngestSettings
 from .clutter import ended_in_link, line_clutter, mark_in_context, strip_clutter
+from .furniture import is_furniture
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august",
@@ -27,6 +28,12 @@ BYLINE = re.compile(r"^By\s+(?P<author>[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*
 DATELINE = re.compile(
     rf"^(?P<place>[A-Z][A-Z.'’ ]{{2,40}}(?:,\s*[A-Z][\w. ]{{1,30}})?)\s*(?:\((?P<outlet>[A-Za-z .]{{2,30}})\))?\s*{DASH}{{1,2}}\s+(?=[A-Z“\"])"
 )
+# A table of the article, as the HTML reader prints it: one "| cell | cell |" line per row.
+TABLE_ROW = re.compile(r"^\|.*\|$")
+# What a row's shape makes it look like, and a table row is not: its numbers are not a date
+# stamp, its short cells are not a label, a tag list or a caption's names. A row that is
+# site furniture (a share bar laid out as a table) still goes.
+ROW_SHAPES = frozenset({"date or byline stamp", "label", "tag or link list", "caption or credit"})
 # A wire dateline without a place: "May 29 (Reuters) - text"
 WIRE_DATELINE = re.compile(
     rf"^(?P<day>[A-Z][a-z]{{2,8}}\.? \d{{1,2}})\s*\((?P<outlet>[A-Za-z .]{{2,30}})\)\s*{DASH}{{1,2}}\s+(?=[A-Z“\"])")
@@ -72,6 +79,8 @@ def clean_paragraphs(paragraphs: list[str], title: str = "", settings: IngestSet
             line = _take_byline(line, out)
             why = None if line else "byline"
         why = why or line_clutter(line, settings, ended_in_link(para), english)
+        if why in ROW_SHAPES and TABLE_ROW.match(line) and not is_furniture(line):
+            why = None
         lines.append(line)
         reasons.append(why)
     mark_in_context(lines, reasons, title, settings, english)

@@ -97,8 +97,10 @@ SITE_OPENING = re.compile(r"^\W*(?:click|tap|sign up|subscribe|follow|read|share
                           r"see|like|log in|please|image|photo|picture|media|video|advertisement|copyright|©)\b",
                           re.IGNORECASE)
 LINK = re.compile(r"https?://|www\.|pic\.twitter\.com|@\w+|\.com/", re.IGNORECASE)
+URL = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S*", re.IGNORECASE)
+LINK_TEXT_MIN_WORDS = 6  # words around a link that can say something of their own
 CREDIT_WORDS = re.compile(r"contributed to this report|all rights reserved|©|image (?:copyright|caption)|media caption|"
-                          r"playback|file photo|opinions expressed|views and opinions|cookies|javascript|browser|"
+                          r"playback|file photo|opinions expressed|views and opinions|cookies|javascript|\bbrowsers?\b|"
                           r"reprints?\b", re.IGNORECASE)
 SAID = re.compile(r"\b(?:said|says|told)\b")
 # A site promoting itself: "Find out what's happening ... with the latest updates", "Get the
@@ -227,8 +229,15 @@ def site_speaking(sentence: str) -> bool:
     subscribers"). The summary quotes neither."""
     if _addresses_reader(sentence) and any(w.lower() in SITE_WORDS for w in WORD.findall(sentence)):
         return True
-    return is_furniture(sentence) and bool(SITE_OPENING.match(sentence) or LINK.search(sentence)
-                                           or CREDIT_WORDS.search(sentence))
+    # A link alone is no notice: an event listing gives its web site, an embedded tweet ends
+    # in its picture link. What is around the link decides; a bare link, or one with a few
+    # words around it ("Link to our shop – https://..."), is the site's.
+    words = URL.sub(" ", sentence)
+    if len(WORD.findall(words)) < LINK_TEXT_MIN_WORDS:
+        return bool(URL.search(sentence)) or is_furniture(sentence) and bool(
+            SITE_OPENING.match(sentence) or LINK.search(sentence) or CREDIT_WORDS.search(sentence))
+    return is_furniture(words) and bool(SITE_OPENING.match(words) or LINK.search(sentence)
+                                        or CREDIT_WORDS.search(words))
 
 
 def _addresses_reader(sentence: str) -> bool:
@@ -265,13 +274,22 @@ SUBHEAD_REASONS = ("label", "caption or credit", "related-article link")
 
 
 def _keep_subheads(lines: list[str], reasons: list[str | None], settings: IngestSettings) -> None:
-    """A short line taken for a label, a caption or a link that stands between two kept
-    reporting paragraphs is a subhead ("Near-term consolidation likely") or a lead-in
-    ("Here's the thing:"): navigation, captions and link runs stand beside other clutter or
-    at the article's edges, not alone inside its prose."""
+    """A short line taken for a label, a caption or a link that stands inside the article's
+    prose, after its first reporting paragraph and before its last, is the article's own: a
+    subhead ("Near-term consolidation likely"), a lead-in ("Here's the thing:") or an item
+    of a list the article gives (tour dates, a draw's groups). Navigation, related-article
+    runs and credits stand at the article's edges; inside it, only a line that describes a
+    picture or is site furniture (furniture.is_furniture) still goes."""
     told = [why is None and _has_reporting(line, settings) for line, why in zip(lines, reasons)]
-    for i in range(1, len(lines) - 1):
-        if reasons[i] in SUBHEAD_REASONS and told[i - 1] and told[i + 1] and not describes_picture(lines[i]):
+    if not any(told):
+        return
+    first, last = told.index(True), len(told) - 1 - told[::-1].index(True)
+    # a widget's heading stands next to the widget ("Our Featured Videos" above a share bar)
+    beside_widget = [any(reasons[j] and reasons[j] not in SUBHEAD_REASONS for j in (i - 1, i + 1) if 0 <= j < len(lines))
+                     for i in range(len(lines))]
+    for i in range(first + 1, last):
+        if reasons[i] in SUBHEAD_REASONS and not beside_widget[i] and not describes_picture(lines[i]) \
+                and not is_furniture(lines[i]):
             reasons[i] = None
 
 

@@ -22,7 +22,7 @@ NOT_REPORTING = re.compile(
     r"(?:privacy policy|terms of (?:use|service)) (?:and|&)|"
     r"image (?:copyright|caption)|media (?:playback|caption)|file photo|photographer\)|"
     r"\((?:ap|afp|reuters|associated press|getty)\)|reuters/|ap photo/|pic\.twitter\.com|https?://|www\.|"
-    r"\bemail alerts?\b|breaking news emails?|reprints?\b|opinions expressed|javascript|browser)",
+    r"\bemail alerts?\b|breaking news emails?|reprints?\b|opinions expressed|javascript|\bbrowsers?\b)",
     re.IGNORECASE,
 )
 # Captions describe a picture: "In this May 4, 2001, file photo, ...", "Pictured: ...".
