@@ -249,6 +249,12 @@ class FactsSettings:
     near_figure_min: float = 100
     """The least figure near_figure applies to: small counts ("three" / "four") lie close by
     chance and compare only on shared context or meaning. Hand-set (issue 17)."""
+    rounded_figure: float = 0.05
+    """Two exact figures of one count where one is the other rounded to thousands or more are
+    one side of a count, not rival figures, when within this share of each other
+    (facts._rounded: "$70,000" / "$70,246" owed, "$973,000" / "$972,815" sought). Higher: more
+    round figures taken for roundings; lower: more listed as differing. Hand-set (issue 17: a
+    false "sources differ" on multinews test, mn131)."""
     quote_link_overlap: float = 0.4
     """Share of the smaller sentence's content words (lemmas) two sentences carrying one merged
     quote must share to be joined as one fact: a quote of several sentences starts with a

@@ -165,3 +165,14 @@ def test_the_day_a_source_spoke_dates_no_fact_and_a_value_hangs_on_its_predicate
     thursday, wednesday = filing.ents[-1], filed.ents[0]
     assert same_predicate(anchor(thursday), anchor(wednesday))
     assert not same_predicate(anchor(thursday), next(t for t in filed if t.lemma_ == "seek"))
+
+
+@pytest.mark.parametrize("other, differs", [
+    ("The list shows that the state itself owes $70,000 on its water accounts.", False),  # rounded
+    ("The list shows that the state itself owes $70,246 on its water accounts.", False),  # the same
+    ("The list shows that the state itself owes $74,500 on its water accounts.", True),
+])
+def test_a_sum_rounded_to_thousands_is_no_rival_figure(other, differs):
+    first = "The water department's list includes an account for the state, which owes $70,246 on its water accounts."
+    figures = [d for d in _differences(("north", [first]), ("south", [other])) if d.kind == "figures"]
+    assert bool(figures) is differs

@@ -458,7 +458,7 @@ def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity,
         for members in sorted(link.subsets(), key=min):
             if len(members) < 2:
                 continue
-            groups = _figure_sides([fs[k] for k in sorted(members)], published)
+            groups = _figure_sides([fs[k] for k in sorted(members)], published, settings)
             if len(groups) < 2 or len({f.statement.origin for g in groups for f in g}) < 2:
                 continue
             out.append(_figure_difference(groups, labels, published))
@@ -519,11 +519,26 @@ def _last_place(value: float) -> float:
     return place
 
 
-def _figure_sides(figs: list[Figure], published: dict[str, str]) -> list[list[Figure]]:
-    """Figures grouped into sides of compatible ranges, earliest published side first."""
+def _rounded(x: Figure, y: Figure, settings: FactsSettings = FactsSettings()) -> bool:
+    """One exact figure is the other rounded to thousands or more, and within
+    settings.rounded_figure of it ("$70,000" / "$70,246", "$973,000" / "$972,815"): the text
+    reconciles them. "120" / "121" is no such rounding, nor "70,000" / "74,000"."""
+    if x.low != x.high or y.low != y.high:
+        return False
+    (rough, rough_place), (fine, fine_place) = sorted(((v, _last_place(v)) for v in (x.low, y.low)),
+                                                      key=lambda vp: -vp[1])
+    return rough_place >= 1000 and fine_place < rough_place and round(fine / rough_place) * rough_place == rough \
+        and abs(rough - fine) <= settings.rounded_figure * fine
+
+
+def _figure_sides(figs: list[Figure], published: dict[str, str],
+                  settings: FactsSettings = FactsSettings()) -> list[list[Figure]]:
+    """Figures grouped into sides of compatible ranges (or one the other rounded: _rounded),
+    earliest published side first."""
     sides: list[list[Figure]] = []
     for f in sorted(figs, key=lambda f: (published.get(f.statement.article_id) or "", f.low)):
-        side = next((g for g in sides if all(compatible((f.low, f.high), (x.low, x.high)) for x in g)), None)
+        side = next((g for g in sides if all(compatible((f.low, f.high), (x.low, x.high)) or _rounded(f, x, settings)
+                                             for x in g)), None)
         if side is None:
             sides.append([f])
         else:
