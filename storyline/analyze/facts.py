@@ -505,7 +505,8 @@ def _a_hair_apart(f: Figure, g: Figure, settings: FactsSettings) -> bool:
     if years_f != years_g or not (years_f or f.context & g.context):
         return False
     gap = abs(f.low - g.low)
-    return 0 < gap <= settings.near_figure * max(f.low, g.low) and gap <= 2 * min(_last_place(f.low), _last_place(g.low))
+    return 0 < gap <= settings.near_figure * max(f.low, g.low) \
+        and gap <= 2 * min(_last_place(f.low), _last_place(g.low))
 
 
 def _last_place(value: float) -> float:

@@ -328,7 +328,8 @@ def same_predicate(a, b) -> bool:
     """Two anchors (anchor) name one predicate: the same lemma, or one a derivation of the
     other ("filing" / "filed", "arrest" / "arrested")."""
     x, y = _stem(a.lemma_), _stem(b.lemma_)
-    return _key(a.lemma_.lower()) == _key(b.lemma_.lower()) or (min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x)))
+    return _key(a.lemma_.lower()) == _key(b.lemma_.lower()) \
+        or (min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x)))
 
 
 def frame_words(sent, tok, masked) -> frozenset[str]:
