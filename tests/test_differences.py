@@ -176,3 +176,18 @@ def test_a_sum_rounded_to_thousands_is_no_rival_figure(other, differs):
     first = "The water department's list includes an account for the state, which owes $70,246 on its water accounts."
     figures = [d for d in _differences(("north", [first]), ("south", [other])) if d.kind == "figures"]
     assert bool(figures) is differs
+
+
+def test_rates_of_other_units_and_a_name_run_together_are_no_difference():
+    speeds = _differences(
+        ("north", ["The solar wind reaches speeds of up to 400 miles per second near the sun, the agency said."]),
+        ("south", ["The solar wind rushes past the planet at 900 miles per hour, the agency said."]))
+    assert [d for d in speeds if d.kind == "figures"] == []
+    one = ["Police said Carl Lambach and Jessica Van Wert ran the business from a house in Harwick.",
+           "Van Wert has pleaded not guilty to conspiracy to commit human trafficking and maintaining a house of "
+           "prostitution."]
+    other = ["Carl Lambach and Jessica VanWert were arrested in Harwick last month.",
+             "Lambach pleaded not guilty to four counts of human trafficking, while VanWert pleaded not guilty to "
+             "conspiracy to commit human trafficking and maintaining a house of prostitution."]
+    names = _differences(("north", [*one, *GAZETTE]), ("south", [*other, *HERALD]))
+    assert [d for d in names if d.kind == "participant"] == []

@@ -400,10 +400,12 @@ def _counted(doc, ent) -> tuple[str, str]:
     """(lemma, as written) of what a count counts: the noun after it ("4,000 homes"), a unit
     of measure ("120 km/h"), or for a bare count the thing a counting noun names ("the
     number of residents rose to 6,000"; "the death toll rose to five": people)."""
-    measure = re.match(r"\s*/\s*[a-z]+", doc.text[ent.end_char:])
+    # a rate is part of its unit: "400 miles per second" is no rival of "a million miles per hour"
+    measure = re.match(r"\s*(?:/|per\s|an?\s(?=(?:second|minute|hour|day|week|month|year)\b))\s*([a-z]+)",
+                       doc.text[ent.end_char:], re.IGNORECASE)
     last = doc[ent.end - 1]
     if ent.label_ == "QUANTITY" and last.is_alpha and last.lower_ not in WORD_NUMBERS:
-        written = last.text + (measure.group(0).replace(" ", "") if measure else "")
+        written = last.text + (f"/{measure.group(1)}" if measure else "")
         return written.lower(), written
     nxt = doc[ent.end] if ent.end < len(doc) else None
     if nxt is not None and nxt.is_alpha and nxt.pos_ in ("NOUN", "PROPN"):
@@ -767,9 +769,11 @@ def _aligned_slot(a: Statement, b: Statement, xs: list[Slot], ys: list[Slot], do
 
 
 def _named_in(name: str, text: str) -> bool:
-    """The name, or its last word (a surname), occurs in the folded text."""
+    """The name, its last word (a surname) or its words run together ("Van Wert" / "VanWert")
+    occurs in the folded text."""
     words = fold(name).split()
-    return bool(words) and any(re.search(rf"\b{re.escape(w)}\b", text) for w in {" ".join(words), words[-1]})
+    return bool(words) and any(re.search(rf"\b{re.escape(w)}\b", text)
+                               for w in {" ".join(words), words[-1], "".join(words)})
 
 
 def _rest_overlap(a: Statement, b: Statement, slots_a: list[Slot], slots_b: list[Slot],
