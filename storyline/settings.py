@@ -54,6 +54,17 @@ class SameFact:
     set against each other. Hand-set on the invented fixtures (tests/data/
     disagreement_examples.json: gale, court, deal, reprint), checked on the dev events and
     multinews differences gold (issue 17)."""
+    slot_clause_overlap: float = 0.6
+    """Share of the words of the clause around a differing date, place or name (the value left
+    out: samefact.frame_words) that the other sentence's clause around its value must hold
+    for two paraphrases ("wrote a long emotional letter to Patriarch Kirill in May 2012" /
+    "in April wrote a lengthy emotional letter to Russian Orthodox Church Patriarch Kirill")
+    to state the same fact but for that value, when both values hang on one predicate
+    (samefact.same_predicate) and the sentences are close in meaning (cosine). The second way
+    to a slot difference, beside slot_rest_overlap, which paraphrases fall under. Higher:
+    fewer, surer such differences; lower: reports of two events of one kind (two marches,
+    two filings) set against each other. Set on the multinews dev 20 and dev events
+    differences gold (issue 17)."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +238,23 @@ class FactsSettings:
     sums are of many things ("$42" a share, "$13.7 billion" the deal, "$21.5 billion" of cash;
     dev events s04). Higher: more rival sums, more of them of different things; lower: a
     changed sum ($4m / $5m) only caught when close. Hand-set (issue 17)."""
+    near_figure: float = 0.01
+    """Two exact figures of one count (counted word or currency) from independent sources
+    compare as rivals without shared context when they lie within this share of each other
+    and at most two units of the more precise one's last digit apart (facts._a_hair_apart:
+    "$972,815" / "$972,814" in costs, "121" / "120" cases of 2014): distinct counts rarely lie
+    so close. Higher: more such rivals, figures of other things among them (a settlement
+    offer of "$964,502" beside costs of "$972,814" are 0.9% apart); lower: fewer. Set on the
+    multinews dev 20 differences gold (issue 17)."""
+    near_figure_min: float = 100
+    """The least figure near_figure applies to: small counts ("three" / "four") lie close by
+    chance and compare only on shared context or meaning. Hand-set (issue 17)."""
+    rounded_figure: float = 0.05
+    """Two exact figures of one count where one is the other rounded to thousands or more are
+    one side of a count, not rival figures, when within this share of each other
+    (facts._rounded: "$70,000" / "$70,246" owed, "$973,000" / "$972,815" sought). Higher: more
+    round figures taken for roundings; lower: more listed as differing. Hand-set (issue 17: a
+    false "sources differ" on multinews test, mn131)."""
     quote_link_overlap: float = 0.4
     """Share of the smaller sentence's content words (lemmas) two sentences carrying one merged
     quote must share to be joined as one fact: a quote of several sentences starts with a

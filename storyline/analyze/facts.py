@@ -34,8 +34,8 @@ from ..model import Article, Citation, Difference, Fact, Side
 from ..settings import FactsSettings, QuoteSettings, SameFact
 from .entities import StoryEntities, fold
 from .quotes import Context, Quote, quote_citation, resolve_mention
-from .samefact import (WORD_NUMBERS, Meaning, compatible, contradicts, covers, figures_conflict, negation_flip,
-                       parse_figure, states_same_fact)
+from .samefact import (WORD_NUMBERS, Meaning, anchor, compatible, contradicts, covers, figures_conflict, frame_words,
+                       frames_align, negation_flip, parse_figure, reporting_date, same_predicate, states_same_fact)
 
 # Two sentences state the same thing when their embeddings are close (SameFact) AND they
 # share distinctive words (FactsSettings.word_overlap). MiniLM alone rates "the first call
@@ -347,15 +347,18 @@ def figures(stmts: list[Statement], docs: dict[str, object]) -> list[Figure]:
             rng = parse_figure(written)
             unit, unit_text = _currency(written) if ent.label_ == "MONEY" else _counted(doc, ent)
             # "120 km": the unit is in the entity; the figure is shown once as "120 km/h"
-            phrase = doc[ent.start:ent.end - 1].text if ent.label_ == "QUANTITY" and unit_text \
-                and fold(unit_text).startswith(ent[-1].lower_) else written
+            unit_inside = ent.label_ == "QUANTITY" and bool(unit_text) and fold(unit_text).startswith(ent[-1].lower_)
+            phrase = doc[ent.start:ent.end - 1].text if unit_inside else written
             governor = _governor(ent.root)
             if rng is None or not unit or unit in GENERIC_UNITS:
                 continue
             when = frozenset(m.group(0).lower() for m in TIME_MARK.finditer(st.text))
             window = doc[max(span.start, ent.start - 8):min(span.end, ent.end + 4)]
+            # the counted word is no context ("4,000 homes"), but what follows a measure is
+            # ("about 65 miles west of Chicago")
+            last = ent.end - 1 if unit_inside else ent.end
             context = {t.lemma_.lower() for t in window if t.is_alpha and t.lower_ not in STOP
-                       and not (ent.start <= t.i <= ent.end)}
+                       and not (ent.start <= t.i <= last)}
             out.append(Figure(st, phrase, unit, unit_text, governor or "", rng[0], rng[1], context, when))
     return out
 
@@ -397,10 +400,12 @@ def _counted(doc, ent) -> tuple[str, str]:
     """(lemma, as written) of what a count counts: the noun after it ("4,000 homes"), a unit
     of measure ("120 km/h"), or for a bare count the thing a counting noun names ("the
     number of residents rose to 6,000"; "the death toll rose to five": people)."""
-    measure = re.match(r"\s*/\s*[a-z]+", doc.text[ent.end_char:])
+    # a rate is part of its unit: "400 miles per second" is no rival of "a million miles per hour"
+    measure = re.match(r"\s*(?:/|per\s|an?\s(?=(?:second|minute|hour|day|week|month|year)\b))\s*([a-z]+)",
+                       doc.text[ent.end_char:], re.IGNORECASE)
     last = doc[ent.end - 1]
     if ent.label_ == "QUANTITY" and last.is_alpha and last.lower_ not in WORD_NUMBERS:
-        written = last.text + (measure.group(0).replace(" ", "") if measure else "")
+        written = last.text + (f"/{measure.group(1)}" if measure else "")
         return written.lower(), written
     nxt = doc[ent.end] if ent.end < len(doc) else None
     if nxt is not None and nxt.is_alpha and nxt.pos_ in ("NOUN", "PROPN"):
@@ -445,11 +450,20 @@ def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity,
         by_count.setdefault(f.unit, []).append(f)
     out = []
     for fs in by_count.values():
-        compared = [f for f in fs if any(_comparable(f, g, similarity, settings) for g in fs)]
-        groups = _figure_sides(compared, published)
-        if len(groups) < 2 or len({f.statement.origin for g in groups for f in g}) < 2:
-            continue
-        out.append(_figure_difference(groups, labels, published))
+        # one item per set of figures compared with each other: "121 cases" / "120 cases" of
+        # 2014 is not one count with "32 cases" / "50 cases" of this year
+        link = DisjointSet(range(len(fs)))
+        for k, f in enumerate(fs):
+            for m in range(k + 1, len(fs)):
+                if not link.connected(k, m) and _comparable(f, fs[m], similarity, settings):
+                    link.merge(k, m)
+        for members in sorted(link.subsets(), key=min):
+            if len(members) < 2:
+                continue
+            groups = _figure_sides([fs[k] for k in sorted(members)], published, settings)
+            if len(groups) < 2 or len({f.statement.origin for g in groups for f in g}) < 2:
+                continue
+            out.append(_figure_difference(groups, labels, published))
     return out
 
 
@@ -460,10 +474,14 @@ def _comparable(f: Figure, g: Figure, similarity, settings: FactsSettings) -> bo
     the shared words and the same verb (every sentence of a deal story is close in meaning
     to every other), and to lie within sum_ratio of each other ("$42" a share is no rival
     of "$13.7 billion", nor the "$21.5 billion" Amazon had of the "$13.7 billion" it pays)."""
-    if g.statement.origin == f.statement.origin or fold(g.phrase) == fold(f.phrase) or g.when != f.when \
+    if g.statement.origin == f.statement.origin or fold(g.phrase) == fold(f.phrase) \
             or any(f.phrase in s.text and g.phrase in s.text and not RISE.search(s.text)
                    for s in (f.statement, g.statement)):
         return False  # a sentence that gives both figures, not as a change, tells them apart itself
+    if _a_hair_apart(f, g, settings):
+        return True
+    if g.when != f.when:
+        return False
     near = len(f.context & g.context) >= settings.figure_context_words
     if f.unit.startswith("money:"):
         small, large = sorted((max(f.low, 1e-9), max(g.low, 1e-9)))
@@ -471,11 +489,59 @@ def _comparable(f: Figure, g: Figure, similarity, settings: FactsSettings) -> bo
     return near or similarity(f.statement, g.statement) >= settings.figure_similarity
 
 
-def _figure_sides(figs: list[Figure], published: dict[str, str]) -> list[list[Figure]]:
-    """Figures grouped into sides of compatible ranges, earliest published side first."""
+YEAR_MARK = re.compile(r"(?:1[89]|20)\d\d|(?:this|last|next) year")
+
+
+def _a_hair_apart(f: Figure, g: Figure, settings: FactsSettings) -> bool:
+    """Two exact figures of one count a slip apart ("$972,815" / "$972,814", "121 cases" /
+    "120 cases" in 2014): at least settings.near_figure_min each, within settings.near_figure
+    of each other and at most two units of the last digit the more precise one gives, of the
+    same year (a sentence naming a year or none; months may differ: "between August and
+    December 2014"), and sharing a named year or a word near the figure. Distinct counts
+    rarely lie so close, so these compare without the shared context or meaning that figures
+    further apart need."""
+    if f.low != f.high or g.low != g.high or min(f.low, g.low) < settings.near_figure_min:
+        return False
+    years_f = {w for w in f.when if YEAR_MARK.fullmatch(w)}
+    years_g = {w for w in g.when if YEAR_MARK.fullmatch(w)}
+    if years_f != years_g or not (years_f or f.context & g.context):
+        return False
+    gap = abs(f.low - g.low)
+    return 0 < gap <= settings.near_figure * max(f.low, g.low) \
+        and gap <= 2 * min(_last_place(f.low), _last_place(g.low))
+
+
+def _last_place(value: float) -> float:
+    """The place of a figure's last non-zero digit: 972815 -> 1, 120 -> 10, 4.5e6 -> 1e5."""
+    n, place = round(value), 1
+    if n != value:
+        return 10 ** -len(repr(value).split(".")[1]) if "." in repr(value) else 1
+    while n and n % 10 == 0:
+        n //= 10
+        place *= 10
+    return place
+
+
+def _rounded(x: Figure, y: Figure, settings: FactsSettings = FactsSettings()) -> bool:
+    """One exact figure is the other rounded to thousands or more, and within
+    settings.rounded_figure of it ("$70,000" / "$70,246", "$973,000" / "$972,815"): the text
+    reconciles them. "120" / "121" is no such rounding, nor "70,000" / "74,000"."""
+    if x.low != x.high or y.low != y.high:
+        return False
+    (rough, rough_place), (fine, fine_place) = sorted(((v, _last_place(v)) for v in (x.low, y.low)),
+                                                      key=lambda vp: -vp[1])
+    return rough_place >= 1000 and fine_place < rough_place and round(fine / rough_place) * rough_place == rough \
+        and abs(rough - fine) <= settings.rounded_figure * fine
+
+
+def _figure_sides(figs: list[Figure], published: dict[str, str],
+                  settings: FactsSettings = FactsSettings()) -> list[list[Figure]]:
+    """Figures grouped into sides of compatible ranges (or one the other rounded: _rounded),
+    earliest published side first."""
     sides: list[list[Figure]] = []
     for f in sorted(figs, key=lambda f: (published.get(f.statement.article_id) or "", f.low)):
-        side = next((g for g in sides if all(compatible((f.low, f.high), (x.low, x.high)) for x in g)), None)
+        side = next((g for g in sides if all(compatible((f.low, f.high), (x.low, x.high)) or _rounded(f, x, settings)
+                                             for x in g)), None)
         if side is None:
             sides.append([f])
         else:
@@ -552,7 +618,8 @@ def article_dates(doc) -> list[tuple]:
 def statement_slots(stmt: Statement, dates: list[tuple], ents: StoryEntities, published) -> list[Slot]:
     """The dates (article_dates, resolved against the article's date), places and named
     participants (canonical entities) of a statement. A date of the reporting ("the
-    coastguard said on Tuesday") is left out: two reports are said on different days."""
+    coastguard said on Tuesday", "Izvestia reported on Monday": samefact.reporting_date) is
+    left out: two reports are said on different days."""
     from .temporal import Reference, resolve
 
     out = []
@@ -563,6 +630,7 @@ def statement_slots(stmt: Statement, dates: list[tuple], ents: StoryEntities, pu
     ref = Reference(published, "published") if published.precision != "unknown" else Reference()
     for span, spec in dates:
         if not stmt.start <= span.start_char < stmt.end or span.root.head.lemma_.lower() in REPORTING_VERBS \
+                or (head := anchor(span)) is not None and reporting_date(head) \
                 or spec.end is not None or spec.end_days is not None:
             continue
         value = resolve(spec, None, ref)
@@ -583,21 +651,29 @@ def slot_differences(stmts: list[Statement], slots: list[list[Slot]], docs: dict
     """Sentences of independent sources that match except for one date, place or named
     participant ("landfall near Carrow on Monday" / "on Sunday"): one item per such fact,
     one side per value, the sentences aligned with a side's (groups) joined to it. Only on
-    explicit evidence: the sentences' other words are the same (SameFact.slot_rest_overlap), each
-    names its own value of that kind and the other's never occurs in its article (so a
-    sentence that only adds a place, or a surname for a full name, is no difference), dates
-    are compared resolved (Monday and October 7 of one week are one date), and no other
-    kind of slot differs too."""
+    explicit evidence: the sentences are close in meaning, each names its own value of that
+    kind and the other's never occurs in its article (so a sentence that only adds a place,
+    or a surname for a full name, is no difference), dates are compared resolved (Monday and
+    October 7 of one week are one date), no other kind of slot differs too, and either the
+    sentences' other words are the same (SameFact.slot_rest_overlap) or, for a paraphrase,
+    both values hang on one predicate whose clauses say the same once the values are left
+    out (_aligned_slot: "wrote a long emotional letter to Patriarch Kirill in May 2012" /
+    "in April wrote a lengthy emotional letter to ... Patriarch Kirill")."""
     texts = {aid: fold(doc.text) for aid, doc in docs.items()}
     found: dict[tuple[int, int], tuple[str, Slot, Slot]] = {}
     for i, j in pairs:
         a, b = stmts[i], stmts[j]
         if a.origin == b.origin or float(vectors[i] @ vectors[j]) < same_fact.cosine \
-                or figures_conflict(a.text, b.text) or negation_flip(a.text, b.text):
+                or figures_conflict(a.text, b.text, sums=True) or negation_flip(a.text, b.text):
             continue
         differing = _differing_slots(slots[i], slots[j], texts[a.article_id], texts[b.article_id])
-        if differing is not None and len(differing) == 1 and _rest_overlap(a, b, slots[i] + slots[j], docs) >= same_fact.slot_rest_overlap:
+        if differing is not None and len(differing) == 1 \
+                and _rest_overlap(a, b, slots[i], slots[j], docs) >= same_fact.slot_rest_overlap:
             found[(i, j)] = differing[0]
+            continue
+        aligned = _aligned_slot(a, b, slots[i], slots[j], docs, texts, same_fact)
+        if aligned is not None:
+            found[(i, j)] = aligned
     out = []
     for kind in SLOT_WORDS:
         out += _slot_items(stmts, slots, {p: v for p, v in found.items() if v[0] == kind}, groups, labels)
@@ -626,21 +702,90 @@ def _differing_slots(xs: list[Slot], ys: list[Slot], text_x: str,
     return out
 
 
+def _date_relation(x: Slot, y: Slot) -> bool | None:
+    """Whether two date slots name one date: True, False, or None when their forms do not
+    compare (a weekday beside a calendar date, a month beside a day). A month or day whose
+    year the article leaves open ("in April": --04) compares on the month and day alone."""
+    (gx, ix), (gy, iy) = x.key, y.key
+    if gx != gy:
+        return None
+    if gx == "weekday" or gx == "year":
+        return ix == iy
+    if ix.startswith("--") or iy.startswith("--"):
+        return _partial(ix) == _partial(iy)
+    return ix == iy
+
+
+def _partial(iso: str) -> tuple[str, ...]:
+    """A month or day without its year: "2012-05" and "--05" -> ("05",)."""
+    parts = iso.lstrip("-").split("-")
+    return tuple(parts[1:] if not iso.startswith("--") else parts)
+
+
+def _aligned_slot(a: Statement, b: Statement, xs: list[Slot], ys: list[Slot], docs: dict[str, object],
+                  texts: dict[str, str], same_fact: SameFact) -> tuple[str, Slot, Slot] | None:
+    """(kind, a's value, b's value) when two sentences state one fact but for one date, place
+    or name, in other words: one value of that kind in each hangs on the same predicate
+    (samefact.anchor, same_predicate: "wrote ... in May 2012" / "in April wrote"), the two
+    values differ (dates resolved, compared on what both give), no other such pair differs,
+    and the clauses around the values hold the same words once the values are left out
+    (samefact.frames_align). A name the other article gives too is no different name."""
+    doc_a, doc_b = docs[a.article_id], docs[b.article_id]
+    sent_a = doc_a.char_span(a.start, a.end, alignment_mode="expand")
+    sent_b = doc_b.char_span(b.start, b.end, alignment_mode="expand")
+    if sent_a is None or sent_b is None:
+        return None
+
+    def span(doc, slot: Slot):
+        return doc.char_span(slot.start, slot.end, alignment_mode="expand")
+    spans_a = {x: span(doc_a, x) for x in xs}
+    spans_b = {y: span(doc_b, y) for y in ys}
+    anchors_a = {x: anchor(sp) for x, sp in spans_a.items() if sp is not None}
+    anchors_b = {y: anchor(sp) for y, sp in spans_b.items() if sp is not None}
+    differing = []
+    for x, hx in anchors_a.items():
+        for y, hy in anchors_b.items():
+            if x.kind != y.kind or hx is None or hy is None or not same_predicate(hx, hy):
+                continue
+            if x.kind == "date":
+                same = _date_relation(x, y)
+                if same is None:
+                    return None  # one predicate dated in two forms: unclear
+                if same:
+                    continue
+            elif x.key == y.key or _named_in(x.text, texts[b.article_id]) or _named_in(y.text, texts[a.article_id]):
+                continue
+            differing.append((x.kind, x, y))
+    if len(differing) != 1:
+        return None
+    kind, x, y = differing[0]
+    if kind == "date" and any(_date_relation(x, z) for z in ys if z.kind == "date"):
+        return None  # b gives a's date too, at another word
+    if kind == "date" and any(_date_relation(z, y) for z in xs if z.kind == "date"):
+        return None
+    words_a = frame_words(sent_a, anchors_a[x], [spans_a[x]])
+    words_b = frame_words(sent_b, anchors_b[y], [spans_b[y]])
+    return differing[0] if frames_align(words_a, words_b, same_fact) else None
+
+
 def _named_in(name: str, text: str) -> bool:
-    """The name, or its last word (a surname), occurs in the folded text."""
+    """The name, its last word (a surname) or its words run together ("Van Wert" / "VanWert")
+    occurs in the folded text."""
     words = fold(name).split()
-    return bool(words) and any(re.search(rf"\b{re.escape(w)}\b", text) for w in {" ".join(words), words[-1]})
+    return bool(words) and any(re.search(rf"\b{re.escape(w)}\b", text)
+                               for w in {" ".join(words), words[-1], "".join(words)})
 
 
-def _rest_overlap(a: Statement, b: Statement, slots: list[Slot], docs: dict[str, object]) -> float:
-    """Jaccard of the two statements' content words outside their dates, places and names."""
-    def rest(s: Statement) -> set[str]:
+def _rest_overlap(a: Statement, b: Statement, slots_a: list[Slot], slots_b: list[Slot],
+                  docs: dict[str, object]) -> float:
+    """Jaccard of the two statements' content words outside their dates, places and names
+    (each statement's own: slot offsets are offsets in its own article)."""
+    def rest(s: Statement, own: list[Slot]) -> set[str]:
         doc = docs[s.article_id]
         span = doc.char_span(s.start, s.end, alignment_mode="expand") or []
-        own = [x for x in slots if s.start <= x.start < s.end]
         return {t.lemma_.lower() for t in span if t.is_alpha and not t.is_stop and t.pos_ in CONTENT_POS
                 and not any(x.start <= t.idx < x.end for x in own)} - REPORTING_VERBS
-    ra, rb = rest(a), rest(b)
+    ra, rb = rest(a, slots_a), rest(b, slots_b)
     return len(ra & rb) / len(ra | rb) if ra | rb else 0.0
 
 

@@ -19,11 +19,13 @@ from .entities import fold
 
 NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|" \
                "seventy|eighty|ninety|dozens?|hundreds|thousands|millions|billions"
-STATED_NUMBER = re.compile(
-    r"(?:\b(?:more than|fewer than|less than|at least|at most|up to|upwards of|about|around|nearly|almost|roughly|"
-    r"some|approximately|over|under)\s+)?"
-    rf"(?:(?<![\w:.,])\d[\d,]*(?:\.\d+)?(?![\d:])|\b(?:{NUMBER_WORDS})\b)"
-    r"(?:\s+(?:of\s+)?(?:hundreds?|thousands?|millions?|billions?|trillions?|m|bn)\b)*", re.IGNORECASE)
+HEDGES = r"more than|fewer than|less than|at least|at most|up to|upwards of|about|around|nearly|almost|roughly|" \
+         r"some|approximately|over|under"
+COUNT = rf"(?:(?<![\w:.,])\d[\d,]*(?:\.\d+)?(?![\d:])|\b(?:{NUMBER_WORDS})\b)" \
+        r"(?:\s+(?:of\s+)?(?:hundreds?|thousands?|millions?|billions?|trillions?|m|bn)\b)*"
+STATED_NUMBER = re.compile(rf"(?:\b(?:{HEDGES})\s+)?{COUNT}", re.IGNORECASE)
+# the same, with the hedge of a sum read before its currency sign: "about $973,000"
+STATED_NUMBER_SUMS = re.compile(rf"(?:\b(?:{HEDGES})\s+)?(?:[$£€]\s?)?{COUNT}", re.IGNORECASE)
 YEAR = re.compile(r"(?:1[89]|20)\d\d")  # "in 2018" dates a fact; "2,018 people" is a count
 # Days of the month and clock times date a fact: "on April 26", "26 April", "at 10:50", "11 a.m."
 MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -35,11 +37,14 @@ NEGATED = re.compile(r"(?:\bnot|\bnever|\bno longer|n't)\s+(?:(?:yet|been|be|hav
 SUFFIX = re.compile(r"(?:ing|ed|es|e|s)$")
 
 
-def stated_figures(text: str) -> list[tuple[float, float]]:
+def stated_figures(text: str, sums: bool = False) -> list[tuple[float, float]]:
     """The counts a sentence gives ("three", "about 4,000", "$1.2 million"), as ranges;
-    years and clock times are not counts, and "one" is more often a pronoun than a figure."""
+    years and clock times are not counts, and "one" is more often a pronoun than a figure.
+    sums: a hedge before a currency sign hedges the sum ("about $973,000" is some 973,000);
+    without it the sum reads exact, the stricter reading the citations keep (a hedged sum is
+    not cited for an exact one)."""
     out = []
-    for m in STATED_NUMBER.finditer(text):
+    for m in (STATED_NUMBER_SUMS if sums else STATED_NUMBER).finditer(text):
         phrase = m.group(0)
         if YEAR.fullmatch(phrase) or CALENDAR_BEFORE.search(text[:m.start()]) \
                 or CLOCK_AFTER.match(text[m.end():]):
@@ -82,12 +87,13 @@ def _unmatched(xs: list[tuple[float, float]], ys: list[tuple[float, float]]) -> 
     return any(not any(compatible(x, y) for y in ys) for x in xs)
 
 
-def figures_conflict(a: str, b: str) -> bool:
+def figures_conflict(a: str, b: str, sums: bool = False) -> bool:
     """Each sentence gives a count the other has nothing compatible with ("three dead" /
     "five dead"; "charged with two counts" / "a suspect six days earlier"). A sentence that
     gives fewer figures, all found in the other, does not contradict it: it leaves the rest
-    out ("charged with two counts" / "the 72-year-old was charged with two counts")."""
-    fa, fb = stated_figures(a), stated_figures(b)
+    out ("charged with two counts" / "the 72-year-old was charged with two counts"). sums:
+    as stated_figures ("about $973,000" and "$972,814" then agree)."""
+    fa, fb = stated_figures(a, sums), stated_figures(b, sums)
     return bool(fa and fb) and _unmatched(fa, fb) and _unmatched(fb, fa)
 
 
@@ -239,9 +245,8 @@ def _key(word: str) -> str:
     return word[:5]
 
 
-def meaning_of(span) -> Meaning:
-    """The clauses of a parsed sentence (a spaCy Span): each verb heading a main, coordinate
-    or reported clause, with the content words of its subtree that no inner clause takes."""
+def _clause_heads(span) -> tuple[list, dict[int, int]]:
+    """(the tokens heading the span's clauses, {token index: index of the head of its clause})."""
     tokens = list(span)
     heads = [t for t in tokens if t.dep_ in CLAUSE_DEPS and t.pos_ in ("VERB", "AUX")]
     # ", with a driver behind the wheel": a circumstance that is a fact of its own
@@ -251,6 +256,14 @@ def meaning_of(span) -> Meaning:
     for h in sorted(heads, key=lambda t: -len(list(t.subtree))):  # inner clauses claim last
         for t in h.subtree:
             owner[t.i] = h.i
+    return heads, owner
+
+
+def meaning_of(span) -> Meaning:
+    """The clauses of a parsed sentence (a spaCy Span): each verb heading a main, coordinate
+    or reported clause, with the content words of its subtree that no inner clause takes."""
+    tokens = list(span)
+    heads, owner = _clause_heads(span)
     clauses = []
     for h in heads:
         words = frozenset(_key(t.lemma_.lower()) for t in tokens if owner.get(t.i) == h.i and t.i != h.i
@@ -280,6 +293,61 @@ def covers(claim: Meaning, cited: Meaning, settings: SameFact = SameFact()) -> b
         elif (n >= 2 or c.verb) and found < settings.clause_coverage * n:
             return False
     return True
+
+
+# ---- the same fact but for one value: a date, place or name the sentences give differently ----
+# Verbs whose date is the day of the reporting, not of the fact ("Izvestia reported on Monday")
+# when nothing else hangs on them as their object ("wrote a letter in April" dates the letter).
+REPORTING_DATE_VERBS = {"say", "tell", "report", "add", "state", "announce", "confirm", "note", "explain", "write",
+                        "quote", "accord"}
+ANCHOR_POS = ("VERB", "NOUN", "AUX")
+
+
+def anchor(span):
+    """The word a date, place or name (a spaCy Span) hangs on: the nearest verb or noun above
+    it outside it ("wrote ... in April": wrote; "a court filing on Thursday": filing;
+    "filed legal paperwork Wednesday": filed), None at the top of the parse."""
+    inside = range(span.start, span.end)
+    tok = span.root
+    for _ in range(6):
+        if tok.head.i == tok.i:
+            return None
+        tok = tok.head
+        if tok.i not in inside and tok.pos_ in ANCHOR_POS:
+            return tok
+    return None
+
+
+def reporting_date(tok) -> bool:
+    """A date hung on a verb of saying that has no object of its own: the day a source spoke
+    ("said on Tuesday", "reported on Monday"), not the day of what it reports."""
+    return tok.lemma_.lower() in REPORTING_DATE_VERBS and not any(c.dep_ in ("dobj", "attr") for c in tok.children)
+
+
+def same_predicate(a, b) -> bool:
+    """Two anchors (anchor) name one predicate: the same lemma, or one a derivation of the
+    other ("filing" / "filed", "arrest" / "arrested")."""
+    x, y = _stem(a.lemma_), _stem(b.lemma_)
+    return _key(a.lemma_.lower()) == _key(b.lemma_.lower()) \
+        or (min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x)))
+
+
+def frame_words(sent, tok, masked) -> frozenset[str]:
+    """The content words (as Meaning keys) of the clause of sentence sent (a Span) that holds
+    tok, the tokens of masked (Spans: the value that differs) left out: what the sentence
+    says about the predicate besides that value."""
+    heads, owner = _clause_heads(sent)
+    hidden = {t.i for m in masked for t in m}
+    clause = owner.get(tok.i)
+    return frozenset(_key(t.lemma_.lower()) for t in sent if owner.get(t.i) == clause and t.i not in hidden
+                     and t.pos_ in CONTENT_POS and t.is_alpha and not t.is_stop)
+
+
+def frames_align(a: frozenset[str], b: frozenset[str], settings: SameFact = SameFact()) -> bool:
+    """Two frames (frame_words) say the same but for the masked value: the smaller one's
+    words are settings.slot_clause_overlap found in the other, and it has three at least."""
+    small = min(len(a), len(b))
+    return small >= 3 and len(a & b) >= settings.slot_clause_overlap * small
 
 
 def sentence_meanings(articles, docs) -> dict[tuple[str, int], Meaning]:
