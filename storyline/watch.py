@@ -53,7 +53,7 @@ from pathlib import Path
 
 from .errors import InputError, StorylineError
 from .ingest import read_decoded
-from .ingest.feed import feed_ttl, is_teaser, looks_like_feed, read_feed
+from .ingest.feed import NO_ENTRIES, feed_ttl, is_teaser, looks_like_feed, read_feed
 from .ingest.fetch import Page, read_page, retry_after
 from .model import Article
 from .settings import DEFAULT_SETTINGS, FeedSettings, Settings
@@ -205,7 +205,7 @@ class Watcher:
         try:
             raws = {raw.source: raw for raw in read_feed(page.url, page.text)[0]}
         except InputError as e:
-            if "no entries" in e.problem:  # a feed with nothing in it now: not a failure
+            if e.problem == NO_ENTRIES:
                 return {}, []
             raise  # unparseable: the poll failed
         entries, errors = {}, []

@@ -285,6 +285,25 @@ def test_a_page_that_is_not_a_feed_is_a_failure_not_an_article(web, store, artic
     assert store.count_articles() == 0 and all(r["failures"] == 1 for r in store.feeds())
 
 
+def test_malformed_xml_keeps_what_can_be_read_and_fails_when_nothing_can(web, store, articles):
+    whole = rss(web.base, [(k, a, False) for k, a in articles[:2]]).decode()
+    cut = whole[: whole.rindex("<item>") + 40]  # the second entry cut in the middle of its markup
+    web.routes["/cut.xml"] = Feed(cut.replace("Loopback desk", "Loopback & desk").encode())  # a bare & too
+    web.routes["/garbage.xml"] = Feed(b'<?xml version="1.0"?><rss version="2.0"><chan<<>>')
+    web.routes["/empty.rss"] = Feed(b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title>'
+                                    b"</channel></rss>")
+    for path in ("/cut.xml", "/garbage.xml", "/empty.rss"):
+        store.add_feed(f"{web.base}{path}")
+    with Fetcher(FAST, allow_private=LOOPBACK) as f:
+        results = {r.url.rsplit("/", 1)[1]: r for r in watcher(store, f).poll_due()}
+    assert results["cut.xml"].error is None and store.count_articles() == 1  # the whole entry is stored
+    assert [a.title for a in store.articles()] == [articles[0][1].title]
+    assert "malformed feed" in results["garbage.xml"].error  # nothing readable: a failure, named
+    assert results["empty.rss"].error is None  # well-formed and empty: nothing new, not a failure
+    failures = {row["url"].rsplit("/", 1)[1]: row["failures"] for row in store.feeds()}
+    assert failures == {"cut.xml": 0, "garbage.xml": 1, "empty.rss": 0}
+
+
 def test_next_poll_is_the_longest_of_interval_ttl_max_age_and_retry_after_with_jitter(web, store, articles):
     body = rss(web.base, [(k, a, False) for k, a in articles[:1]], ttl=90)
     assert feed_ttl(body.decode()) == 90.0

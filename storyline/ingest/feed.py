@@ -13,6 +13,9 @@ from .files import check_article_size
 from .raw import RawArticle
 
 
+NO_ENTRIES = "feed has no entries"  # well-formed and empty: a followed feed with nothing new, not a failure
+
+
 def looks_like_feed(text: str) -> bool:
     head = text[:2000].lower()
     return "<rss" in head or "<feed" in head or "<rdf:rdf" in head
@@ -28,8 +31,9 @@ def read_feed(name: str, text: str) -> tuple[list[RawArticle], list[InputError]]
     except Exception as e:  # its loose parser raises e.g. KeyError on some broken markup (found by fuzzing)
         raise InputError(name, f"cannot parse feed ({type(e).__name__}: {e})") from e
     if not parsed.entries:
-        problem = f"not a feed or no entries ({parsed.get('bozo_exception', 'no items')})"
-        raise InputError(name, problem)
+        if parsed.get("bozo"):  # broken markup and nothing recoverable in it
+            raise InputError(name, f"malformed feed ({parsed.get('bozo_exception')})")
+        raise InputError(name, NO_ENTRIES)
     outlet = (parsed.feed.get("title") or "").strip() or None
     articles, errors = [], []
     for i, entry in enumerate(parsed.entries):
