@@ -49,6 +49,7 @@ STAGES = ("read", "embed", "place", "stitch", "write", "briefs")
 READ_FILES = 16  # files per read task
 EMBED_BATCH = 128  # leads per embedding call
 BRIEF_BATCH = 8  # stories analysed side by side per brief call
+ACTOR_CPUS = 0.75  # of an embedding actor (see _RayEngine.read_and_embed)
 UNDATED = float("inf")  # the window key of undated articles: after every dated window
 
 
@@ -266,56 +267,16 @@ def _run(runner, paths, store, window_days, briefs, words, published, settings, 
          after_window, report: BackfillReport) -> None:
     from .ingest.files import walk
     from .pipeline import Pipeline
-    from .stories.cluster import save_placed, stored_stream
-    from .stories.features import article_days, newest_day
+    from .stories.cluster import stored_stream
 
     pipeline = Pipeline(settings, store=store)
     pipeline.place([])  # articles an interrupted ingest left without a story: the streaming path places them
     started = time.perf_counter()
-    sources = [str(s) for s in walk(paths)]
     skip = _stored_ids(store)
-    articles: list[Article] = []
-    vectors: dict[str, np.ndarray] = {}
-    terms: dict[str, list[str]] = {}
-    progress.start("read", len(sources))
-    progress.start("embed")
-    seen: set[str] = set()
-    for item, extra in runner.read_and_embed(sources, published, settings, skip, progress):
-        if isinstance(item, InputError):
-            report.errors.append(item)
-            if on_error:
-                on_error(item)
-        elif isinstance(item, str):
-            report.known.append(item)
-        elif item.id in seen:
-            report.known.append(item.id)  # the same text twice in the input
-        else:
-            seen.add(item.id)
-            articles.append(item)
-            vectors[item.id], terms[item.id] = extra
-    progress.done("read")
-    progress.done("embed")
+    articles, vectors, terms = _read(runner, [str(s) for s in walk(paths)], published, settings, skip, progress,
+                                     on_error, report)
     report.seconds["read+embed"] = time.perf_counter() - started
-
-    # Windows: dated articles by window_days of publication, in publication order; the undated after them.
-    newest = newest_day(articles)
-    times = {a.id: article_days(a.published, newest) for a in articles}
-    dated = [t for t in times.values() if t is not None]
-    origin = min(dated, default=0.0)
-    groups: dict[float, list[Article]] = {}
-    for a in articles:
-        t = times[a.id]
-        groups.setdefault(UNDATED if t is None else float((t - origin) // window_days), []).append(a)
-    df: Counter = Counter()
-    docs = 0
-    windows = []
-    for key in sorted(groups):
-        group = sorted(groups[key], key=lambda a: (times[a.id] is None, times[a.id] or 0.0))  # stable
-        windows.append(Window(key, group, {a.id: times[a.id] for a in group}, {a.id: vectors[a.id] for a in group},
-                              dict(df), docs))
-        for a in group:
-            df.update(terms[a.id])
-        docs += len(group)
+    windows = _windows(articles, vectors, terms, window_days)
     report.windows = len(windows)
 
     started = time.perf_counter()
@@ -333,6 +294,72 @@ def _run(runner, paths, store, window_days, briefs, words, published, settings, 
     report.seconds["stitch"] = time.perf_counter() - started
 
     started = time.perf_counter()
+    touched = _write(store, windows, placed, final, existing, progress, after_window, report)
+    pipeline.rethread(sorted(set(touched)))
+    report.seconds["write"] = time.perf_counter() - started
+    report.story_ids = sorted(set(store.stories_of(report.added + report.known).values()))
+
+    if briefs:
+        started = time.perf_counter()
+        report.briefs = _briefs(runner, pipeline, report.story_ids, words, progress)
+        report.seconds["briefs"] = time.perf_counter() - started
+
+
+def _read(runner, sources, published, settings, skip, progress, on_error, report: BackfillReport):
+    """The read and embed stages: the new articles (input order), their lead embeddings and terms."""
+    articles: list[Article] = []
+    vectors: dict[str, np.ndarray] = {}
+    terms: dict[str, list[str]] = {}
+    progress.start("read", len(sources))
+    progress.start("embed")
+    for item, extra in runner.read_and_embed(sources, published, settings, skip, progress):
+        if isinstance(item, InputError):
+            report.errors.append(item)
+            if on_error:
+                on_error(item)
+        elif isinstance(item, str):
+            report.known.append(item)
+        elif item.id in vectors:
+            report.known.append(item.id)  # the same text twice in the input
+        else:
+            articles.append(item)
+            vectors[item.id], terms[item.id] = extra
+    progress.done("read")
+    progress.done("embed")
+    return articles, vectors, terms
+
+
+def _windows(articles: list[Article], vectors, terms, window_days: float) -> list[Window]:
+    """Dated articles by window_days of publication, in publication order, the undated after
+    them; each window with the document frequencies of the windows before it."""
+    from .stories.features import article_days, newest_day
+
+    newest = newest_day(articles)
+    times = {a.id: article_days(a.published, newest) for a in articles}
+    origin = min((t for t in times.values() if t is not None), default=0.0)
+    groups: dict[float, list[Article]] = {}
+    for a in articles:
+        t = times[a.id]
+        groups.setdefault(UNDATED if t is None else float((t - origin) // window_days), []).append(a)
+    df: Counter = Counter()
+    docs = 0
+    windows = []
+    for key in sorted(groups):
+        group = sorted(groups[key], key=lambda a: (times[a.id] is None, times[a.id] or 0.0))  # stable
+        windows.append(Window(key, group, {a.id: times[a.id] for a in group}, {a.id: vectors[a.id] for a in group},
+                              dict(df), docs))
+        for a in group:
+            df.update(terms[a.id])
+        docs += len(group)
+    return windows
+
+
+def _write(store, windows: list[Window], placed: list[Placed], final: dict[str, str], existing: set[str],
+           progress, after_window, report: BackfillReport) -> list[str]:
+    """The one writer: each window's articles and placements (stitched story ids) in one
+    transaction; the story ids written."""
+    from .stories.cluster import save_placed
+
     progress.start("write", len(placed))
     by_key = {w.key: w for w in windows}
     opened: set[str] = set(existing)
@@ -352,15 +379,8 @@ def _run(runner, paths, store, window_days, briefs, words, published, settings, 
         progress.advance("write")
         if after_window:
             after_window(n)
-    pipeline.rethread(sorted(set(touched)))
     progress.done("write")
-    report.seconds["write"] = time.perf_counter() - started
-    report.story_ids = sorted(set(store.stories_of(report.added + report.known).values()))
-
-    if briefs:
-        started = time.perf_counter()
-        report.briefs = _briefs(runner, pipeline, report.story_ids, words, progress)
-        report.seconds["briefs"] = time.perf_counter() - started
+    return touched
 
 
 def _stored_ids(store) -> set[str]:
@@ -439,15 +459,25 @@ class _LocalEngine:
 
 
 def _dumps(obj) -> bytes:
+    if isinstance(obj, InputError):  # its __init__ takes two arguments: pickled as them
+        obj = ("InputError", obj.source, obj.problem)
     return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _read_rows(batch: dict, published, settings: IngestSettings, skip) -> dict:
-    """Ray Data: a batch of file names -> rows (kind, blob) of articles, errors, skipped ids."""
+def _loads(blob: bytes):
+    obj = pickle.loads(blob)
+    return InputError(obj[1], obj[2]) if isinstance(obj, tuple) and obj and obj[0] == "InputError" else obj
+
+
+def _read_rows(batch: dict, published, settings: IngestSettings, skip) -> Iterator[dict]:
+    """Ray Data: a batch of file names -> rows (kind, blob) of articles, errors, skipped ids; in
+    blocks of EMBED_BATCH rows, so that the articles of one big file spread over the actors."""
     items = read_stage([str(s) for s in batch["source"]], published, settings, skip)
-    return {"kind": [("error" if isinstance(i, InputError) else "known" if isinstance(i, str) else "article")
-                     for i in items],
-            "blob": [_dumps(i) for i in items], "extra": [b""] * len(items)}
+    for k in range(0, len(items), EMBED_BATCH):
+        part = items[k:k + EMBED_BATCH]
+        yield {"kind": [("error" if isinstance(i, InputError) else "known" if isinstance(i, str) else "article")
+                        for i in part],
+               "blob": [_dumps(i) for i in part], "extra": [b""] * len(part)}
 
 
 class _EmbedActor:
@@ -512,13 +542,15 @@ class _RayEngine:
     def read_and_embed(self, sources, published, settings: Settings, skip, progress) -> Iterator[tuple]:
         ray = self.ray
         ds = ray.data.from_items([{"source": s} for s in sources])
-        ds = ds.map_batches(_read_rows, batch_size=READ_FILES,
+        # a worker is one CPU: its embedding actor holds 3/4 of it, the read tasks that feed it the rest
+        # (an actor holding all of it would leave the read tasks waiting for ever)
+        ds = ds.map_batches(_read_rows, batch_size=READ_FILES, num_cpus=1 - ACTOR_CPUS,
                             fn_kwargs={"published": published, "settings": settings.ingest, "skip": frozenset(skip)})
-        ds = ds.map_batches(_EmbedActor, batch_size=EMBED_BATCH, compute=self._pool(), num_cpus=1,
+        ds = ds.map_batches(_EmbedActor, batch_size=EMBED_BATCH, compute=self._pool(), num_cpus=ACTOR_CPUS,
                             fn_constructor_kwargs={"config": settings.cluster})
         for batch in ds.iter_batches(batch_size=None):
             for kind, blob, extra in zip(batch["kind"], batch["blob"], batch["extra"]):
-                item = pickle.loads(blob)
+                item = _loads(blob)
                 if kind == "article":
                     progress.advance("embed")
                 yield item, (pickle.loads(extra) if kind == "article" else None)
