@@ -527,9 +527,9 @@ class _RayEngine:
         self.ray = ray
         self.started = False
         if not ray.is_initialized():
-            os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "0")
-            kwargs = {"address": address} if address else {"num_cpus": workers or os.cpu_count()}
-            ray.init(include_dashboard=bool(address), log_to_driver=False, **kwargs)
+            kwargs = {"address": address} if address else {"num_cpus": workers or os.cpu_count(),
+                                                            "include_dashboard": False}
+            ray.init(log_to_driver=False, **kwargs)
             self.started = True
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.workers = max(1, min(workers or cpus, cpus))
