@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("story", metavar="STORY")
     p.add_argument("articles", nargs="+", metavar="ARTICLE")
     _command(sub, "recluster", cmd_recluster, "rebuild all stories from scratch (corrections kept)")
+    _backfill_command(sub)
 
     p = sub.add_parser("eval", help="evaluate against labelled data")
     ev = p.add_subparsers(title="what", metavar="WHAT")
@@ -632,6 +633,39 @@ def cmd_recluster(args) -> int:
     with _store(args, existing=True) as store:
         print(f"{_pipeline(store).recluster()} stories")
     return 0
+
+
+# -- backfill (storyline/backfill.py) ----------------------------------------------
+def _backfill_command(sub) -> None:
+    p = _command(sub, "backfill", cmd_backfill,
+                 "read a large archive in bulk: the ingest stages by time window, locally or on a Ray cluster")
+    p.add_argument("paths", nargs="+", metavar="INPUT")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: in this process (default); ray: Ray Data (pip install 'storyline[ray]')")
+    p.add_argument("--address", help="Ray cluster to join (auto, or HOST:PORT); default a local Ray on every core")
+    p.add_argument("--workers", type=_positive, help="Ray actors per pool (default: the cluster's CPUs)")
+    p.add_argument("--window-days", type=float, default=7.0, help="days per placement window (default 7)")
+    p.add_argument("--briefs", action="store_true", help="also brief every story (cached, as show finds it)")
+    _words_option(p)
+    p.add_argument("--output", metavar="DIR.parquet", help="also write articles, stories and briefs as Parquet")
+    _published_option(p)
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def cmd_backfill(args) -> int:
+    from contextlib import nullcontext
+
+    from .backfill import Progress, RichProgress, backfill
+
+    bars = RichProgress() if not args.quiet and sys.stderr.isatty() and args.engine == "local" else None
+    with _store(args) as store, bars or nullcontext():
+        report = backfill(args.paths, store, engine=args.engine, address=args.address, window_days=args.window_days,
+                          briefs=args.briefs, words=args.words, output=args.output, published=args.published,
+                          workers=args.workers, progress=bars or Progress(), on_error=_report_error)
+    made = f", {report.briefs} briefs made" if args.briefs else ""
+    print(f"{len(report.added)} added, {len(report.known)} already stored, {len(report.errors)} errors;"
+          f" {len(report.story_ids)} stories from {report.windows} windows{made}")
+    return 1 if report.errors else 0
 
 
 # -- evaluation and serving ------------------------------------------------------

@@ -564,3 +564,34 @@ def _stable_ids(placements: list[Placement], old_story: dict[str, str]) -> dict[
     for p in placements:
         renamed.setdefault(p.story_id, p.story_id)
     return renamed
+
+
+# -- batch placement (storyline/backfill.py) -------------------------------------
+# A backfill places an archive window by window, each through a StoryStream of its own,
+# and writes the placements itself: these give it the streaming path's own steps.
+
+def kept_times(stream: StoryStream, placements: list[Placement], times: dict[str, float | None]) -> dict[str, float | None]:
+    """_kept_times without a store: an undated article takes the newest day of its story, else
+    the newest day the stream saw; None when neither is known (the writer gives it one)."""
+    kept: dict[str, float | None] = {}
+    for p in placements:
+        t = times.get(p.article_id)
+        if t is None:
+            story = stream.clusterer.stories.get(p.story_id)
+            t = story.last if story is not None and story.last is not None else stream.clusterer.now
+        kept[p.article_id] = t
+    return kept
+
+
+def save_placed(store, placements: list[Placement], articles: list[Article], times: dict[str, float | None]) -> None:
+    """Write placements made elsewhere (a backfill's windows) as assign_stories writes its own,
+    in the caller's transaction; an article without a time gets the day it is stored."""
+    now = _days(datetime.now(timezone.utc).replace(tzinfo=None))
+    _save_placements(store, placements, {a.id: a for a in articles},
+                     {aid: (now if t is None else t) for aid, t in times.items()})
+    storage.bump_generation(store)
+
+
+def stored_stream(store, config: ClusterConfig, dedup: DedupSettings) -> StoryStream:
+    """The clustering state of the stored stories still open (what the next ingest continues)."""
+    return _load_stream(store, config, dedup, None)

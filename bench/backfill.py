@@ -1,0 +1,212 @@
+"""Speed of `storyline backfill` (storyline/backfill.py) against `storyline ingest`, on one stream.
+
+    .venv/bin/python bench/backfill.py [--articles 5000] [--block 5000] [--window-days 7] [--briefs]
+                                       [--runs local,ray1,ray2,ingest]
+
+Stream: bench/stories.py's (the Multi-News articles plus generated variants, in publication
+order), written as JSON Lines in 16 shards. Each run is a process of its own, in blocks of
+--block articles: block k is backfilled (or ingested) into the store that holds blocks 1..k-1,
+so the time per article of each block shows whether the cost stays flat as the store grows.
+
+    local    storyline backfill --engine local
+    ray1     storyline backfill --engine ray on a local Ray of 1 CPU (1 worker)
+    ray2     the same on 2 CPUs (2 workers)
+    ingest   storyline ingest (Pipeline.ingest), and with --briefs the brief of every story as
+             `storyline show` makes it (Pipeline.brief)
+
+Reported per run: articles/s per stage and overall (wall), CPU seconds of the run and its
+children, peak RSS of the driver and of the largest Ray worker, ms per article per block; then
+the speed-ups (ray2 over ray1 on placement + briefs, local over ingest) and the B-cubed F1 of
+each backfill's stories against ingest's (each against the other). Wall figures suffer when
+other processes share the cores (the load average is printed): compare runs of one invocation.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+SHARDS = 16
+
+
+def write_stream(folder: Path, n: int, block: int) -> list[list[str]]:
+    """The stream as JSON Lines, SHARDS files per block."""
+    from stories import stream
+
+    items = stream(n)
+    blocks = []
+    for b in range(0, n, block):
+        chunk = items[b:b + block]
+        paths = []
+        for s in range(SHARDS):
+            path = folder / f"block{b // block:03d}-{s:02d}.jsonl"
+            rows = chunk[s * len(chunk) // SHARDS:(s + 1) * len(chunk) // SHARDS]  # file order = publication order
+            path.write_text("".join(json.dumps({"text": it["text"], "outlet": it["outlet"],
+                                                "published": it["published"].isoformat()}) + "\n" for it in rows),
+                            encoding="utf-8")
+            paths.append(str(path))
+        blocks.append(paths)
+    return blocks
+
+
+class PeakRss:
+    """Peak RSS (VmHWM) of this process and of every Ray worker process, sampled each second."""
+
+    def __init__(self):
+        self.workers: dict[int, int] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.wait(1.0):
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
+                try:
+                    cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+                    if not cmd.startswith(b"ray::"):
+                        continue
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            self.workers[int(pid)] = max(self.workers.get(int(pid), 0), int(line.split()[1]))
+                except OSError:
+                    continue
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
+def child(args) -> None:
+    """One run (args.run) over the blocks; prints one JSON line of its figures."""
+    from storyline.backfill import backfill
+    from storyline.pipeline import Pipeline
+    from storyline.stories.features import embed_leads
+    from storyline.store import Store
+
+    blocks = json.loads(Path(args.blocks).read_text())
+    stages: dict[str, float] = {}
+    per_block = []
+    cpu0 = time.process_time()
+    ray = None
+    if args.run.startswith("ray"):
+        import ray
+
+        ray.init(num_cpus=int(args.run[3:]), include_dashboard=False, log_to_driver=False)
+    else:
+        embed_leads(["warm up the model"])  # model load is not per-article cost
+    with PeakRss() as rss, Store(args.db) as store:
+        for paths in blocks:
+            t0 = time.perf_counter()
+            if args.run == "ingest":
+                pipeline = Pipeline(store=store)
+                report = pipeline.ingest(paths)
+                stages["ingest"] = stages.get("ingest", 0.0) + time.perf_counter() - t0
+                n = len(report.added)
+                if args.briefs:
+                    t1 = time.perf_counter()
+                    for sid in sorted(set(store.stories_of([a.id for a in report.added]).values())):
+                        pipeline.brief(pipeline.story(sid), words=100)  # what `storyline show` does
+                    stages["show"] = stages.get("show", 0.0) + time.perf_counter() - t1
+            else:
+                report = backfill(paths, store, engine="local" if args.run == "local" else "ray",
+                                  window_days=args.window_days, briefs=args.briefs)
+                for stage, seconds in report.seconds.items():
+                    stages[stage] = stages.get(stage, 0.0) + seconds
+                n = len(report.added)
+            per_block.append((time.perf_counter() - t0) / max(n, 1))
+        story_of = store.stories_of([a.id for a in store.articles()])  # ids: content hashes, one per text
+    if ray is not None:
+        ray.shutdown()
+    cpu = time.process_time() - cpu0
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print("RESULT " + json.dumps({
+        "run": args.run, "stages": stages, "per_block": per_block, "cpu": cpu,
+        "children_cpu": children.ru_utime + children.ru_stime,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "worker_rss_mb": max(rss.workers.values(), default=0) / 1024,
+        "stories": story_of}), flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--articles", type=int, default=5000)
+    ap.add_argument("--block", type=int, default=5000, help="articles per block (default 5000)")
+    ap.add_argument("--window-days", type=float, default=7.0)
+    ap.add_argument("--briefs", action="store_true", help="also brief every story (backfill --briefs; ingest + show)")
+    ap.add_argument("--runs", default="local,ray1,ray2,ingest")
+    ap.add_argument("--run", help=argparse.SUPPRESS)  # a child process: one run
+    ap.add_argument("--blocks", help=argparse.SUPPRESS)
+    ap.add_argument("--db", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.run:
+        child(args)
+        return
+
+    from storyline.evaluate.clusters import bcubed
+
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        blocks = write_stream(Path(tmp), args.articles, args.block)
+        (Path(tmp) / "blocks.json").write_text(json.dumps(blocks))
+        for run in args.runs.split(","):
+            cmd = [sys.executable, __file__, "--run", run, "--blocks", str(Path(tmp) / "blocks.json"),
+                   "--db", str(Path(tmp) / f"{run}.db"), "--window-days", str(args.window_days)] + \
+                  (["--briefs"] if args.briefs else [])
+            t0 = time.perf_counter()
+            done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+            line = next((ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")), None)
+            if line is None:
+                sys.exit(f"run {run} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+            results[run] = json.loads(line[7:])
+            results[run]["wall"] = time.perf_counter() - t0
+            print(f"{run}: done in {results[run]['wall']:.0f} s (load average {os.getloadavg()[0]:.1f})", flush=True)
+    n = args.articles
+    print(f"\nstream: {n} articles in blocks of {args.block}, window {args.window_days:g} days,"
+          f" briefs {'on' if args.briefs else 'off'}")
+    for run, r in results.items():
+        total = sum(r["stages"].values())
+        stages = ", ".join(f"{s} {n / v:.1f}/s" for s, v in r["stages"].items() if v > 0)
+        blocks = ", ".join(f"{1000 * t:.1f}" for t in r["per_block"])
+        print(f"{run:7s} overall {n / total:.1f} articles/s ({total:.0f} s in stages; CPU {r['cpu']:.0f} s driver"
+              f" + {r['children_cpu']:.0f} s children); {stages}")
+        print(f"        peak RSS driver {r['rss_mb']:.0f} MB, largest Ray worker {r['worker_rss_mb']:.0f} MB;"
+              f" ms/article per block: {blocks}")
+    if "ray1" in results and "ray2" in results:
+        def pb(r):
+            return r["stages"].get("place", 0) + r["stages"].get("briefs", 0)
+
+        def embed(r):
+            return r["stages"].get("read+embed", 0)
+
+        print(f"ray 2 workers over 1: placement+briefs {pb(results['ray1']) / max(pb(results['ray2']), 1e-9):.2f}x,"
+              f" read+embed {embed(results['ray1']) / max(embed(results['ray2']), 1e-9):.2f}x")
+    if "local" in results and "ingest" in results:
+        print(f"local engine over ingest{' + show' if args.briefs else ''}:"
+              f" {sum(results['ingest']['stages'].values()) / sum(results['local']['stages'].values()):.2f}x")
+    if "ingest" in results:
+        gold = results["ingest"]["stories"]
+        for run, r in results.items():
+            if run != "ingest":
+                pred = r["stories"]
+                common = {k: v for k, v in gold.items() if k in pred}
+                print(f"B-cubed F1 {run} vs ingest: {bcubed(pred, common)['f1']:.4f};"
+                      f" ingest vs {run}: {bcubed(common, {k: pred[k] for k in common})['f1']:.4f}")
+
+
+if __name__ == "__main__":
+    main()
