@@ -7,6 +7,7 @@ engine runs in Ray's local mode (two CPUs, started and shut down by the session 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -131,8 +132,8 @@ def test_a_malformed_json_line_is_reported_with_its_file_and_line_and_the_rest_g
     broken = paths[-1]
     for engine in ("local", "ray"):
         report = both_engines[engine][0]
-        assert [str(e) for e in report.errors if e.source.startswith(broken)] == \
-            [f"{broken}:2: invalid JSON (Unterminated string starting at)"]
+        (error,) = [str(e) for e in report.errors if e.source.startswith(broken)]
+        assert re.fullmatch(rf"{re.escape(broken)}:2: invalid JSON \(.+\) at byte offset [\d,]+", error), error
         # every record read: an article, a known one (a text given twice) or an error (the broken line;
         # texts ingest refuses as not articles); the good line of broken.jsonl too
         assert len(report.added) + len(report.known) + len(report.errors) == len(records) + 2
@@ -204,10 +205,6 @@ WARC_RECORD = ("WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {url}\r\nWAR
 
 
 def test_a_malformed_warc_record_is_reported_with_its_file_and_offset(tmp_path):
-    from storyline.ingest.files import kind_of
-
-    if "warc" not in str(kind_of(Path("x.warc.gz")) or "") + str(kind_of(Path("x.warc")) or ""):
-        pytest.skip("no WARC reader in storyline.ingest yet")
     records = multinews_records(3)
     parts = []
     for k, r in enumerate(records[:2], 1):

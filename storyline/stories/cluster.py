@@ -594,4 +594,4 @@ def save_placed(store, placements: list[Placement], articles: list[Article], tim
 
 def stored_stream(store, config: ClusterConfig, dedup: DedupSettings) -> StoryStream:
     """The clustering state of the stored stories still open (what the next ingest continues)."""
-    return _load_stream(store, config, dedup, None)
+    return _load_stream(store, config, dedup, None, None)

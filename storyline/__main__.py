@@ -1,0 +1,4 @@
+"""python -m storyline: the storyline command."""
+from .cli import main
+
+raise SystemExit(main())
