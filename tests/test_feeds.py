@@ -27,8 +27,7 @@ from storyline.settings import DEFAULT_SETTINGS, FeedSettings
 from storyline.store import Store
 from storyline.watch import Watcher
 from tests.conftest import REPO
-from tests.loopback import serve_in_thread
-from tests.test_fetch import FAST, LOOPBACK, PAGES, Server, page_bytes
+from tests.test_fetch import FAST, LOOPBACK, PAGES, page_bytes, server, web  # noqa: F401 (the loopback fixtures)
 
 FEEDS = FeedSettings(interval_minutes=1.0, min_interval_minutes=0.0, jitter=0.0)
 SETTINGS = replace(DEFAULT_SETTINGS, feeds=FEEDS)
@@ -94,19 +93,6 @@ class Feed:
             h.send_header("Content-Length", "0")
             return h.end_headers()
         return h.send(200, self.body, "application/rss+xml; charset=utf-8", {**validators, **self.headers})
-
-
-@pytest.fixture(scope="module")
-def server():
-    yield from serve_in_thread(Server())
-
-
-@pytest.fixture
-def web(server):
-    server.log.clear()
-    server.routes.clear()
-    server.robots = b"User-agent: *\nDisallow: /private/\n"
-    return server
 
 
 class Clock:

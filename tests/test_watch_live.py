@@ -24,10 +24,9 @@ from storyline.settings import DEFAULT_SETTINGS
 from storyline.store import Store
 from storyline.watch import BriefRebuilder, Service, Watcher
 from tests.conftest import REPO
-from tests.loopback import serve_in_thread
 from tests.test_faults import summary, write_articles
 from tests.test_feeds import FEEDS, Clock, Feed, corpus_articles, rss
-from tests.test_fetch import FAST, LOOPBACK, Server
+from tests.test_fetch import FAST, LOOPBACK, server, web  # noqa: F401 (the loopback fixtures)
 
 fastapi = pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -45,18 +44,6 @@ class Entry:
 
     title: str
     text: str
-
-
-@pytest.fixture(scope="module")
-def server():
-    yield from serve_in_thread(Server())
-
-
-@pytest.fixture
-def web(server):
-    server.log.clear()
-    server.routes.clear()
-    return server
 
 
 @pytest.fixture(scope="module")
