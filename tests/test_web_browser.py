@@ -31,17 +31,15 @@ def db(tmp_path_factory) -> Path:
     return build_store(tmp_path_factory.mktemp("browser") / "web.db")
 
 
-@pytest.fixture(scope="module")
-def base_url(db):
-    """uvicorn serving the app on a free loopback port, in a thread."""
+def serve_app(app, stop_seconds: float = 10):
+    """uvicorn serving the app on a free loopback port, in a thread: yields its base URL
+    (use with `yield from` inside a fixture)."""
     import uvicorn
-
-    from storyline.web import create_app
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -50,7 +48,14 @@ def base_url(db):
         time.sleep(0.05)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
-    thread.join(timeout=10)
+    thread.join(timeout=stop_seconds)
+
+
+@pytest.fixture(scope="module")
+def base_url(db):
+    from storyline.web import create_app
+
+    yield from serve_app(create_app(db))
 
 
 @pytest.fixture(scope="module")
@@ -193,8 +198,6 @@ def live(tmp_path_factory):
     (storyline serve --watch) and its stories page polls every second."""
     from dataclasses import replace
 
-    import uvicorn
-
     from storyline.settings import DEFAULT_SETTINGS
     from storyline.watch import Service
     from storyline.web import create_app
@@ -206,21 +209,10 @@ def live(tmp_path_factory):
     db = build_store(tmp_path_factory.mktemp("live") / "live.db")
     settings = replace(DEFAULT_SETTINGS, feeds=FEEDS, fetch=FAST)
     service = Service(db, settings, interval=1.0, allow_private=LOOPBACK)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = create_app(db, watch=service, live_poll_seconds=1)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
+    app = serve_app(create_app(db, watch=service, live_poll_seconds=1), stop_seconds=120)
     feeds = serve_in_thread(Server())
-    yield f"http://127.0.0.1:{port}", db, next(feeds)
-    server.should_exit = True
-    thread.join(timeout=120)
+    yield next(app), db, next(feeds)
+    next(app, None)  # stops the app (and its watcher)
     next(feeds, None)  # stops the feed server
     assert not service.running and service.errors == []
 
