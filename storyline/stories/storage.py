@@ -265,6 +265,11 @@ def _pairs_in(store, query: str, ids: list[str]) -> dict[str, str]:
     return out
 
 
+def _json_in(store, query: str, ids: list[str]) -> dict[str, dict]:
+    """_pairs_in with the second column a JSON document, decoded."""
+    return {key: json.loads(data) for key, data in _pairs_in(store, query, ids).items()}
+
+
 # -- user corrections: groups pinned together, groups kept apart ----------------------
 
 def groups_of(store, article_ids: list[str]) -> dict[str, str]:
@@ -318,11 +323,7 @@ def unsigned_story_ids(store) -> list[str]:
 
 def article_thread_features(store, article_ids: list[str]) -> dict[str, dict]:
     """{article id: its stored thread features (threads.article_features)}."""
-    out: dict[str, dict] = {}
-    for chunk in _chunks(article_ids):
-        out.update((r[0], json.loads(r[1])) for r in store.db.execute(
-            f"SELECT article_id, data FROM story_thread_articles WHERE article_id IN ({_marks(chunk)})", chunk))
-    return out
+    return _json_in(store, "SELECT article_id, data FROM story_thread_articles WHERE article_id IN ({})", article_ids)
 
 
 def save_article_thread_features(store, features: dict[str, dict]) -> None:
@@ -347,11 +348,7 @@ def save_signature(store, story_id: str, digest: str, day: float | None, data: d
 
 def signatures(store, story_ids: list[str]) -> dict[str, dict]:
     """{story id: its stored signature data}."""
-    out: dict[str, dict] = {}
-    for chunk in _chunks(story_ids):
-        out.update((r[0], json.loads(r[1])) for r in store.db.execute(
-            f"SELECT story_id, data FROM story_signatures WHERE story_id IN ({_marks(chunk)})", chunk))
-    return out
+    return _json_in(store, "SELECT story_id, data FROM story_signatures WHERE story_id IN ({})", story_ids)
 
 
 def thread_candidates(store, name: str, day: float | None, max_days: float, limit: int) -> list[str]:
