@@ -198,3 +198,35 @@ def test_recluster_deletes_the_rows_of_the_stories_it_drops(store, articles):
     assert recluster(store) == 2  # the default merge puts the dam story back together
     kept = {s["id"] for s in list_stories(store)}
     assert kept < old and cache_owners(store) == kept
+
+
+def test_a_merge_takes_the_same_event_test_where_both_stories_take_it():
+    """Two stories of one topic whose leads differ (lead embeddings orthogonal, half their words
+    shared): the topic score reaches the merge threshold, the same-event score does not. Where
+    every article of both has a headline and a body (titled), they stay apart, as the small
+    story's article would have on joining; where the big story holds a page without a headline
+    (its lead may be clutter), or with the test off for merges, topic decides and they merge."""
+    from storyline.stories.online import OnlineClusterer
+
+    def features(name: str, axis: int, titled: bool) -> ArticleFeatures:
+        v = np.zeros(384, dtype=np.float32)
+        v[axis] = 1.0
+        terms = {"moon": 0.5, "plumes": 0.5, f"{name}1": 0.5, f"{name}2": 0.5}
+        return ArticleFeatures(name, 0.0, v, terms, {"name:nasa": 1.0}, titled=titled)
+
+    def stories(big_titled: bool) -> tuple[Story, Story]:
+        big, small = Story("big", np.zeros(384, dtype=np.float32)), Story("small", np.zeros(384, dtype=np.float32))
+        big.add(features("europa", 0, True))
+        big.add(features("europa", 1, big_titled))
+        small.add(features("titan", 2, True))
+        return small, big
+
+    config = ClusterConfig()
+    on, off = OnlineClusterer(config, str), OnlineClusterer(ClusterConfig(event_merges=False), str)
+    small, big = stories(big_titled=True)
+    topic = off.story_similarity(small, big)
+    assert topic >= config.merge_threshold  # on topic alone they would merge
+    assert on.event_score(0.0, 0.5) < config.event_threshold  # their leads say different things
+    assert on.story_similarity(small, big) == 0.0
+    assert on.story_similarity(*stories(big_titled=False)) == pytest.approx(off.story_similarity(*stories(False)))
+    assert on.story_similarity(*stories(big_titled=False)) >= config.merge_threshold

@@ -48,6 +48,7 @@ class Story:
     roundup: bool = False  # a page of many events: nothing joins it
     seen: float | None = None  # stream time of its last article, for closing a story without dates
     days: set[float] = field(default_factory=set)  # the days its articles' leads report (features.event_day)
+    tested: int = 0  # articles in the sums that the same-event test applies to (features.event_tested)
 
     def add(self, f: ArticleFeatures) -> None:
         if not self.articles:
@@ -59,6 +60,7 @@ class Story:
         self.extend_span(f.time)
         if f.day is not None:
             self.days.add(f.day)
+        self.tested += f.titled
         self.articles.append(f.article_id)
         self.shaped += 1
 
@@ -73,6 +75,7 @@ class Story:
         self.articles += other.articles
         self.days |= other.days
         self.shaped += other.shaped
+        self.tested += other.tested
         self.seen = max((t for t in (self.seen, other.seen) if t is not None), default=None)
 
     def extend_span(self, time: float | None) -> None:
@@ -173,10 +176,20 @@ class OnlineClusterer:
         return self.config.event_w_dense * dense + (1.0 - self.config.event_w_dense) * terms
 
     def story_similarity(self, small: Story, big: Story) -> float:
-        """similarity() with the small story's centroid in the place of an article."""
+        """similarity() with the small story's centroid in the place of an article. The
+        same-event test (event_score) applies where every article of both stories takes it
+        (features.event_tested: a headline and a body of some length): a page that failed it
+        against a story (another moon's map beside one moon's plumes, a stats page beside a
+        player's interview, on the extraction pages) otherwise joined that story at the next
+        article's merge, and a merge is there to undo arrival order, not the test. Where a
+        story holds pages without a headline its centroid's lead is partly page clutter, which
+        the test cannot read (why event_tested asks for a headline), and topic alone decides."""
         dense = float(small.dense @ big.dense) / math.sqrt(small.dense_sq * big.dense_sq) \
             if small.dense_sq > 0 and big.dense_sq > 0 else 0.0
         terms = _cosine_sums(small.terms, small.terms_sq, big.terms, big.terms_sq)
+        if self.config.event_merges and 0 < small.tested == small.shaped and big.tested == big.shaped \
+                and self.event_score(dense, terms) < self.config.event_threshold:
+            return 0.0
         if self.config.event_days and other_day(small.days, big.days) \
                 and self.event_score(dense, terms) < self.config.event_other_day:
             return 0.0
