@@ -219,12 +219,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX story_thread_names_story ON story_thread_names(story_id);
     DELETE FROM story_signatures WHERE day IS NULL;
     """,
-    # v9, the watcher (storyline/watch.py): articles found by URL (a feed entry whose link is an
-    # article stored already is not fetched or read again), and the queue of stories whose briefs
+    # v9, the watcher (storyline/watch.py): articles found by URL and by source (a feed entry whose
+    # link is an article stored already, or a page read already, is not fetched or read again), and the queue of stories whose briefs
     # are to be rebuilt (watch.BriefRebuilder), kept so that a restart resumes it. A row's token
     # says which queuing it is: the worker deletes the row it built, not one queued again since.
     """
     CREATE INDEX articles_url ON articles(url);
+    CREATE INDEX articles_source ON articles(source);
     CREATE TABLE brief_queue (
         story_id TEXT PRIMARY KEY,
         token TEXT NOT NULL,
@@ -558,13 +559,16 @@ class Store:
                                 [(url, e) for e in entries])
 
     def stored_urls(self, urls: Iterable[str]) -> set[str]:
-        """Those of urls that are the URL of a stored article."""
+        """Those of urls that a stored article names as its URL or was read from (a fetched
+        page's article has the page's URL as its source, its <link rel=canonical> as its URL)."""
         urls = list(urls)
         found: set[str] = set()
-        for i in range(0, len(urls), 500):
-            chunk = urls[i:i + 500]
+        for i in range(0, len(urls), 400):
+            chunk = urls[i:i + 400]
+            marks = ",".join("?" * len(chunk))
             found.update(row[0] for row in self.db.execute(
-                f"SELECT DISTINCT url FROM articles WHERE url IN ({','.join('?' * len(chunk))})", chunk))
+                f"SELECT url FROM articles WHERE url IN ({marks}) UNION SELECT source FROM articles"
+                f" WHERE source IN ({marks})", chunk + chunk))
         return found
 
     # -- the queue of briefs to rebuild (watch.BriefRebuilder) ---------------

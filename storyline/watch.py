@@ -2,34 +2,46 @@
 followed feed (storyline/feeds.py) when it is due and stores its new entries through the
 Pipeline, as `storyline fetch` and `ingest` do.
 
-One poll of a feed:
+A round: poll_due polls every feed due now, most overdue first. One poll of a feed:
 
 - a conditional GET (the ETag and Last-Modified stored as received are sent back as
   If-None-Match / If-Modified-Since); 304 means nothing was downloaded and nothing changed;
 - a permanent redirect (301, 308) renames the feed to where it ended; 410 marks it gone and
   it is never polled again (it stays listed, and can be removed);
-- any other failure (network, 4xx/5xx, not a feed) is stored as its last error and the feed
-  backs off: the wait doubles with each failure in a row, up to FeedSettings.max_backoff_minutes,
-  so a broken feed is retried daily, never dropped;
-- the entries are read by the feed reader (ingest/feed.py, through ingest/fetch.read_page);
-  an entry read before (feed_entries: its id, else its link) is skipped; an entry whose text
-  is a teaser (ingest/feed.is_teaser) has its article page fetched and read instead;
-- the new articles are stored and placed into stories by Pipeline.ingest_items, and only
-  then are the validators, the entries read and the next poll written: a watcher stopped in
-  the middle of a poll finds the feed due again and stores nothing twice (article ids are
-  digests of their text);
+- any other failure (network, 4xx/5xx, not a feed, over FetchSettings.max_bytes) is stored as
+  its last error and the feed backs off: the wait doubles with each failure in a row, up to
+  FeedSettings.max_backoff_minutes, so a broken feed is retried daily, never dropped;
+- the feed is parsed once, by the feed reader's read stage (ingest.decoded_raw, as a feed
+  file's); nothing is built for an entry read before (feed_entries: its id, else its link), nor
+  for one whose link is a stored article (its URL, or the page it was read from: counted as
+  known and marked read) or an entry of another feed taken this round; the other entries are
+  built by ingest.build_item, and one whose text is a teaser (ingest/feed.is_teaser) has its
+  article page fetched and read instead (a teaser whose page fails stays unread: tried again);
 - the next poll is the largest of the base interval, the feed's <ttl>, Cache-Control max-age
   and Retry-After, lengthened by up to FeedSettings.jitter.
 
-Without --once it loops until SIGINT or SIGTERM, which let the feed in hand finish first.
+The new articles of the whole round are stored and placed into stories by one
+Pipeline.ingest_items call (as `storyline ingest` of them would be), or one per
+FeedSettings.round_articles articles (a huge feed is stored in chunks: bounded memory). After
+each chunk, in one transaction, its entries are marked read and each feed's articles counted;
+a feed's validators and next poll are written once all its entries are through. A watcher
+stopped (or killed) before then finds the feed due again, skips the entries marked and stores
+nothing twice (article ids are digests of their text).
+
+Without --once it loops until SIGINT or SIGTERM, which let the feed in hand finish first (a
+feed of more than round_articles new entries: the chunk in hand; the rest is read next time).
 
 Briefs kept current (BriefRebuilder): a Watcher given `rebuild=` queues the stories its new
 articles were placed into (PollResult.stories); a worker thread with a Store of its own builds
 their briefs through Pipeline.briefs, whose cache is what `storyline show`, `brief` and the web
 app read, so they serve a current brief without building it. The queue is a set of story ids
-(a story queued twice is built once), bounded (put waits while max_pending are queued); the
-worker takes a few at a time, so that their articles are parsed in one pass. Stopping finishes
-the batch in hand; stories still queued then are built when first asked for, as before.
+(a story queued twice is built once), bounded (put waits while max_pending are queued), and
+kept in the store too (Store.queue_briefs: a row per story, deleted once built), so that a
+rebuilder started after a stop or a crash builds what was left; the worker takes a few at a
+time, so that their articles are parsed in one pass. Stopping finishes the batch in hand.
+A story linked by thread to a grown one is not queued: its brief's key holds the thread's
+headlines and dates (cache.brief_key), so its cached brief is never served stale; when the
+link changed, it is built when first asked for.
 
 `storyline serve --watch` runs both on background threads of the web app's process (Service,
 started and stopped by the app's lifespan); every thread has its own Store (SQLite in WAL mode:
