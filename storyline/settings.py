@@ -578,6 +578,11 @@ class FeedSettings:
     teaser_words: int = 60
     """An entry whose feed content has fewer words than this is a teaser: its article page is
     fetched and read instead (a failed fetch keeps the teaser). Higher: more page fetches."""
+    round_articles: int = 1000
+    """Most articles a polling round holds before storing them: a round's new entries, from
+    every feed due, go to the store and into stories in one ingest (as `storyline ingest` of
+    them would), or in one per this many. Lower: less memory and a sooner stop on SIGTERM for a
+    huge feed; higher: fewer, larger placements."""
 
 
 @dataclass(frozen=True)

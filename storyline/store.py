@@ -219,6 +219,19 @@ MIGRATIONS: list[str] = [
     CREATE INDEX story_thread_names_story ON story_thread_names(story_id);
     DELETE FROM story_signatures WHERE day IS NULL;
     """,
+    # v9, the watcher (storyline/watch.py): articles found by URL and by source (a feed entry whose
+    # link is an article stored already, or a page read already, is not fetched or read again), and the queue of stories whose briefs
+    # are to be rebuilt (watch.BriefRebuilder), kept so that a restart resumes it. A row's token
+    # says which queuing it is: the worker deletes the row it built, not one queued again since.
+    """
+    CREATE INDEX articles_url ON articles(url);
+    CREATE INDEX articles_source ON articles(source);
+    CREATE TABLE brief_queue (
+        story_id TEXT PRIMARY KEY,
+        token TEXT NOT NULL,
+        queued_at REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0)
+    );
+    """,
 ]
 
 FEED_FIELDS = ("title", "category", "etag", "last_modified", "last_poll", "status", "last_error", "next_poll",
@@ -544,6 +557,37 @@ class Store:
         with self.transaction():
             self.db.executemany("INSERT OR IGNORE INTO feed_entries (feed_url, entry) VALUES (?,?)",
                                 [(url, e) for e in entries])
+
+    def stored_urls(self, urls: Iterable[str]) -> set[str]:
+        """Those of urls that a stored article names as its URL or was read from (a fetched
+        page's article has the page's URL as its source, its <link rel=canonical> as its URL)."""
+        urls = list(urls)
+        found: set[str] = set()
+        for i in range(0, len(urls), 400):
+            chunk = urls[i:i + 400]
+            marks = ",".join("?" * len(chunk))
+            found.update(row[0] for row in self.db.execute(
+                f"SELECT url FROM articles WHERE url IN ({marks}) UNION SELECT source FROM articles"
+                f" WHERE source IN ({marks})", chunk + chunk))
+        return found
+
+    # -- the queue of briefs to rebuild (watch.BriefRebuilder) ---------------
+    def queue_briefs(self, tokens: dict[str, str]) -> None:
+        """Queue stories' briefs for rebuilding: {story id: token of this queuing}."""
+        with self.transaction():
+            self.db.executemany("INSERT INTO brief_queue (story_id, token) VALUES (?,?)"
+                                " ON CONFLICT (story_id) DO UPDATE SET token = excluded.token", tokens.items())
+
+    def queued_briefs(self) -> dict[str, str]:
+        """{story id: token} of the queued briefs, oldest first."""
+        return dict(self.db.execute("SELECT story_id, token FROM brief_queue ORDER BY queued_at, story_id"
+                                    ).fetchall())
+
+    def unqueue_briefs(self, tokens: dict[str, str]) -> None:
+        """Take built briefs off the queue: each row whose token is still the one given (a
+        story queued again since keeps its row)."""
+        with self.transaction():
+            self.db.executemany("DELETE FROM brief_queue WHERE story_id = ? AND token = ?", tokens.items())
 
     def cache_get(self, kind: str, key: str) -> bytes | None:
         row = self.db.execute("SELECT value FROM cache WHERE kind = ? AND key = ?", (kind, key)).fetchone()

@@ -2,34 +2,46 @@
 followed feed (storyline/feeds.py) when it is due and stores its new entries through the
 Pipeline, as `storyline fetch` and `ingest` do.
 
-One poll of a feed:
+A round: poll_due polls every feed due now, most overdue first. One poll of a feed:
 
 - a conditional GET (the ETag and Last-Modified stored as received are sent back as
   If-None-Match / If-Modified-Since); 304 means nothing was downloaded and nothing changed;
 - a permanent redirect (301, 308) renames the feed to where it ended; 410 marks it gone and
   it is never polled again (it stays listed, and can be removed);
-- any other failure (network, 4xx/5xx, not a feed) is stored as its last error and the feed
-  backs off: the wait doubles with each failure in a row, up to FeedSettings.max_backoff_minutes,
-  so a broken feed is retried daily, never dropped;
-- the entries are read by the feed reader (ingest/feed.py, through ingest/fetch.read_page);
-  an entry read before (feed_entries: its id, else its link) is skipped; an entry whose text
-  is a teaser (ingest/feed.is_teaser) has its article page fetched and read instead;
-- the new articles are stored and placed into stories by Pipeline.ingest_items, and only
-  then are the validators, the entries read and the next poll written: a watcher stopped in
-  the middle of a poll finds the feed due again and stores nothing twice (article ids are
-  digests of their text);
+- any other failure (network, 4xx/5xx, not a feed, over FetchSettings.max_bytes) is stored as
+  its last error and the feed backs off: the wait doubles with each failure in a row, up to
+  FeedSettings.max_backoff_minutes, so a broken feed is retried daily, never dropped;
+- the feed is parsed once, by the feed reader's read stage (ingest.decoded_raw, as a feed
+  file's); nothing is built for an entry read before (feed_entries: its id, else its link), nor
+  for one whose link is a stored article (its URL, or the page it was read from: counted as
+  known and marked read) or an entry of another feed taken this round; the other entries are
+  built by ingest.build_item, and one whose text is a teaser (ingest/feed.is_teaser) has its
+  article page fetched and read instead (a teaser whose page fails stays unread: tried again);
 - the next poll is the largest of the base interval, the feed's <ttl>, Cache-Control max-age
   and Retry-After, lengthened by up to FeedSettings.jitter.
 
-Without --once it loops until SIGINT or SIGTERM, which let the feed in hand finish first.
+The new articles of the whole round are stored and placed into stories by one
+Pipeline.ingest_items call (as `storyline ingest` of them would be), or one per
+FeedSettings.round_articles articles (a huge feed is stored in chunks: bounded memory). After
+each chunk, in one transaction, its entries are marked read and each feed's articles counted;
+a feed's validators and next poll are written once all its entries are through. A watcher
+stopped (or killed) before then finds the feed due again, skips the entries marked and stores
+nothing twice (article ids are digests of their text).
+
+Without --once it loops until SIGINT or SIGTERM, which let the feed in hand finish first (a
+feed of more than round_articles new entries: the chunk in hand; the rest is read next time).
 
 Briefs kept current (BriefRebuilder): a Watcher given `rebuild=` queues the stories its new
 articles were placed into (PollResult.stories); a worker thread with a Store of its own builds
 their briefs through Pipeline.briefs, whose cache is what `storyline show`, `brief` and the web
 app read, so they serve a current brief without building it. The queue is a set of story ids
-(a story queued twice is built once), bounded (put waits while max_pending are queued); the
-worker takes a few at a time, so that their articles are parsed in one pass. Stopping finishes
-the batch in hand; stories still queued then are built when first asked for, as before.
+(a story queued twice is built once), bounded (put waits while max_pending are queued), and
+kept in the store too (Store.queue_briefs: a row per story, deleted once built), so that a
+rebuilder started after a stop or a crash builds what was left; the worker takes a few at a
+time, so that their articles are parsed in one pass. Stopping finishes the batch in hand.
+A story linked by thread to a grown one is not queued: its brief's key holds the thread's
+headlines and dates (cache.brief_key), so its cached brief is never served stale; when the
+link changed, it is built when first asked for.
 
 `storyline serve --watch` runs both on background threads of the web app's process (Service,
 started and stopped by the app's lifespan); every thread has its own Store (SQLite in WAL mode:
@@ -47,14 +59,15 @@ import signal
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError, StorylineError
-from .ingest import read_decoded
-from .ingest.feed import NO_ENTRIES, feed_ttl, is_teaser, looks_like_feed, read_feed
-from .ingest.fetch import Page, read_page, retry_after
+from .ingest import RawArticle, build_item, decoded_raw
+from .ingest.feed import NO_ENTRIES, feed_ttl, is_teaser, looks_like_feed
+from .ingest.fetch import Page, canonical_url, read_page, retry_after
 from .model import Article
 from .settings import DEFAULT_SETTINGS, FeedSettings, Settings
 
@@ -74,6 +87,39 @@ class PollResult:
     moved_from: str | None = None
     entry_errors: list[InputError] = field(default_factory=list)
     stories: list[str] = field(default_factory=list)  # ids of the stories the new articles were placed into
+
+
+@dataclass
+class _Polled:
+    """A feed fetched and read in this round, whose new entries are being stored."""
+
+    row: object
+    result: PollResult
+    page: Page
+    now: float
+    ttl: float | None
+    pending: list  # [(entry key, RawArticle)] to read, in feed order
+    done: list[str]  # keys read and not yet marked (those of the chunk in hand)
+    complete: bool = False  # every pending entry is in a chunk
+
+
+@dataclass
+class _Chunk:
+    """The articles of a round not yet stored, and the feeds they came from."""
+
+    feeds: list[_Polled] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+    owner: dict[int, _Polled] = field(default_factory=dict)  # id(article) -> its feed
+
+    def add(self, polled: _Polled, key: str, items: list, final: bool) -> None:
+        for item in items:
+            if isinstance(item, Article):
+                self.articles.append(item)
+                self.owner[id(item)] = polled
+            else:
+                polled.result.entry_errors.append(item)
+        if final:
+            polled.done.append(key)
 
 
 def base_interval(settings: FeedSettings, minutes: float | None = None) -> float:
@@ -136,16 +182,15 @@ class Watcher:
 
     # -- the loop ------------------------------------------------------------------------
     def poll_due(self) -> list[PollResult]:
-        """Poll each feed due now, most overdue first; stops between feeds once stop is set."""
-        results = []
-        for row in self.store.due_feeds(self.clock()):
-            if self.stop.is_set():
-                break
-            result = self.poll(row)
-            results.append(result)
-            if self.on_poll:
-                self.on_poll(result)
-        return results
+        """Poll each feed due now, most overdue first, as one round: the new entries of every
+        feed go to the store in one Pipeline.ingest_items call (one placement, as `storyline
+        ingest` of the same articles makes), or one per FeedSettings.round_articles articles.
+        Stops between feeds once stop is set (and within a feed after a chunk was stored)."""
+        return self._poll_rows(self.store.due_feeds(self.clock()))
+
+    def poll(self, row) -> PollResult:
+        """Poll one feed (a row of Store.feeds) now: a round of one."""
+        return self._poll_rows([row], stoppable=False)[0]
 
     def run(self, once: bool = False) -> list[PollResult]:
         """Poll due feeds until stop is set (SIGINT/SIGTERM in `storyline watch`), or once."""
@@ -168,8 +213,79 @@ class Watcher:
         signal.signal(signal.SIGINT, handler)
         signal.signal(signal.SIGTERM, handler)
 
+    # -- one round -----------------------------------------------------------------------
+    def _poll_rows(self, rows, stoppable: bool = True) -> list[PollResult]:
+        results: list[PollResult] = []
+        chunk = _Chunk()
+        in_round: set[str] = set()  # canonical links of the entries taken this round
+        for row in rows:
+            if stoppable and self.stop.is_set():
+                break
+            polled = self._fetch_feed(row, in_round)
+            if isinstance(polled, PollResult):  # failed, 304, or nothing to read
+                self._report(polled, results)
+                continue
+            chunk.feeds.append(polled)
+            for key, raw in polled.pending:
+                got, final = self._entry_items(key, raw)
+                chunk.add(polled, key, got, final)
+                if len(chunk.articles) >= self.feed_settings.round_articles:
+                    self._store_chunk(chunk, results)
+                    if stoppable and self.stop.is_set():
+                        break  # the chunk in hand is stored; this feed stays due (its rest is read next time)
+            else:
+                polled.complete = True
+        self._store_chunk(chunk, results)
+        return results
+
+    def _report(self, result: PollResult, results: list[PollResult]) -> None:
+        results.append(result)
+        if self.on_poll:
+            self.on_poll(result)
+
+    def _store_chunk(self, chunk: "_Chunk", results: list[PollResult]) -> None:
+        """Store and place the chunk's articles (one ingest_items), then, in one transaction,
+        mark its entries read and count each feed's articles; a feed whose entries are all
+        through is finished (its validators and next poll written) and reported. The feed
+        still being read stays in the chunk for the next one."""
+        if not chunk.feeds:
+            return
+        report = self.pipeline.ingest_items(chunk.articles) if chunk.articles else None
+        added: dict[int, list[str]] = {}
+        if report is not None:
+            for article in report.added:
+                added.setdefault(id(chunk.owner[id(article)]), []).append(article.id)
+            for article in report.known:
+                chunk.owner[id(article)].result.known += 1
+        story_of = self.store.stories_of([aid for ids in added.values() for aid in ids])
+        with self.store.transaction():
+            for polled in chunk.feeds:
+                ids = added.get(id(polled), [])
+                polled.result.added += len(ids)
+                polled.result.stories = sorted({*polled.result.stories, *(story_of[a] for a in ids if a in story_of)})
+                self.store.mark_entries(polled.result.url, polled.done)
+                if ids:
+                    self.store.update_feed(polled.result.url, added=len(ids))
+        stories = sorted(set(story_of.values()))
+        if self.rebuild is not None and stories:
+            self.rebuild.put(stories)
+        going_on = []
+        for polled in chunk.feeds:
+            polled.done = []
+            if polled.complete:
+                self._succeeded(polled.result, polled.row, polled.now, polled.page, polled.ttl)
+            elif polled is not chunk.feeds[-1] or self.stop.is_set():
+                pass  # stopped in the middle of it: reported with what was stored; due again
+            else:
+                going_on.append(polled)
+                continue
+            self._report(polled.result, results)
+        chunk.feeds, chunk.articles, chunk.owner = going_on, [], {}
+
     # -- one feed ------------------------------------------------------------------------
-    def poll(self, row) -> PollResult:
+    def _fetch_feed(self, row, in_round: set[str]) -> "PollResult | _Polled":
+        """The feed fetched (conditional GET) and read: its entries not read before, or the
+        finished PollResult of a poll that failed, got 304 or found nothing new."""
         url, now = row["url"], self.clock()
         headers = {"Accept": FEED_ACCEPT}
         if row["etag"]:
@@ -192,68 +308,69 @@ class Watcher:
             problem = f"not an RSS/Atom feed ({kind}" + (", empty body)" if not page.text.strip() else ")")
             return self._failed(row, now, problem, page.status, None, result.url)
         try:
-            self._store_entries(result, page)
+            entries, result.entry_errors = self._entries(page)
         except InputError as e:
             return self._failed(row, now, e.problem, page.status, None, result.url)
-        self._succeeded(result, row, now, page, ttl=feed_ttl(page.text))
-        return result
+        pending, done = self._new_entries(result, entries, in_round)
+        if not pending and not done:
+            self._succeeded(result, row, now, page, ttl=feed_ttl(page.text))
+            return result
+        return _Polled(row, result, page, now, feed_ttl(page.text), pending, done)
 
-    def _entries(self, page: Page) -> tuple[dict[str, tuple], list[InputError]]:
-        """{entry key: (the reader's item, the raw entry)} of a feed, and the feed's own errors.
-        The items come from the one reader path (ingest.read_decoded, as a feed file's); the raw
-        entries (read_feed again) give a teaser's link, which the reader refuses as too short."""
-        try:
-            raws = {raw.source: raw for raw in read_feed(page.url, page.text)[0]}
-        except InputError as e:
-            if e.problem == NO_ENTRIES:
-                return {}, []
-            raise  # unparseable: the poll failed
+    def _entries(self, page: Page) -> tuple[dict[str, RawArticle], list[InputError]]:
+        """{entry key: raw entry} of a feed, read once by the one reader path (ingest.decoded_raw,
+        as a feed file's read stage), and the entries that cannot be read; InputError when the
+        feed itself cannot be parsed. Nothing is built yet: an entry read before costs its key."""
         entries, errors = {}, []
-        for item in read_decoded(page.url, page.text, "feed", None, None, self.settings.ingest, page.notes,
-                                 url=page.final_url):
-            raw = raws.get(item.source)
-            if raw is None:
-                errors.append(item)
+        for item in decoded_raw(page.url, page.text, "feed", None, page.notes, url=page.final_url):
+            if isinstance(item, InputError):
+                if item.source != page.url:
+                    errors.append(item)  # one entry's ("URL#N")
+                elif item.problem != NO_ENTRIES:
+                    raise item  # unparseable: the poll failed
             else:
-                entries.setdefault(_entry_key(raw.metadata, raw.url, raw.source), (item, raw))
+                entries.setdefault(_entry_key(item.metadata, item.url, item.source), item)
         return entries, errors
 
-    def _store_entries(self, result: PollResult, page: Page) -> None:
-        """(InputError when the feed cannot be parsed.) Store the entries not read before (a teaser's page instead of the teaser), then mark
-        them read; a teaser whose page could not be fetched stays unread (tried next poll)."""
-        entries, result.entry_errors = self._entries(page)
+    def _new_entries(self, result: PollResult, entries: dict[str, RawArticle],
+                     in_round: set[str]) -> tuple[list[tuple[str, RawArticle]], list[str]]:
+        """([(key, entry)] to read, [keys] done already): the entries not read from this feed
+        before (feed_entries) whose link is not an article stored already (by another feed,
+        `fetch` or an earlier poll: those are counted known and marked read, nothing fetched)
+        nor an entry of another feed taken this round (left unread: a later poll of this feed
+        finds it stored)."""
         seen = self.store.seen_entries(result.url, entries)
-        items: list[Article | InputError] = []
-        done = []
-        for key, (item, raw) in entries.items():
-            if key in seen:
-                continue
-            got, final = self._full_article(key, item, raw)
-            items += got
-            if final:
+        fresh = {key: raw for key, raw in entries.items() if key not in seen}
+        links = {key: _links(raw.url) for key, raw in fresh.items() if raw.url}
+        stored = self.store.stored_urls({u for spellings in links.values() for u in spellings})
+        pending, done = [], []
+        for key, raw in fresh.items():
+            spellings = links.get(key, ())
+            if any(u in stored for u in spellings):
+                result.known += 1
                 done.append(key)
-        report = self.pipeline.ingest_items(items)
-        result.added, result.known = len(report.added), len(report.known)
-        result.entry_errors += report.errors
-        self.store.mark_entries(result.url, done)
-        result.stories = sorted(set(self.store.stories_of([a.id for a in report.added]).values()))
-        if self.rebuild is not None and result.stories:
-            self.rebuild.put(result.stories)
+            elif not any(u in in_round for u in spellings):
+                in_round.update(spellings)
+                pending.append((key, raw))
+        return pending, done
 
-    def _full_article(self, key: str, item, raw) -> tuple[list, bool]:
+    def _entry_items(self, key: str, raw: RawArticle) -> tuple[list, bool]:
         """(items to store or report, whether the entry is done): the entry's article page when
-        the entry is a teaser with a link, else the entry as read."""
+        the entry is a teaser with a link, else the entry as read; a teaser whose page could not
+        be fetched stays unread (tried next poll), unless it is an article by itself."""
         if not raw.url or not is_teaser(raw.text, self.feed_settings.teaser_words):
-            return [item], True
+            return [build_item(raw, None, self.settings.ingest)], True
         try:
             page = self.fetcher.fetch(raw.url)
         except InputError as e:
+            item = build_item(raw, None, self.settings.ingest)
             if isinstance(item, Article):
                 return [item, e], True  # a short entry that is an article by itself is kept
             return [e], False
         read = list(read_page(page, settings=self.settings.ingest))
         full = [a for a in read if isinstance(a, Article)]
         if not full:
+            item = build_item(raw, None, self.settings.ingest)
             return ([item] if isinstance(item, Article) else []) + read, True
         article = full[0]
         article.title = article.title or raw.title
@@ -271,7 +388,7 @@ class Watcher:
             title = _feed_title(page)
             if title:
                 fields["title"] = title
-        self.store.update_feed(result.url, added=result.added, **fields)
+        self.store.update_feed(result.url, **fields)  # its articles were counted as each chunk was stored
 
     def _failed(self, row, now: float, problem: str, status: int | None, wait: float | None,
                 url: str | None = None) -> PollResult:
@@ -292,6 +409,14 @@ class Watcher:
 def _entry_key(metadata: dict, url: str | None, source: str) -> str:
     """An entry's identity in its feed: its id (guid), else its link, else its place."""
     return str(metadata.get("id") or url or source)
+
+
+def _links(url: str) -> set[str]:
+    """An entry link as written and canonicalised (how a fetched page's article stores it)."""
+    try:
+        return {url, canonical_url(url)}
+    except ValueError:
+        return {url}
 
 
 def _feed_title(page: Page) -> str | None:
@@ -330,8 +455,10 @@ class BriefRebuilder:
         self.processes = processes  # parse processes: one, so the watcher and the web app keep a core
         self.errors: list[str] = []
         self.built = 0  # briefs made (a story found current is not counted)
-        self._pending: dict[str, None] = {}  # an ordered set: oldest first
-        self._in_hand: list[str] = []
+        self._pending: dict[str, str] = {}  # {story id: token of its queuing}, oldest first
+        self._in_hand: dict[str, str] = {}
+        self._queue_store = None  # the Store put() keeps the queue in (opened by the first put)
+        self._queue_lock = threading.Lock()
         self._closing = False
         self._drain = False
         self._cv = threading.Condition()
@@ -339,16 +466,33 @@ class BriefRebuilder:
         self._thread.start()
 
     def put(self, story_ids: Iterable[str]) -> None:
-        """Queue stories whose brief may be stale; waits while max_pending others are queued."""
+        """Queue stories whose brief may be stale, in the store first (a restart resumes them);
+        waits while max_pending others are queued."""
+        tokens = {sid: uuid.uuid4().hex for sid in dict.fromkeys(story_ids)}
+        if not tokens:
+            return
+        self._save(tokens)
         with self._cv:
-            for sid in story_ids:
+            for sid, token in tokens.items():
                 if sid in self._pending:
+                    self._pending[sid] = token  # the row's token now: the build of it deletes the row
                     continue
                 self._cv.wait_for(lambda: len(self._pending) < self.max_pending or self._closing)
                 if self._closing:
-                    return
-                self._pending[sid] = None
+                    return  # kept in the store: the next rebuilder on it builds them
+                self._pending[sid] = token
             self._cv.notify_all()
+
+    def _save(self, tokens: dict[str, str]) -> None:
+        from .store import Store
+
+        with self._queue_lock:
+            try:
+                if self._queue_store is None:
+                    self._queue_store = Store(self.db_path)
+                self._queue_store.queue_briefs(tokens)
+            except StorylineError as e:  # the briefs are still built, only not resumed after a restart
+                self._fail(f"storyline: brief queue not saved: {e}")
 
     def pending(self) -> list[str]:
         """The story ids queued or in hand."""
@@ -365,6 +509,10 @@ class BriefRebuilder:
             self._closing, self._drain = True, drain
             self._cv.notify_all()
         self._thread.join(timeout)
+        with self._queue_lock:
+            if self._queue_store is not None:
+                self._queue_store.close()
+                self._queue_store = None
         with self._cv:
             return list(self._pending)
 
@@ -373,14 +521,19 @@ class BriefRebuilder:
             self._cv.wait_for(lambda: self._pending or self._closing)
             if self._closing and not (self._drain and self._pending):
                 return None
-            self._in_hand = list(self._pending)[: self.batch]
-            for sid in self._in_hand:
-                del self._pending[sid]
-            return self._in_hand
+            self._in_hand = {sid: self._pending.pop(sid) for sid in list(self._pending)[: self.batch]}
+            return list(self._in_hand)
 
-    def _done(self) -> None:
+    def _done(self, store) -> None:
+        """The batch in hand is through (built, gone or failed, reported): off the queue."""
         with self._cv:
-            self._in_hand = []
+            built = dict(self._in_hand)
+        try:
+            store.unqueue_briefs(built)  # a story queued again since keeps its row (its token is newer)
+        except StorylineError as e:
+            self._fail(f"storyline: brief queue: {e}")
+        with self._cv:
+            self._in_hand = {}
             self._cv.notify_all()
 
     def _work(self) -> None:
@@ -397,12 +550,20 @@ class BriefRebuilder:
                 self._cv.notify_all()
             return
         with store:
+            try:
+                left = store.queued_briefs()  # what a rebuilder stopped before (a restart) left queued
+            except StorylineError as e:
+                self._fail(f"storyline: brief queue not read: {e}")
+                left = {}
+            with self._cv:
+                self._pending = {**{sid: t for sid, t in left.items() if sid not in self._pending}, **self._pending}
+                self._cv.notify_all()
             pipeline = Pipeline(self.settings, store=store, processes=self.processes)
             while (ids := self._take()) is not None:
                 try:
                     self._build(pipeline, ids)
                 finally:
-                    self._done()
+                    self._done(store)
 
     def _build(self, pipeline, ids: list[str]) -> None:
         from . import cache

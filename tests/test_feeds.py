@@ -18,7 +18,7 @@ import pytest
 
 from storyline.cli import main
 from storyline.feeds import export_opml, feed_rows, import_opml, read_opml
-from storyline.ingest import read_decoded
+from storyline.ingest import build_item, read_decoded
 from storyline.ingest.feed import feed_ttl, is_teaser
 from storyline.ingest.fetch import Fetcher
 from storyline.model import Article
@@ -428,3 +428,119 @@ def test_how_feeds_are_polled_is_not_part_of_the_brief_cache_key():
     assert replace(DEFAULT_SETTINGS, feeds=replace(FEEDS, interval_minutes=5.0)).digest() == DEFAULT_SETTINGS.digest()
     changed = replace(DEFAULT_SETTINGS, ingest=replace(DEFAULT_SETTINGS.ingest, article_min_words=9))
     assert changed.digest() != DEFAULT_SETTINGS.digest()
+
+
+# -- rounds, chunks and entries stored already ------------------------------------------------
+class Recording(Pipeline):
+    """The Pipeline, with each ingest_items call's number of articles recorded; place=False
+    leaves placing into stories out (its cost is the clusterer's, measured in bench/stories.py:
+    these tests are about what the watcher hands to the pipeline)."""
+
+    def __init__(self, *args, place: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls: list[int] = []
+        self.placing = place
+        self.after_ingest = lambda: None
+
+    def ingest_items(self, items, *args, **kwargs):
+        items = list(items)
+        self.calls.append(sum(isinstance(i, Article) for i in items))
+        report = super().ingest_items(items, *args, **kwargs)
+        self.after_ingest()
+        return report
+
+    def place(self, articles):
+        return super().place(articles) if self.placing else {}
+
+
+def note_rss(n: int, start: int = 0, filler: str = "") -> bytes:
+    """An RSS feed of n short invented entries (an id each, no link: stored as they are)."""
+    items = "".join(
+        f'<item><title>Berth note {i}</title><guid isPermaLink="false">urn:test:berth:{i}</guid>'
+        f"<pubDate>Mon, 03 Jun 2024 10:00:00 GMT</pubDate><description>The harbour office said on Monday that "
+        f"berth {i} will reopen to ferries after repairs to its ramp.{filler}</description></item>"
+        for i in range(start, start + n))
+    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Harbour notes</title>'
+            f"{items}</channel></rss>").encode()
+
+
+@pytest.mark.slow  # reads and stores 10,000 articles
+def test_a_feed_of_10000_entries_is_stored_once_in_bounded_chunks_and_one_over_the_size_cap_is_refused(
+        web, store, monkeypatch):
+    import storyline.watch as watch
+
+    compact, fat = note_rss(10_000), note_rss(10_000, filler=" The ramp was closed." * 50)
+    assert len(compact) < FAST.max_bytes < len(fat)  # 10,000 short entries fit the fetch cap; long ones do not
+    web.routes["/big.xml"] = big = Feed(compact)
+    web.routes["/fat.xml"] = Feed(fat)
+    store.add_feed(f"{web.base}/big.xml")
+    store.add_feed(f"{web.base}/fat.xml")
+    built = []
+    monkeypatch.setattr(watch, "build_item", lambda raw, *a: built.append(raw.source) or build_item(raw, *a))
+    settings = replace(SETTINGS, feeds=replace(FEEDS, round_articles=2_500))
+    pipeline = Recording(settings, store=store, place=False)
+    clock = Clock()
+    with Fetcher(FAST, allow_private=LOOPBACK) as f:
+        w = Watcher(pipeline, f, settings, clock=clock, rng=random.Random(7))
+        results = {r.url.rsplit("/", 1)[1]: r for r in w.poll_due()}
+        assert results["big.xml"].added == 10_000 and not results["big.xml"].entry_errors
+        assert pipeline.calls == [2_500] * 4  # never more than round_articles articles held
+        assert store.count_articles() == 10_000 and len(built) == 10_000
+        assert results["fat.xml"].error == f"response too large ({len(fat):,} bytes, limit {FAST.max_bytes:,})"
+        rows = {r["url"].rsplit("/", 1)[1]: r for r in store.feeds()}
+        assert rows["big.xml"]["articles"] == 10_000 and rows["fat.xml"]["failures"] == 1
+        assert rows["fat.xml"]["last_error"] == results["fat.xml"].error  # listed by `storyline feeds`
+
+        big.body, big.etag = note_rss(10_005), '"v2"'  # the same entries and five new: a full download
+        clock.now += 61
+        built.clear()
+        [again] = [r for r in w.poll_due() if r.url.endswith("/big.xml")]
+    assert again.status == 200 and again.added == 5 and store.count_articles() == 10_005
+    assert sorted(built) == sorted(f"{web.base}/big.xml#{i}" for i in range(10_001, 10_006))  # only the new are read
+    assert pipeline.calls[-1] == 5
+
+
+def test_a_round_is_one_ingest_and_a_link_stored_already_is_not_fetched_again(web, store, articles):
+    (k0, a0), (k1, a1), (k2, a2), (k3, a3) = articles[:4]
+    web.routes["/r1.xml"] = Feed(rss(web.base, [(k0, a0, True), (k1, a1, True), (k2, a2, True)], title="R1"))
+    r2 = rss(web.base, [(k2, a2, True), (k3, a3, True)], title="R2")  # k2's link with a tracking parameter
+    web.routes["/r2.xml"] = Feed(r2.replace(f"/page/{k2}<".encode(), f"/page/{k2}?utm_source=r2<".encode()))
+    store.add_feed(f"{web.base}/r1.xml")
+    store.add_feed(f"{web.base}/r2.xml")
+    pipeline = Recording(SETTINGS, store=store)
+    clock = Clock()
+    with Fetcher(FAST, allow_private=LOOPBACK) as f:
+        w = Watcher(pipeline, f, SETTINGS, clock=clock, rng=random.Random(7))
+        results = {r.url.rsplit("/", 1)[1]: r for r in w.poll_due()}
+        assert pipeline.calls == [4]  # both feeds' new articles: one ingest, one placement
+        assert results["r1.xml"].added == 3 and results["r2.xml"].added == 1
+        assert sorted(web.requests("/page/")) == sorted(f"/page/{k}" for k in (k0, k1, k2, k3))  # k2 once
+        assert store.count_articles() == 4 and all(store.stories_of([a.id for a in (a0, a1, a2, a3)]).values())
+        # a new feed listing a stored article: nothing fetched, counted as stored already, marked read
+        web.routes["/r3.xml"] = Feed(rss(web.base, [(k0, a0, True)], title="R3"))
+        store.add_feed(f"{web.base}/r3.xml")
+        store.update_feed(f"{web.base}/r3.xml", next_poll=0.0)  # due on the test's clock
+        web.log.clear()
+        [r3] = w.poll_due()
+    assert r3.added == 0 and r3.known == 1 and web.requests("/page/") == []
+    assert store.seen_entries(r3.url, [f"{web.base}/entry/{k0}"]) == {f"{web.base}/entry/{k0}"}
+    assert pipeline.calls == [4]  # nothing to store: no ingest
+
+
+def test_a_stop_after_a_chunk_leaves_the_rest_of_the_feed_for_the_next_poll(web, store):
+    web.routes["/n.xml"] = Feed(note_rss(5))
+    store.add_feed(f"{web.base}/n.xml")
+    settings = replace(SETTINGS, feeds=replace(FEEDS, round_articles=2))
+    pipeline = Recording(settings, store=store, place=False)
+    with Fetcher(FAST, allow_private=LOOPBACK) as f:
+        w = Watcher(pipeline, f, settings, clock=Clock(), rng=random.Random(7))
+        pipeline.after_ingest = w.stop.set  # SIGTERM while the first chunk is stored
+        [first] = w.poll_due()
+        assert first.added == 2 and pipeline.calls == [2]
+        [row] = store.feeds()
+        assert row["last_poll"] is None and row["etag"] is None and row["articles"] == 2  # still due
+        w.stop.clear()
+        pipeline.after_ingest = lambda: None
+        [rest] = w.poll_due()
+    assert rest.added == 3 and pipeline.calls == [2, 2, 1] and store.count_articles() == 5
+    assert store.feeds()[0]["articles"] == 5 and store.feeds()[0]["etag"] == '"v1"'

@@ -145,6 +145,31 @@ def test_the_rebuild_queue_is_a_set_and_stopping_finishes_the_batch_in_hand(tmp_
     assert rebuild.batches[-1] == ["s5"] and rebuild.left == ["s6", "s7"]  # in hand finished, the rest left
 
 
+def test_the_rebuild_queue_left_at_shutdown_is_resumed_after_a_restart(tmp_path):
+    db = tmp_path / "r.db"
+    first = Gate(db, SETTINGS, batch=1)
+    first.put(["s1"])
+    assert first.taken.wait(30)  # s1 in hand
+    first.put(["s2", "s1"])  # s1 changed again while in hand: queued again
+    with Store(db) as store:
+        assert set(store.queued_briefs()) == {"s1", "s2"}  # in the store as soon as queued
+    closer = threading.Thread(target=lambda: setattr(first, "left", first.close()))
+    closer.start()
+    first.gate.set()
+    closer.join(30)
+    assert first.batches == [["s1"]] and first.left == ["s2", "s1"]  # stopped after the batch in hand
+    with Store(db) as store:  # s1's first build is off the queue; its second queuing is not
+        assert set(store.queued_briefs()) == {"s1", "s2"}
+
+    second = Gate(db, SETTINGS, batch=8)  # a restart on the same database
+    second.gate.set()
+    assert second.taken.wait(30) and second.wait_idle(timeout=30)
+    assert [sorted(b) for b in second.batches] == [["s1", "s2"]]
+    with Store(db) as store:
+        assert store.queued_briefs() == {}
+    assert second.close() == [] and second.errors == []
+
+
 def test_a_bounded_queue_makes_the_watcher_wait(tmp_path):
     rebuild = Gate(tmp_path / "b.db", SETTINGS, batch=1, max_pending=2)
     rebuild.put(["a"])
