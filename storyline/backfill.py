@@ -173,7 +173,7 @@ def stitch_stage(placed: list[Placed], config: ClusterConfig, base=None) -> dict
     clusterer's clock closes stories that fell out of its window. Stories of one window are
     never compared with each other (their window's stream kept them apart)."""
     from .stories.cluster import new_story_id
-    from .stories.online import OnlineClusterer, _best
+    from .stories.online import OnlineClusterer, best_candidate
 
     clusterer = base.clusterer if base is not None else OnlineClusterer(config, new_story_id)
     clusterer.merged.clear()
@@ -215,7 +215,7 @@ def stitch_stage(placed: list[Placed], config: ClusterConfig, base=None) -> dict
                 else:
                     clusterer.add_member(sid, p.article_id, w.times.get(p.article_id))
             window_of[sid] = w.key
-            best, score = _best(scores)
+            best, score = best_candidate(scores)
             if best is not None and score >= config.threshold:
                 clusterer.merge(sid, best)  # its first article would have joined that story
                 clusterer.merge_neighbours(best, scores)
