@@ -100,6 +100,7 @@ def child(args) -> None:
 
     blocks = json.loads(Path(args.blocks).read_text())
     stages: dict[str, float] = {}
+    cpu_of: dict[str, dict[str, float]] = {"driver": {}, "tasks": {}}
     per_block = []
     cpu0 = time.process_time()
     ray = None
@@ -127,6 +128,9 @@ def child(args) -> None:
                                   window_days=args.window_days, briefs=args.briefs)
                 for stage, seconds in report.seconds.items():
                     stages[stage] = stages.get(stage, 0.0) + seconds
+                for where, by_stage in report.cpu.items():
+                    for stage, seconds in by_stage.items():
+                        cpu_of[where][stage] = cpu_of[where].get(stage, 0.0) + seconds
                 n = len(report.added)
             per_block.append((time.perf_counter() - t0) / max(n, 1))
         story_of = store.stories_of([a.id for a in store.articles()])  # ids: content hashes, one per text
@@ -135,7 +139,7 @@ def child(args) -> None:
     cpu = time.process_time() - cpu0
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     print("RESULT " + json.dumps({
-        "run": args.run, "stages": stages, "per_block": per_block, "cpu": cpu,
+        "run": args.run, "stages": stages, "cpu_of": cpu_of, "per_block": per_block, "cpu": cpu,
         "children_cpu": children.ru_utime + children.ru_stime,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "worker_rss_mb": max(rss.workers.values(), default=0) / 1024,
@@ -149,6 +153,7 @@ def main() -> None:
     ap.add_argument("--window-days", type=float, default=7.0)
     ap.add_argument("--briefs", action="store_true", help="also brief every story (backfill --briefs; ingest + show)")
     ap.add_argument("--runs", default="local,ray1,ray2,ingest")
+    ap.add_argument("--keep", help="write each run's figures and stories to KEEP/RUN.json")
     ap.add_argument("--run", help=argparse.SUPPRESS)  # a child process: one run
     ap.add_argument("--blocks", help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
@@ -174,6 +179,9 @@ def main() -> None:
                 sys.exit(f"run {run} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
             results[run] = json.loads(line[7:])
             results[run]["wall"] = time.perf_counter() - t0
+            if args.keep:
+                Path(args.keep).mkdir(parents=True, exist_ok=True)
+                (Path(args.keep) / f"{run}.json").write_text(json.dumps(results[run]))
             print(f"{run}: done in {results[run]['wall']:.0f} s (load average {os.getloadavg()[0]:.1f})", flush=True)
     n = args.articles
     print(f"\nstream: {n} articles in blocks of {args.block}, window {args.window_days:g} days,"
@@ -186,14 +194,27 @@ def main() -> None:
               f" + {r['children_cpu']:.0f} s children); {stages}")
         print(f"        peak RSS driver {r['rss_mb']:.0f} MB, largest Ray worker {r['worker_rss_mb']:.0f} MB;"
               f" ms/article per block: {blocks}")
+    after_read = ("place", "stitch", "write", "briefs")
+    for run, r in results.items():
+        if run.startswith("ray"):
+            # the serial fraction of placement + briefs: the driver's CPU in those stages (placing
+            # windows and stories on the workers, stitching, writing) against the CPU of the place
+            # and brief tasks in the workers; Amdahl's bound for 2 workers from it
+            driver = sum(r["cpu_of"]["driver"].get(s, 0.0) for s in after_read)
+            tasks = sum(r["cpu_of"]["tasks"].get(s, 0.0) for s in after_read)
+            serial = driver / max(driver + tasks, 1e-9)
+            parts = ", ".join(f"{s} {r['cpu_of']['driver'].get(s, 0.0):.1f}/{r['cpu_of']['tasks'].get(s, 0.0):.1f}"
+                              for s in after_read if s in r["stages"])
+            print(f"{run:7s} placement+briefs CPU: driver {driver:.1f} s, tasks {tasks:.1f} s (driver/tasks: {parts});"
+                  f" serial fraction {serial:.3f}, Amdahl bound for 2 workers {1 / (serial + (1 - serial) / 2):.2f}x")
     if "ray1" in results and "ray2" in results:
         def pb(r):
-            return r["stages"].get("place", 0) + r["stages"].get("briefs", 0)
+            return sum(r["stages"].get(s, 0) for s in after_read)
 
         def embed(r):
             return r["stages"].get("read+embed", 0)
 
-        print(f"ray 2 workers over 1: placement+briefs {pb(results['ray1']) / max(pb(results['ray2']), 1e-9):.2f}x,"
+        print(f"ray 2 workers over 1: placement+briefs (place, stitch, write, briefs: wall) {pb(results['ray1']) / max(pb(results['ray2']), 1e-9):.2f}x,"
               f" read+embed {embed(results['ray1']) / max(embed(results['ray2']), 1e-9):.2f}x")
     if "local" in results and "ingest" in results:
         print(f"local engine over ingest{' + show' if args.briefs else ''}:"

@@ -8,30 +8,41 @@ The stages are the streaming path's own functions, run over many articles at onc
     read      files -> Articles: the ingest readers (read_file: read, clean, segment); a bad
               file or record is an InputError naming it (file:line) and the rest goes on
     embed     the MiniLM lead embedding the clusterer uses (features.lead_text, embed_leads),
-              with each article's terms for the document frequencies
-    place     articles grouped by time window (window_days); each window streamed through
-              its own StoryStream (the online clusterer), windows independent of each other
-    stitch    the stories of each window offered, in time order, to the stories of the
-              windows before it that are still open, by the clusterer's own similarity,
-              join threshold and merge rule (OnlineClusterer.scores / merge_neighbours)
-    write     one writer (the driver): articles and placements to the store, one
-              transaction per window; then the thread links (Pipeline.rethread)
-    briefs    with briefs=True, the brief of every story (Pipeline.briefs), cached in the
-              store as `storyline show` would find it
+              with each article's terms for the document frequencies; each article is then
+              spilled to a temporary file of its time window (window_days since 1970)
+    place     window after window, loaded from its file: streamed through its own StoryStream
+              (the online clusterer), seeded with the document frequencies of the stored
+              articles and of the windows before it; a few windows in flight at once
+    stitch    each placed window, in time order, onto the open stories of the windows before it
+              (Stitcher): the clusterer's own copy rule (an article that copies an earlier
+              window's article follows it as a copy), similarity, join threshold
+              (best_candidate) and merge rule (merge_neighbours, which may merge stored stories)
+    write     one writer (the driver): the window's articles and placements in one transaction
+              (and the merges of stored stories, as assign_stories makes them); then the window
+              is dropped; at the end the thread links (Pipeline.rethread)
+    briefs    with briefs=True, the brief of every story (Pipeline.briefs), in balanced batches
+              (brief_batches), cached in the store as `storyline show` would find it
+
+The driver holds the windows in flight and the open stories, never the whole run: its memory
+does not grow with the archive (the ids of the articles read do: a set of them).
 
 engine "local" runs each stage in this process; engine "ray" runs read and embed as Ray Data
 operations (stateless read tasks; an actor pool whose actors load MiniLM once), each window's
-placement as a Ray task, and briefs in actors that hold spaCy and MiniLM. Ray is imported only
-by the ray engine (pip install storyline[ray]).
+placement as a Ray task (two per worker in flight), and briefs in actors that hold spaCy and
+MiniLM, each taking the next batch when it finishes one. Ray is imported only by the ray
+engine (pip install storyline[ray]). report.cpu gives the CPU seconds of the driver and of the
+place and brief tasks per stage: the serial share of a run (docs/scaling.md).
 
 Resumable: an article already stored is skipped (its story stands); the stories of a new run
 are stitched onto the stored stories still open, as the next ingest would continue them.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pickle
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -62,6 +73,9 @@ class BackfillReport:
     windows: int = 0
     briefs: int = 0  # briefs made (not found cached)
     seconds: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
+    # CPU seconds per stage: "driver" (this process, time.process_time) and "tasks" (the place
+    # and brief stage functions, measured where they ran: Ray workers, or this process)
+    cpu: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 class Progress:
@@ -106,16 +120,14 @@ class RichProgress(Progress):
 # -- the stages (both engines run these) ---------------------------------------------
 
 def read_stage(sources: list[str], published: PartialDate | None, settings: IngestSettings,
-               skip: frozenset[str] | set[str] = frozenset()) -> list[Article | InputError | str]:
-    """The articles of the files (the ingest readers: read, clean, segment) and their errors;
-    an article whose id is in skip (stored already) comes back as its id only."""
+               skip: frozenset[str] | set[str] = frozenset()) -> Iterator[Article | InputError | str]:
+    """The articles of the files (the ingest readers: read, clean, segment) and their errors,
+    as they are read; an article whose id is in skip (stored already) comes back as its id only."""
     from .ingest import read_file
 
-    out: list[Article | InputError | str] = []
     for source in sources:
         for item in read_file(source, published, settings):
-            out.append(item.id if isinstance(item, Article) and item.id in skip else item)
-    return out
+            yield item.id if isinstance(item, Article) and item.id in skip else item
 
 
 def embed_stage(articles: list[Article], config: ClusterConfig) -> list[tuple[np.ndarray, list[str]]]:
@@ -146,11 +158,15 @@ class Window:
 
 @dataclass
 class Placed:
-    """A window's placements (stories/cluster.Placement) and the times kept with them."""
+    """A window's placements (stories/cluster.Placement), the times kept with them, the copy
+    signatures (dedup.copy_signature) of its articles that copy none of the window, and the CPU
+    seconds the placement took where it ran."""
 
     key: float
     placements: list
     times: dict[str, float | None]
+    signatures: dict = field(default_factory=dict)
+    cpu: float = 0.0
 
 
 def place_stage(window: Window, config: ClusterConfig, dedup: DedupSettings) -> Placed:
@@ -158,75 +174,118 @@ def place_stage(window: Window, config: ClusterConfig, dedup: DedupSettings) -> 
     from .stories.cluster import StoryStream, kept_times
     from .stories.features import TermStats
 
+    cpu = time.process_time()
     stream = StoryStream(config, TermStats(window.df, window.docs, config.idf_prior_docs), dedup)
+    stream.copies.signatures = {}  # kept for the stitching: copies across the window's boundary
     placements = stream.place(window.articles, [window.times[a.id] for a in window.articles],
                               embeddings=window.vectors)
-    return Placed(window.key, placements, kept_times(stream, placements, window.times))
+    copies = {p.article_id for p in placements if p.copy_of}
+    signatures = {aid: sig for aid, sig in stream.copies.signatures.items() if aid not in copies}
+    return Placed(window.key, placements, kept_times(stream, placements, window.times), signatures,
+                  time.process_time() - cpu)
 
 
-def stitch_stage(placed: list[Placed], config: ClusterConfig, base=None) -> dict[str, str]:
-    """{story id of a window: its story after stitching}. The windows' stories go, by the time
-    of their first article, into one OnlineClusterer holding the stories of the earlier windows
-    (and base's: the stored stories still open, a StoryStream): each story's first article is
-    scored against the earlier windows' stories as the stream would have scored it, joins the
-    best at the join threshold, and the merge rule (merge_neighbours) runs as after a join; the
-    clusterer's clock closes stories that fell out of its window. Stories of one window are
-    never compared with each other (their window's stream kept them apart)."""
-    from .stories.cluster import new_story_id
-    from .stories.online import OnlineClusterer, _best
+def _time_key(t: float | None) -> float:
+    return np.inf if t is None else t
 
-    clusterer = base.clusterer if base is not None else OnlineClusterer(config, new_story_id)
-    clusterer.merged.clear()
-    window_of: dict[str, float] = {sid: -np.inf for sid in clusterer.stories}  # stored: before every window
-    stored = set(clusterer.stories)
-    parent: dict[str, str] = {}
 
-    def root(s: str) -> str:
-        while parent.get(s, s) != s:
-            s = parent[s]
-        return s
+class Stitcher:
+    """Stitching across window boundaries, one window after another (time order), onto the
+    stories of the windows before it that are still open (and the stored stories still open:
+    base, a StoryStream from cluster.stored_stream), in one OnlineClusterer and CopyIndex, as a
+    stream would have seen them:
 
-    def union(absorbed: str, into: str) -> None:
-        a, b = root(absorbed), root(into)
-        if a == b or (a in stored and b in stored):  # two stored stories stay as stored
-            return
-        first, second = sorted((a, b), key=lambda s: (s not in stored, rank[s]))
-        parent[second] = first  # the earlier story's id stays (stored ids are never renamed)
+    - an article that copies an article of an earlier window whose story is open follows it
+      into its story as a copy (its copies in the window with it), as StoryStream.place does;
+    - each other story of the window, by the time of its first article, is offered to the
+      earlier windows' stories as its first article would have been (OnlineClusterer.scores):
+      it joins the best at the join threshold (best_candidate), and the merge rule
+      (merge_neighbours) runs as after a join, also between stories already written (a merge
+      of stored stories, as assign_stories makes them);
+    - the clusterer's clock closes stories that fell out of its window (their articles leave
+      the copy index), so the state stays bounded however long the archive.
 
-    rank: dict[str, tuple] = {sid: (-np.inf, sid) for sid in stored}
-    for w in sorted(placed, key=lambda p: p.key):
+    Stories of one window are never compared with each other (their window's stream kept them
+    apart)."""
+
+    def __init__(self, config: ClusterConfig, dedup: DedupSettings, base=None):
+        from .stories.cluster import StoryStream
+
+        stream = base if base is not None else StoryStream(config, dedup=dedup)
+        self.config = config
+        self.clusterer, self.copies = stream.clusterer, stream.copies
+        self.clusterer.merged.clear()
+        self.stored: set[str] = set(self.clusterer.stories)  # open stories that are in the store
+        self.window_of: dict[str, float] = {sid: -np.inf for sid in self.stored}  # stored: before every window
+
+    def add(self, w: Placed) -> dict[str, str]:
+        """Stitch window w: its placements get the story ids to store (story_id, new_story;
+        copy_of and features for an article that follows an earlier window's article); returns
+        {stored story: the story it merged into} (absorbed stories to merge in the store)."""
+        from .stories.cluster import merge_map
+        from .stories.online import best_candidate
+
+        c, config = self.clusterer, self.config
+        order = sorted(w.placements, key=lambda p: _time_key(w.times.get(p.article_id)))
+        in_window = {p.article_id for p in order}
+        followed: dict[str, str] = {}  # article id -> the earlier window's article it copies
+        for p in order:
+            signature = w.signatures.get(p.article_id)
+            if signature is not None:
+                original = self.copies.add_signature(p.article_id, signature)
+                if original is not None and original not in in_window and original in c.story_of:
+                    followed[p.article_id] = original
+            elif p.copy_of in followed:  # a copy, in the window, of an article that follows
+                followed[p.article_id] = followed[p.copy_of]
         members: dict[str, list] = {}
-        for p in w.placements:
-            members.setdefault(p.story_id, []).append(p)
+        for p in order:
+            if p.article_id in followed:
+                p.copy_of, p.features, p.story_id = followed[p.article_id], None, c.story_of[followed[p.article_id]]
+                c.add_member(p.story_id, p.article_id, w.times.get(p.article_id))
+            else:
+                members.setdefault(p.story_id, []).append(p)
+
         def first_time(ps) -> float:
             return min((t for p in ps if (t := w.times.get(p.article_id)) is not None), default=np.inf)
 
+        merged_from = len(c.merged)
         for sid, ps in sorted(members.items(), key=lambda kv: (first_time(kv[1]), kv[0])):
-            rank[sid] = (w.key, first_time(ps), sid)
             shaped = [p for p in ps if p.features is not None]
             if not shaped:
                 continue
-            head = min(shaped, key=lambda p: (np.inf if p.features.time is None else p.features.time))
-            clusterer.advance(head.features.time)
-            scores = {s: v for s, v in clusterer.scores(head.features).items() if window_of.get(s) != w.key}
-            for p in sorted(ps, key=lambda p: np.inf if w.times.get(p.article_id) is None else w.times[p.article_id]):
+            head = min(shaped, key=lambda p: _time_key(p.features.time))
+            c.advance(head.features.time)
+            scores = {s: v for s, v in c.scores(head.features).items() if self.window_of.get(s) != w.key}
+            for p in ps:
                 if p.features is not None:
-                    clusterer.add(p.features, sid)
+                    c.add(p.features, sid)
                 else:
-                    clusterer.add_member(sid, p.article_id, w.times.get(p.article_id))
-            window_of[sid] = w.key
-            best, score = _best(scores)
+                    c.add_member(sid, p.article_id, w.times.get(p.article_id))
+            self.window_of[sid] = w.key
+            done = len(c.merged)
+            best, score = best_candidate(scores)
             if best is not None and score >= config.threshold:
-                clusterer.merge(sid, best)  # its first article would have joined that story
-                clusterer.merge_neighbours(best, scores)
+                c.merge(sid, best)  # its first article would have joined that story
+                c.merge_neighbours(best, scores)
             else:
-                clusterer.merge_neighbours(sid, scores)
-            for absorbed, into in clusterer.merged:
-                window_of[into] = min(window_of.get(into, np.inf), window_of.pop(absorbed, np.inf))
-                union(absorbed, into)
-            clusterer.merged.clear()
-        clusterer.closed.clear()
-    return {p.story_id: root(p.story_id) for w in placed for p in w.placements}
+                c.merge_neighbours(sid, scores)
+            for absorbed, into in c.merged[done:]:
+                self.window_of[into] = min(self.window_of.get(into, np.inf), self.window_of.pop(absorbed, np.inf))
+        final = merge_map(c.merged[merged_from:])
+        c.merged.clear()
+        merged = {absorbed: into for absorbed, into in final.items() if absorbed in self.stored}
+        self.stored -= merged.keys()
+        for p in w.placements:
+            p.story_id = final.get(p.story_id, p.story_id)
+            p.new_story = p.story_id not in self.stored
+            self.stored.add(p.story_id)
+        for closed in c.closed:
+            for aid in closed:
+                self.copies.remove(aid)
+        c.closed.clear()
+        self.stored &= c.stories.keys()  # a closed story takes no more articles
+        self.window_of = {sid: k for sid, k in self.window_of.items() if sid in c.stories}
+        return merged
 
 
 def brief_stage(stories: list, settings: Settings, words: int, processes: int) -> list[dict]:
@@ -234,6 +293,23 @@ def brief_stage(stories: list, settings: Settings, words: int, processes: int) -
     from .pipeline import Pipeline
 
     return [b.to_json() for b in Pipeline(settings, processes=processes).briefs(stories, words)]
+
+
+def brief_batches(sizes: dict[str, int], workers: int) -> list[list[str]]:
+    """Story ids in batches for the brief workers, balanced: the largest stories first (longest
+    processing time first), each batch up to BRIEF_BATCH stories and about a quarter of one
+    worker's share of the articles (a story bigger than that is a batch alone), so that workers
+    that take the next batch when free finish together."""
+    target = max(sum(sizes.values()) / (4 * max(workers, 1)), 1.0)
+    batches: list[list[str]] = []
+    cost = 0.0
+    for sid in sorted(sizes, key=lambda s: (-sizes[s], s)):
+        if not batches or len(batches[-1]) >= BRIEF_BATCH or cost + sizes[sid] > target:
+            batches.append([])
+            cost = 0.0
+        batches[-1].append(sid)
+        cost += sizes[sid]
+    return batches
 
 
 # -- the driver ---------------------------------------------------------------------------
@@ -263,53 +339,153 @@ def backfill(paths: list[str], store, engine: str = "local", address: str | None
     return report
 
 
+class _Clock:
+    """Wall and driver CPU seconds per stage (report.seconds, report.cpu['driver'])."""
+
+    def __init__(self, report: BackfillReport):
+        self.report = report
+
+    def __call__(self, stage: str):
+        return _Timing(self.report, stage)
+
+    def tasks(self, stage: str, cpu: float) -> None:
+        tasks = self.report.cpu.setdefault("tasks", {})
+        tasks[stage] = tasks.get(stage, 0.0) + cpu
+
+    def iterate(self, stage: str, items: Iterator) -> Iterator:
+        """items, with the time spent making each counted to stage."""
+        while True:
+            with self(stage):
+                item = next(items, _END)
+            if item is _END:
+                return
+            yield item
+
+
+_END = object()
+
+
+class _Timing:
+    def __init__(self, report: BackfillReport, stage: str):
+        self.report, self.stage = report, stage
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def __exit__(self, *exc):
+        seconds, driver = self.report.seconds, self.report.cpu.setdefault("driver", {})
+        seconds[self.stage] = seconds.get(self.stage, 0.0) + time.perf_counter() - self.wall
+        driver[self.stage] = driver.get(self.stage, 0.0) + time.process_time() - self.cpu
+
+
 def _run(runner, paths, store, window_days, briefs, words, published, settings, progress, on_error,
          after_window, report: BackfillReport) -> None:
+    """Read and embed every file, spilling the articles to temporary files by time window; then
+    window by window (a few in flight): place, stitch, write, and drop it. The driver holds the
+    windows in flight and the open stories, never the whole run."""
     from .ingest.files import walk
     from .pipeline import Pipeline
-    from .stories.cluster import stored_stream
+    from .stories.cluster import save_placed, stored_stream
 
     pipeline = Pipeline(settings, store=store)
     pipeline.place([])  # articles an interrupted ingest left without a story: the streaming path places them
-    started = time.perf_counter()
-    skip = _stored_ids(store)
-    articles, vectors, terms = _read(runner, [str(s) for s in walk(paths)], published, settings, skip, progress,
-                                     on_error, report)
-    report.seconds["read+embed"] = time.perf_counter() - started
-    windows = _windows(articles, vectors, terms, window_days)
-    report.windows = len(windows)
-
-    started = time.perf_counter()
-    progress.start("place", len(windows))
-    placed = runner.place(windows, settings, progress)
-    progress.done("place")
-    report.seconds["place"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    progress.start("stitch", 1)
-    base = stored_stream(store, settings.cluster, settings.dedup) if skip else None
-    existing = set(base.clusterer.stories) if base is not None else set()  # stored stories it may extend
-    final = stitch_stage(placed, settings.cluster, base)
-    progress.advance("stitch")
-    report.seconds["stitch"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    touched = _write(store, windows, placed, final, existing, progress, after_window, report)
-    pipeline.rethread(sorted(set(touched)))
-    report.seconds["write"] = time.perf_counter() - started
-    report.story_ids = sorted(set(store.stories_of(report.added + report.known).values()))
-
+    clock = _Clock(report)
+    with tempfile.TemporaryDirectory(prefix="storyline-backfill-") as tmp:
+        spill = _Spill(Path(tmp))
+        with clock("read+embed"):
+            skip = _stored_ids(store)
+            _read(runner, [str(s) for s in walk(paths)], published, settings, skip, progress, on_error, report,
+                  spill, window_days)
+            spill.flush()
+        report.windows = len(spill.keys)
+        with clock("stitch"):
+            base = stored_stream(store, settings.cluster, settings.dedup) if skip else None
+            stitcher = Stitcher(settings.cluster, settings.dedup, base)
+        progress.start("place", report.windows)
+        progress.start("write", report.windows)
+        touched: set[str] = set()
+        df, docs = (base.stats.df, base.stats.docs) if base is not None else ({}, 0)  # as the next ingest's
+        for n, (window, placed) in enumerate(clock.iterate("place", runner.place(
+                _windows(spill, df, docs), settings, progress)), 1):
+            clock.tasks("place", placed.cpu)
+            with clock("stitch"):
+                merged = stitcher.add(placed)
+            with clock("write"):
+                with store.transaction():
+                    added = store.add_articles(window.articles)
+                    added_ids = {a.id for a in added}
+                    save_placed(store, [p for p in placed.placements if p.article_id in added_ids], added,
+                                {aid: t for aid, t in placed.times.items() if aid in added_ids}, merged)
+                report.added += [a.id for a in added]
+                touched.update(p.story_id for p in placed.placements)
+                touched.difference_update(merged)
+                touched.update(merged.values())
+            progress.advance("write")
+            if after_window:
+                after_window(n)
+        progress.done("place")
+        progress.done("write")
+    with clock("write"):
+        story_of = store.stories_of(report.added + report.known)
+        report.story_ids = sorted(set(story_of.values()))
+        pipeline.rethread(sorted(touched))
     if briefs:
-        started = time.perf_counter()
-        report.briefs = _briefs(runner, pipeline, report.story_ids, words, progress)
-        report.seconds["briefs"] = time.perf_counter() - started
+        with clock("briefs"):
+            sizes = Counter(story_of.values())
+            report.briefs = _briefs(runner, pipeline, brief_batches(dict(sizes), runner.workers), words, progress,
+                                    clock)
 
 
-def _read(runner, sources, published, settings, skip, progress, on_error, report: BackfillReport):
-    """The read and embed stages: the new articles (input order), their lead embeddings and terms."""
-    articles: list[Article] = []
-    vectors: dict[str, np.ndarray] = {}
-    terms: dict[str, list[str]] = {}
+class _Spill:
+    """The articles read, by time window, in temporary files (one per window: pickled records
+    of article, lead embedding and terms), so that the driver holds none of them between the
+    read stage and their window's placement."""
+
+    BUFFER = 256  # records held before they are appended to their files
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.keys: dict[float, Path] = {}
+        self.buffers: dict[float, list] = {}
+        self.held = 0
+        self.count = 0
+
+    def add(self, key: float, record: tuple) -> None:
+        self.buffers.setdefault(key, []).append(record)
+        self.count += 1
+        self.held += 1
+        if self.held >= self.BUFFER:
+            self.flush()
+
+    def flush(self) -> None:
+        for key, records in self.buffers.items():
+            path = self.keys.setdefault(key, self.folder / f"window{len(self.keys)}.pickle")
+            with open(path, "ab") as fh:
+                for record in records:
+                    pickle.dump(record, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.buffers.clear()
+        self.held = 0
+
+    def load(self, key: float) -> list[tuple]:
+        out = []
+        with open(self.keys[key], "rb") as fh:
+            while True:
+                try:
+                    out.append(pickle.load(fh))
+                except EOFError:
+                    return out
+
+
+def _read(runner, sources, published, settings, skip, progress, on_error, report: BackfillReport, spill: _Spill,
+          window_days: float) -> None:
+    """The read and embed stages: each new article, its lead embedding and terms, spilled to
+    its window: the days of window_days since 1970 its publication falls in (undated ones after
+    every dated window; a date without a year, once the newest dated article is known)."""
+    from .stories.features import article_days
+
+    seen: set[str] = set()
+    yearless: list[tuple] = []
+    newest: float | None = None
     progress.start("read", len(sources))
     progress.start("embed")
     for item, extra in runner.read_and_embed(sources, published, settings, skip, progress):
@@ -319,68 +495,43 @@ def _read(runner, sources, published, settings, skip, progress, on_error, report
                 on_error(item)
         elif isinstance(item, str):
             report.known.append(item)
-        elif item.id in vectors:
+        elif item.id in seen:
             report.known.append(item.id)  # the same text twice in the input
         else:
-            articles.append(item)
-            vectors[item.id], terms[item.id] = extra
+            seen.add(item.id)
+            t = article_days(item.published)
+            if t is None and item.published.month is not None:
+                yearless.append((item, *extra))
+                continue
+            newest = t if newest is None or (t is not None and t > newest) else newest
+            spill.add(_window_key(t, window_days), (item, *extra))
+    for record in yearless:
+        spill.add(_window_key(article_days(record[0].published, newest), window_days), record)
     progress.done("read")
     progress.done("embed")
-    return articles, vectors, terms
 
 
-def _windows(articles: list[Article], vectors, terms, window_days: float) -> list[Window]:
-    """Dated articles by window_days of publication, in publication order, the undated after
-    them; each window with the document frequencies of the windows before it."""
+def _window_key(t: float | None, window_days: float) -> float:
+    return UNDATED if t is None else float(t // window_days)
+
+
+def _windows(spill: _Spill, stored_df: dict[str, int], stored_docs: int) -> Iterator[Window]:
+    """The spilled windows in time order, loaded one at a time: articles in publication order
+    (same-day ones as read), each window with the document frequencies of the stored articles
+    and of the windows before it."""
     from .stories.features import article_days, newest_day
 
-    newest = newest_day(articles)
-    times = {a.id: article_days(a.published, newest) for a in articles}
-    origin = min((t for t in times.values() if t is not None), default=0.0)
-    groups: dict[float, list[Article]] = {}
-    for a in articles:
-        t = times[a.id]
-        groups.setdefault(UNDATED if t is None else float((t - origin) // window_days), []).append(a)
-    df: Counter = Counter()
-    docs = 0
-    windows = []
-    for key in sorted(groups):
-        group = sorted(groups[key], key=lambda a: (times[a.id] is None, times[a.id] or 0.0))  # stable
-        windows.append(Window(key, group, {a.id: times[a.id] for a in group}, {a.id: vectors[a.id] for a in group},
-                              dict(df), docs))
-        for a in group:
-            df.update(terms[a.id])
-        docs += len(group)
-    return windows
-
-
-def _write(store, windows: list[Window], placed: list[Placed], final: dict[str, str], existing: set[str],
-           progress, after_window, report: BackfillReport) -> list[str]:
-    """The one writer: each window's articles and placements (stitched story ids) in one
-    transaction; the story ids written."""
-    from .stories.cluster import save_placed
-
-    progress.start("write", len(placed))
-    by_key = {w.key: w for w in windows}
-    opened: set[str] = set(existing)
-    touched: list[str] = []
-    for n, w in enumerate(sorted(placed, key=lambda p: p.key), 1):
-        for p in w.placements:
-            p.story_id = final[p.story_id]
-            p.new_story = p.story_id not in opened
-            opened.add(p.story_id)
-        with store.transaction():
-            added = store.add_articles(by_key[w.key].articles)
-            added_ids = {a.id for a in added}
-            save_placed(store, [p for p in w.placements if p.article_id in added_ids], added,
-                        {aid: t for aid, t in w.times.items() if aid in added_ids})
-        report.added += [a.id for a in added]
-        touched += [p.story_id for p in w.placements]
-        progress.advance("write")
-        if after_window:
-            after_window(n)
-    progress.done("write")
-    return touched
+    df: Counter = Counter(stored_df)
+    docs = stored_docs
+    for key in sorted(spill.keys):
+        records = spill.load(key)
+        newest = newest_day([r[0] for r in records])
+        times = {a.id: article_days(a.published, newest) for a, _, _ in records}
+        records.sort(key=lambda r: (times[r[0].id] is None, times[r[0].id] or 0.0))  # stable
+        yield Window(key, [r[0] for r in records], times, {a.id: v for a, v, _ in records}, dict(df), docs)
+        for _, _, terms in records:
+            df.update(terms)
+        docs += len(records)
 
 
 def _stored_ids(store) -> set[str]:
@@ -393,24 +544,37 @@ def _stored_ids(store) -> set[str]:
             return ids
 
 
-def _briefs(runner, pipeline, story_ids: list[str], words: int, progress: Progress) -> int:
-    """Brief every story that has no cached brief; the writer caches each (as Pipeline.briefs)."""
+def _briefs(runner, pipeline, batches: list[list[str]], words: int, progress: Progress, clock: _Clock) -> int:
+    """Brief every story that has no cached brief, batch by batch (brief_batches), loading each
+    batch's stories only as it is handed out; the writer caches each brief (as Pipeline.briefs)."""
     from . import cache
 
     settings, store = pipeline.settings, pipeline.store
-    stories = [pipeline.story(sid) for sid in story_ids]
-    keys = {s.id: cache.brief_key(s, words, settings) for s in stories}
-    todo = [s for s in stories if store.cache_get(cache.BRIEF, keys[s.id]) is None]
-    todo.sort(key=lambda s: -len(s.articles))  # the big ones first: workers finish together
-    progress.start("briefs", len(todo))
-    by_id = {s.id: s for s in todo}
-    for made in runner.briefs(todo, settings, words, progress):
+    progress.start("briefs", sum(len(b) for b in batches))
+    todo: dict[str, tuple] = {}  # story id -> (story, cache key), while its batch is out
+
+    def load() -> Iterator[list]:
+        for ids in batches:
+            stories = [pipeline.story(sid) for sid in ids]
+            keys = {s.id: cache.brief_key(s, words, settings) for s in stories}
+            fresh = [s for s in stories if store.cache_get(cache.BRIEF, keys[s.id]) is None]
+            progress.advance("briefs", len(stories) - len(fresh))
+            if fresh:
+                todo.update((s.id, (s, keys[s.id])) for s in fresh)
+                yield fresh
+
+    made_count = 0
+    for made, cpu in runner.briefs(load(), settings, words):
+        clock.tasks("briefs", cpu)
         with store.transaction():
             for sid, brief in made:
-                store.cache_put(cache.BRIEF, keys[sid], json.dumps(brief, ensure_ascii=False).encode(), owner=sid,
-                                meta=cache.brief_meta(by_id[sid], words, settings))
+                story, key = todo.pop(sid)
+                store.cache_put(cache.BRIEF, key, json.dumps(brief, ensure_ascii=False).encode(), owner=sid,
+                                meta=cache.brief_meta(story, words, settings))
+        made_count += len(made)
+        progress.advance("briefs", len(made))
     progress.done("briefs")
-    return len(todo)
+    return made_count
 
 
 # -- engines --------------------------------------------------------------------------------
@@ -439,20 +603,21 @@ class _LocalEngine:
             progress.advance("read", len(chunk))
         yield from flush()
 
-    def place(self, windows: list[Window], settings: Settings, progress) -> list[Placed]:
-        out = []
-        for w in windows:
-            out.append(place_stage(w, settings.cluster, settings.dedup))
-            progress.advance("place")
-        return out
+    workers = 1
 
-    def briefs(self, stories, settings: Settings, words: int, progress) -> Iterator[list[tuple[str, dict]]]:
+    def place(self, windows: Iterator[Window], settings: Settings, progress) -> Iterator[tuple[Window, Placed]]:
+        for w in windows:
+            yield w, place_stage(w, settings.cluster, settings.dedup)
+            progress.advance("place")
+
+    def briefs(self, batches: Iterator[list], settings: Settings, words: int) -> Iterator[tuple[list, float]]:
+        """Per batch of stories: [(story id, brief JSON)] and the CPU seconds it took here."""
         from .pipeline import PARSE_PROCESSES
 
-        for k in range(0, len(stories), BRIEF_BATCH):
-            chunk = stories[k:k + BRIEF_BATCH]
-            yield [(s.id, b) for s, b in zip(chunk, brief_stage(chunk, settings, words, PARSE_PROCESSES))]
-            progress.advance("briefs", len(chunk))
+        for chunk in batches:
+            cpu = time.process_time()
+            made = brief_stage(chunk, settings, words, PARSE_PROCESSES)
+            yield [(s.id, b) for s, b in zip(chunk, made)], time.process_time() - cpu
 
     def close(self) -> None:
         pass
@@ -473,8 +638,7 @@ def _read_rows(batch: dict, published, settings: IngestSettings, skip) -> Iterat
     """Ray Data: a batch of file names -> rows (kind, blob) of articles, errors, skipped ids; in
     blocks of EMBED_BATCH rows, so that the articles of one big file spread over the actors."""
     items = read_stage([str(s) for s in batch["source"]], published, settings, skip)
-    for k in range(0, len(items), EMBED_BATCH):
-        part = items[k:k + EMBED_BATCH]
+    while part := list(itertools.islice(items, EMBED_BATCH)):
         yield {"kind": [("error" if isinstance(i, InputError) else "known" if isinstance(i, str) else "article")
                         for i in part],
                "blob": [_dumps(i) for i in part], "extra": [b""] * len(part)}
@@ -499,8 +663,8 @@ class _EmbedActor:
         return {"kind": kinds, "blob": blobs, "extra": extra}
 
 
-class _BriefActor:
-    """Ray Data actor: holds spaCy and MiniLM, briefs the stories of each batch it gets."""
+class _BriefWorker:
+    """Ray actor: holds spaCy and MiniLM, briefs each batch of stories it is given."""
 
     def __init__(self, settings: Settings, words: int):
         from .analyze.nlp import load_embedder, load_spacy
@@ -509,10 +673,12 @@ class _BriefActor:
         load_spacy()
         load_embedder(settings.embed)
 
-    def __call__(self, batch: dict) -> dict:
-        stories = [pickle.loads(b) for b in batch["story"]]
+    def brief(self, blob: bytes) -> tuple[list[tuple[str, str]], float]:
+        """[(story id, brief as JSON text)] of the pickled stories, and the CPU seconds taken."""
+        cpu = time.process_time()
+        stories = pickle.loads(blob)
         made = brief_stage(stories, self.settings, self.words, processes=1)
-        return {"id": [s.id for s in stories], "brief": [json.dumps(b, ensure_ascii=False) for b in made]}
+        return [(s.id, json.dumps(b, ensure_ascii=False)) for s, b in zip(stories, made)], time.process_time() - cpu
 
 
 class _RayEngine:
@@ -556,27 +722,51 @@ class _RayEngine:
                 yield item, (pickle.loads(extra) if kind == "article" else None)
         progress.advance("read", len(sources))
 
-    def place(self, windows: list[Window], settings: Settings, progress) -> list[Placed]:
+    def place(self, windows: Iterator[Window], settings: Settings, progress) -> Iterator[tuple[Window, Placed]]:
+        """One task per window, 2 per worker in flight; the placements in time order."""
+        from collections import deque
+
         ray = self.ray
         task = ray.remote(num_cpus=1)(place_stage)
-        refs = [task.remote(w, settings.cluster, settings.dedup) for w in windows]
-        out = []
-        for ref in refs:
-            out.append(ray.get(ref))
-            progress.advance("place")
-        return out
+        config, dedup = ray.put(settings.cluster), ray.put(settings.dedup)
+        flight: deque = deque()
+        for w in windows:
+            flight.append((w, task.remote(w, config, dedup)))
+            if len(flight) >= 2 * self.workers:
+                yield self._placed(flight.popleft(), progress)
+        while flight:
+            yield self._placed(flight.popleft(), progress)
 
-    def briefs(self, stories, settings: Settings, words: int, progress) -> Iterator[list[tuple[str, dict]]]:
-        if not stories:
-            return
+    def _placed(self, pair, progress) -> tuple[Window, Placed]:
+        w, ref = pair
+        placed = self.ray.get(ref)
+        progress.advance("place")
+        return w, placed
+
+    def briefs(self, batches: Iterator[list], settings: Settings, words: int) -> Iterator[tuple[list, float]]:
+        """One actor per worker; each takes the next batch as it finishes one (one more queued on
+        it), so the workers finish together when the batches come largest first."""
         ray = self.ray
-        ds = ray.data.from_items([{"story": _dumps(s)} for s in stories])
-        ds = ds.map_batches(_BriefActor, batch_size=BRIEF_BATCH, compute=self._pool(), num_cpus=1,
-                            fn_constructor_kwargs={"settings": settings, "words": words})
-        for batch in ds.iter_batches(batch_size=None):
-            made = [(str(sid), json.loads(b)) for sid, b in zip(batch["id"], batch["brief"])]
-            yield made
-            progress.advance("briefs", len(made))
+        actors = [ray.remote(num_cpus=1)(_BriefWorker).remote(settings, words) for _ in range(self.workers)]
+        flight: dict = {}
+
+        def submit(actor) -> None:
+            batch = next(batches, None)
+            if batch is not None:
+                flight[actor.brief.remote(_dumps(batch))] = actor
+
+        for actor in actors + actors:
+            submit(actor)
+        try:
+            while flight:
+                (ready,), _ = ray.wait(list(flight), num_returns=1)
+                actor = flight.pop(ready)
+                made, cpu = ray.get(ready)
+                submit(actor)
+                yield [(str(sid), json.loads(b)) for sid, b in made], cpu
+        finally:
+            for actor in actors:
+                ray.kill(actor)
 
     def close(self) -> None:
         if self.started:

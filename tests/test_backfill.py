@@ -20,7 +20,7 @@ from storyline.backfill import backfill
 from storyline.evaluate.clusters import bcubed
 from storyline.pipeline import Pipeline
 from storyline.store import Store
-from storyline.stories.cluster import list_stories
+from storyline.stories.cluster import list_stories, story_copies
 
 MULTINEWS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "multinews" / "dev.jsonl"
 if not MULTINEWS.exists():
@@ -230,3 +230,87 @@ def test_the_local_engine_runs_without_ray(tmp_path):
     assert "rc 0 2" in done.stdout, done.stdout + done.stderr
     assert "added, 0 already stored, 0 errors" in done.stdout
     assert "the ray engine needs Ray: pip install 'storyline[ray]'" in done.stderr
+
+
+def test_a_copy_in_a_later_window_follows_its_original_as_ingest_links_it(tmp_path):
+    """A near copy of an article, reprinted nine days later (another 2-day window): the backfill
+    links it as a copy of its original, in the original's story, as the stream does."""
+    records = multinews_records(14)
+    original = records[0]
+    reprint = {"text": original["text"] + "\nThis report was first published last week.",
+               "outlet": "reprints", "published": (date.fromisoformat(original["published"])
+                                                   + timedelta(days=9)).isoformat()}
+    path = tmp_path / "stream.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records + [reprint]), encoding="utf-8")
+    linked = []
+    for name in ("backfill", "ingest"):
+        with Store(tmp_path / f"{name}.db") as store:
+            if name == "backfill":
+                report = backfill([str(path)], store, window_days=2)
+                assert report.windows > 2
+            else:
+                Pipeline(store=store).ingest([str(path)])
+            ids = store.article_ids_page(10_000, 0)
+            copies = {c: o for sid in set(store.stories_of(ids).values()) for c, o in story_copies(store, sid).items()}
+            story = store.stories_of(ids)
+            linked.append((copies, {frozenset(a for a in ids if story[a] == story[c]) for c in copies}))
+    (batch_copies, batch_stories), (stream_copies, stream_stories) = linked
+    assert len(stream_copies) >= 1 and batch_copies == stream_copies
+    assert batch_stories == stream_stories
+
+
+DAM_FIRST = """Flooding below the Valmora dam
+
+Water poured over the Valmora dam on Sunday night and flooded farms in the Brenn valley. Police told
+families in Oskel and Tarrow to leave their homes, and a school in Keldby opened as a shelter.
+"""
+DAM_INSPECTION = """Spillway gates jammed at Valmora, inspectors say
+
+Inspectors from the national safety office said two of the five spillway gates at Valmora were jammed
+shut when the reservoir rose after four days of rain. Chief inspector Ilse Marcotte said corrosion had
+seized the hinges and that the operator had postponed a repair planned for the spring. Its director,
+Paul Osterman, said the company regretted the delay. Engineers will cut the corroded gates open by
+Wednesday and lower the reservoir, Marcotte said.
+"""
+DAM_FOLLOW_UP = """Evacuees return as Valmora dam gates are cut open
+
+Engineers cut open the two jammed spillway gates at the Valmora dam on Wednesday and began lowering the
+reservoir, chief inspector Ilse Marcotte said, blaming corrosion and a postponed repair by Brenn Water.
+Families from Oskel and Tarrow who spent three nights in the Keldby school shelter began returning to
+flooded farms in the Brenn valley. Brenn Water director Paul Osterman promised to pay for the damage.
+"""
+
+
+def test_a_backfill_onto_a_store_merges_stored_stories_as_ingest_does(tmp_path):
+    """Two stored stories of one event (arrival order split them: invented texts, as in
+    test_stories_merge) and then an article close to both: ingest merges the stored stories
+    (the clusterer's merge rule), and so does a backfill resumed onto the same store."""
+    from storyline.ingest import RawArticle, build_article
+    from storyline.model import PartialDate
+
+    def record(text: str, day: int) -> dict:
+        title, body = text.split("\n\n", 1)
+        return {"title": title, "text": body, "outlet": f"outlet{day}",
+                "published": (date(2024, 5, 5) + timedelta(days=day)).isoformat()}
+
+    first, inspection = (build_article(RawArticle(source=f"dam{d}", text=t, outlet=f"outlet{d}", headline_in_text=True,
+                                                  published=PartialDate.from_date(date(2024, 5, 5) + timedelta(days=d))))
+                         for d, t in ((0, DAM_FIRST), (1, DAM_INSPECTION)))
+    path = tmp_path / "follow_up.jsonl"
+    path.write_text(json.dumps(record(DAM_FOLLOW_UP, 2)) + "\n", encoding="utf-8")
+    parts = {}
+    for name in ("backfill", "ingest"):
+        with Store(tmp_path / f"{name}.db") as store:
+            pipeline = Pipeline(store=store)
+            before = pipeline.add([first, inspection])
+            assert before[first.id] != before[inspection.id]  # two stored stories
+            if name == "backfill":
+                added = backfill([str(path)], store).added
+            else:
+                added = [a.id for a in pipeline.ingest([str(path)]).added]
+            (follow_up,) = added
+            story_of = store.stories_of([first.id, inspection.id, follow_up])
+            parts[name] = len(set(story_of.values()))
+            assert sum(s["articles"] for s in list_stories(store)) == 3  # each article in one story
+            assert len(list_stories(store)) == parts[name]
+    assert parts == {"backfill": 1, "ingest": 1}

@@ -583,12 +583,19 @@ def kept_times(stream: StoryStream, placements: list[Placement], times: dict[str
     return kept
 
 
-def save_placed(store, placements: list[Placement], articles: list[Article], times: dict[str, float | None]) -> None:
+def save_placed(store, placements: list[Placement], articles: list[Article], times: dict[str, float | None],
+                merged_into: dict[str, str] | None = None) -> None:
     """Write placements made elsewhere (a backfill's windows) as assign_stories writes its own,
-    in the caller's transaction; an article without a time gets the day it is stored."""
+    in the caller's transaction; an article without a time gets the day it is stored. Then
+    merged_into {stored story: story it merged into}: each absorbed story's articles move to
+    its target (storage.merge_into), as assign_stories does with the stored stories its
+    placements merged."""
     now = _days(datetime.now(timezone.utc).replace(tzinfo=None))
-    _save_placements(store, placements, {a.id: a for a in articles},
-                     {aid: (now if t is None else t) for aid, t in times.items()})
+    by_id = {a.id: a for a in articles}
+    _save_placements(store, placements, by_id, {aid: (now if t is None else t) for aid, t in times.items()})
+    for absorbed, target in (merged_into or {}).items():
+        storage.merge_into(store, absorbed, target)
+    _retitle(store, list((merged_into or {}).values()), by_id)
     storage.bump_generation(store)
 
 

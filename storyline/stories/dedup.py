@@ -68,6 +68,7 @@ class CopyIndex:
     _shingles: dict[str, np.ndarray] = field(default_factory=dict)
     _facts: dict[str, dict[int, int]] = field(default_factory=dict)  # fact_slots() of each indexed article
     original_of: dict[str, str] = field(default_factory=dict)
+    signatures: dict[str, "CopySignature"] | None = None  # a dict: add() keeps each signature it makes there
 
     def __post_init__(self) -> None:
         from datasketch import MinHashLSH
@@ -79,18 +80,24 @@ class CopyIndex:
         """Index the article; return the id of the original it copies, if any."""
         if article_id in self._shingles:
             return self.original_of.get(article_id)
-        sh = shingles(text, self.settings.shingle_words)
-        mh = _minhash(sh, self.settings.num_perm)
-        hashes = shingle_hashes(sh)
-        facts = fact_slots(text, self.settings.fact_context_words)
+        signature = copy_signature(text, self.settings)
+        if self.signatures is not None:
+            self.signatures[article_id] = signature
+        return self.add_signature(article_id, signature)
+
+    def add_signature(self, article_id: str, signature: "CopySignature") -> str | None:
+        """add() of an article whose signature (copy_signature) was made elsewhere: a backfill's
+        window computes them where it places its articles, the stitching indexes them again."""
+        if article_id in self._shingles:
+            return self.original_of.get(article_id)
         best, best_score = None, self.settings.copy_containment
-        for other in sorted(self._lsh.query(mh)):
-            score = hashed_containment(hashes, self._shingles[other])
-            if score >= best_score and not changed_facts(facts, self._facts[other]):
+        for other in sorted(self._lsh.query(signature.minhash)):
+            score = hashed_containment(signature.hashes, self._shingles[other])
+            if score >= best_score and not changed_facts(signature.facts, self._facts[other]):
                 best, best_score = other, score
-        self._shingles[article_id] = hashes
-        self._facts[article_id] = facts
-        self._lsh.insert(article_id, mh)
+        self._shingles[article_id] = signature.hashes
+        self._facts[article_id] = signature.facts
+        self._lsh.insert(article_id, signature.minhash)
         if best is not None:
             self.original_of[article_id] = self.original_of.get(best, best)
         return self.original_of.get(article_id)
@@ -100,6 +107,24 @@ class CopyIndex:
         if self._shingles.pop(article_id, None) is not None:
             self._facts.pop(article_id, None)
             self._lsh.remove(article_id)
+
+
+@dataclass(frozen=True)
+class CopySignature:
+    """What CopyIndex keeps of an article's text: its MinHash (for the LSH), the hashes of its
+    shingles (containment) and its fact slots (a rewrite is not a copy)."""
+
+    minhash: object  # datasketch LeanMinHash
+    hashes: np.ndarray
+    facts: dict[int, int]
+
+
+def copy_signature(text: str, settings: DedupSettings) -> CopySignature:
+    from datasketch import LeanMinHash
+
+    sh = shingles(text, settings.shingle_words)
+    return CopySignature(LeanMinHash(_minhash(sh, settings.num_perm)), shingle_hashes(sh),
+                         fact_slots(text, settings.fact_context_words))
 
 
 # a figure ("$4m", "5,000", "12.5") or a day or month name: what a rewrite changes that a copy keeps

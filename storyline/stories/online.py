@@ -234,7 +234,7 @@ class OnlineClusterer:
         scores: dict[str, float] = {}
         if sid is None:
             scores = self.scores(f, exclude)
-            best, score = _best(scores)
+            best, score = best_candidate(scores)
             sid = best if best is not None and score >= self.config.threshold else None
         created = sid is None or sid not in self.stories
         self.add(f, sid)
@@ -372,8 +372,12 @@ def _seniority(story: Story) -> tuple:
     return story.shaped, -(story.first if story.first is not None else math.inf), story.id
 
 
-def _best(scores: dict[str, float]) -> tuple[str | None, float]:
-    """Highest score; ties go to the smaller story id (deterministic)."""
+def best_candidate(scores: dict[str, float]) -> tuple[str | None, float]:
+    """The story an article joins, given its candidates' scores (OnlineClusterer.scores):
+    (story id, score) of the highest score, ties going to the smaller story id (deterministic);
+    (None, -1.0) when there is no candidate. The article joins it when the score reaches the
+    join threshold (ClusterConfig.threshold). Used by assign() and by the backfill's stitching,
+    which offers a window's story to the earlier windows' stories as an article."""
     best, best_score = None, -1.0
     for sid, score in scores.items():
         if score > best_score or (score == best_score and best is not None and sid < best):
