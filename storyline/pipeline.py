@@ -16,7 +16,9 @@ result on:
     copies     syndicated copies (stories/dedup, the one definition) are analysed once, as
                their original, and credited with the original's sentences at the end
     parse      one spaCy parse per article, many stories in one pass (analyze/entities),
-               kept in the store (analyze/parsecache): a grown story parses its new articles
+               kept in the store (analyze/parsecache): a grown story parses its new articles;
+               what the later stages read off one parse alone (sentence meanings, dates,
+               temporal expressions: analyze/readings) is kept beside it
     analysis   entities, quotes, agree/differ/single source (analyze/relate)
     timeline   dated events and the story's development (analyze/timeline)
     summary    the cited summary and key points (report/summarize)
@@ -36,6 +38,7 @@ from functools import partial
 from .analyze.embedcache import SentenceVectors, in_rounds
 from .analyze.entities import parse_articles
 from .analyze.parsecache import parsed
+from .analyze.readings import readings
 from .errors import InputError, StorylineError
 from .model import Article, Brief, PartialDate
 from .settings import DEFAULT_SETTINGS, Settings
@@ -68,6 +71,7 @@ class Prepared:
     docs: list  # spaCy Docs of `analysed`
     vectors: SentenceVectors
     notes: list[str]
+    readings: list = field(default_factory=list)  # analyze/readings.Readings of `analysed`
 
 
 class Pipeline:
@@ -275,24 +279,32 @@ class Pipeline:
         # each article's parse is kept in the store: a grown story parses only its new articles
         docs = dict(zip((a.id for a in unique),
                         parsed(unique, partial(parse_articles, processes=self.processes), self.store)))
+        # and what the stages read off each parse alone, kept beside it
+        read = dict(zip((a.id for a in unique), readings(unique, [docs[a.id] for a in unique], self.store)))
         if self.on_stage:
             self.on_stage("parse", time.perf_counter() - started)
         for p in out:
             p.docs = [docs[a.id] for a in p.analysed]
+            p.readings = [read[a.id] for a in p.analysed]
         return out
 
     def _assemble(self, p: Prepared, words: int, summary: bool = True, analysis: bool = True) -> Brief:
         """The analysis, timeline and summary stages of one prepared story, assembled."""
+        from .analyze.readings import dates_of, expressions_of
         from .analyze.relate import StoryAnalysis, analyze_story
         from .analyze.timeline import build_timeline
-        from .report.assemble import assemble, previews, sentence_docs
-        from .analyze.samefact import sentence_meanings
+        from .report.assemble import assemble, previews
         from .report.summarize import summarize
 
-        meanings = sentence_meanings(p.analysed, p.docs)  # each sentence's clauses: citations and agreements
-        found = analyze_story(p.analysed, docs=p.docs, vectors=p.vectors, settings=self.settings, meanings=meanings) \
+        # each sentence's clauses (citations and agreements), the dates of each parse, the
+        # timeline's sentence docs and expressions: read off each article's parse (_prepare)
+        meanings = {(a.id, index): m for a, r in zip(p.analysed, p.readings) for index, m in r.meanings.items()}
+        found = analyze_story(p.analysed, docs=p.docs, vectors=p.vectors, settings=self.settings, meanings=meanings,
+                              dates={a.id: dates_of(r, d) for a, r, d in zip(p.analysed, p.readings, p.docs)}) \
             if analysis else StoryAnalysis()
-        timeline = build_timeline(p.analysed, docs=sentence_docs(p.analysed, p.docs), settings=self.settings.timeline)
+        timeline = build_timeline(p.analysed, docs={a.id: r.sentence_docs for a, r in zip(p.analysed, p.readings)},
+                                  settings=self.settings.timeline,
+                                  expressions={a.id: expressions_of(r) for a, r in zip(p.analysed, p.readings)})
         cited, key_points = summarize(p.analysed, words=words, store=self.store, vectors=p.vectors,
                                       previews=previews(timeline.development), speakers=found.speakers,
                                       settings=self.settings.summary, same_fact=self.settings.same_fact,

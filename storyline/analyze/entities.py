@@ -188,7 +188,15 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+    # only a non-ASCII character can be a combining one: the rest of a long text is kept whole
+    return NON_ASCII.sub(_uncombined, text).lower()
+
+
+NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _uncombined(m: re.Match) -> str:
+    return "".join(c for c in m.group(0) if not unicodedata.combining(c))
 
 
 def strip_possessive(text: str) -> str:

@@ -335,6 +335,7 @@ def figures(stmts: list[Statement], docs: dict[str, object]) -> list[Figure]:
     """Counts with the word they count and the verb they hang on ("left ... dead")."""
     out = []
     doc_ents = {aid: list(doc.ents) for aid, doc in docs.items()}
+    texts = {aid: doc.text for aid, doc in docs.items()}  # Doc.text joins every token anew: read once
     for st in stmts:
         doc = docs[st.article_id]
         span = doc.char_span(st.start, st.end, alignment_mode="expand")
@@ -343,9 +344,10 @@ def figures(stmts: list[Statement], docs: dict[str, object]) -> list[Figure]:
         for ent in (e for e in doc_ents[st.article_id] if st.start <= e.start_char < st.end):
             if ent.label_ not in ("CARDINAL", "QUANTITY", "MONEY"):
                 continue
-            written = _money_phrase(doc.text, ent.start_char, ent.end_char) if ent.label_ == "MONEY" else ent.text
+            text = texts[st.article_id]
+            written = _money_phrase(text, ent.start_char, ent.end_char) if ent.label_ == "MONEY" else ent.text
             rng = parse_figure(written)
-            unit, unit_text = _currency(written) if ent.label_ == "MONEY" else _counted(doc, ent)
+            unit, unit_text = _currency(written) if ent.label_ == "MONEY" else _counted(doc, ent, text)
             # "120 km": the unit is in the entity; the figure is shown once as "120 km/h"
             unit_inside = ent.label_ == "QUANTITY" and bool(unit_text) and fold(unit_text).startswith(ent[-1].lower_)
             phrase = doc[ent.start:ent.end - 1].text if unit_inside else written
@@ -396,13 +398,14 @@ def _currency(text: str) -> tuple[str, str]:
 COUNTING_NOUNS = {"number", "toll", "total", "count", "tally"}  # "the number of residents rose to 6,000"
 
 
-def _counted(doc, ent) -> tuple[str, str]:
+def _counted(doc, ent, text: str) -> tuple[str, str]:
     """(lemma, as written) of what a count counts: the noun after it ("4,000 homes"), a unit
     of measure ("120 km/h"), or for a bare count the thing a counting noun names ("the
-    number of residents rose to 6,000"; "the death toll rose to five": people)."""
+    number of residents rose to 6,000"; "the death toll rose to five": people). text: doc.text
+    (read once by the caller: Doc.text joins every token anew)."""
     # a rate is part of its unit: "400 miles per second" is no rival of "a million miles per hour"
     measure = re.match(r"\s*(?:/|per\s|an?\s(?=(?:second|minute|hour|day|week|month|year)\b))\s*([a-z]+)",
-                       doc.text[ent.end_char:], re.IGNORECASE)
+                       text[ent.end_char:], re.IGNORECASE)
     last = doc[ent.end - 1]
     if ent.label_ == "QUANTITY" and last.is_alpha and last.lower_ not in WORD_NUMBERS:
         written = last.text + (f"/{measure.group(1)}" if measure else "")

@@ -33,14 +33,14 @@ class StoryAnalysis:
 
 def analyze_story(articles: list[Article], docs: list | None = None, vectors: SentenceVectors | None = None,
                   copies: dict[str, str] | None = None, settings: Settings = DEFAULT_SETTINGS,
-                  meanings: dict | None = None) -> StoryAnalysis:
+                  meanings: dict | None = None, dates: dict | None = None) -> StoryAnalysis:
     """Analyse the articles of one story. docs (entities.parse_articles(articles)) and
     vectors (a SentenceVectors over the articles, shared with the other steps of the
     brief) may be passed in; otherwise each article is parsed here and sentences are
     embedded as needed. copies ({copy id: original id}, stories/dedup's syndicated copies)
     are taken as they are: a copy and its original count as one source everywhere. meanings
-    (samefact.sentence_meanings of the docs, shared with the summary) are made here when not
-    passed."""
+    (samefact.sentence_meanings of the docs, shared with the summary) and dates ({article id:
+    facts.article_dates of its doc}) are made here when not passed."""
     if not articles:
         return StoryAnalysis()
     docs = parse_articles(articles) if docs is None else docs
@@ -62,7 +62,7 @@ def analyze_story(articles: list[Article], docs: list | None = None, vectors: Se
     labels = {a.id: a.label for a in articles}
     differ = _differences(articles, docs, ents, quotes, stmts, vecs, vectors, settings) + negation_differences(
         stmts, vecs, pairs, labels, settings.same_fact) + _slot_differences(
-        articles, docs, ents, stmts, vecs, pairs, groups, labels, settings)
+        articles, docs, ents, stmts, vecs, pairs, groups, labels, settings, dates)
     in_tension = {(c.article_id, c.sentence) for d in differ for c in d.citations}
     agree, single = group_facts(stmts, groups, vecs, settings=settings.facts, same_fact=settings.same_fact,
                                 exclude={k for k, s in enumerate(stmts) if (s.article_id, s.sentence) in in_tension})
@@ -100,11 +100,11 @@ def _differences(articles: list[Article], docs: list, ents: StoryEntities, quote
 
 def _slot_differences(articles: list[Article], docs: list, ents: StoryEntities, stmts: list[Statement],
                       vecs: np.ndarray, pairs: list[tuple[int, int]], groups: list[list[int]],
-                      labels: dict[str, str], settings: Settings) -> list[Difference]:
+                      labels: dict[str, str], settings: Settings, dates: dict | None = None) -> list[Difference]:
     """Sentences that match except for a date, a place or a named participant."""
     doc_of = {a.id: d for a, d in zip(articles, docs)}
     published = {a.id: a.published for a in articles}
-    dates = {a.id: article_dates(d) for a, d in zip(articles, docs)}
+    dates = {a.id: article_dates(d) for a, d in zip(articles, docs)} if dates is None else dates
     wanted = {k for pair in pairs for k in pair}
     wanted |= {k for g in groups if len(g) > 1 and wanted.intersection(g) for k in g}  # aligned with a side
     slots = [statement_slots(s, dates[s.article_id], ents, published[s.article_id]) if k in wanted else []

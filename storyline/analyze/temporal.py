@@ -324,13 +324,14 @@ def _spans(doc) -> list[tuple]:
     """(span, Spec) pairs: spaCy DATE/TIME entities (neighbouring ones joined
     when together they form a range), then day names and "Month D" dates the
     model missed."""
+    text = doc.text  # Doc.text joins every token anew: read once
     ents = [e for e in doc.ents if e.label_ in ("DATE", "TIME")]
     out, used = [], set()
     i = 0
     while i < len(ents):
         e = ents[i]
         if i + 1 < len(ents):
-            gap = doc.text[e.end_char:ents[i + 1].start_char].strip().lower()
+            gap = text[e.end_char:ents[i + 1].start_char].strip().lower()
             if gap in ("and", "to", "-", "–", "through", "until", "till"):
                 joined = doc[e.start:ents[i + 1].end]
                 spec = parse_expression(joined.text)
@@ -349,7 +350,7 @@ def _spans(doc) -> list[tuple]:
     pattern = re.compile(rf"\b(?:{_WD})\b|\b(?:(?:last|next|this|early|late|mid-?) ){_MON}\b|"
                          rf"\b{_MON} \d{{1,2}}(?:st|nd|rd|th)?\b(?:,? (?:1[89]|20)\d\d)?|"
                          rf"\b\d{{1,2}}(?:st|nd|rd|th)? {_MON}(?: (?:1[89]|20)\d\d)?", re.IGNORECASE)
-    for m in pattern.finditer(doc.text):
+    for m in pattern.finditer(text):
         names = [w for w in re.findall(r"[A-Za-z]+", m.group(0)) if _month(w) or w.lower()[:3] in WEEKDAY_NO]
         if not any(w[0].isupper() for w in names):
             continue  # "may", "march", "sat" as ordinary words

@@ -59,15 +59,19 @@ class _Candidate:
 
 
 def build_timeline(articles: list[Article], docs: dict[str, list] | None = None, nlp=None,
-                   settings: TimelineSettings = TimelineSettings()) -> Timeline:
+                   settings: TimelineSettings = TimelineSettings(),
+                   expressions: dict[str, list[TimeExpression]] | None = None) -> Timeline:
     """The timeline of one story. docs: optional per-sentence spaCy docs from
-    temporal.sentence_docs (parsed here, once, when not given)."""
+    temporal.sentence_docs (parsed here, once, when not given). expressions: optional
+    {article id: temporal.find_expressions of its docs} (fresh objects: their values are
+    set here); docs then need only the sentences these are in."""
     tl = Timeline()
     if not articles:
         return tl
     if docs is None:
         docs = sentence_docs(articles, nlp)
-    items = [_ArticleTimes(a, find_expressions(a, docs[a.id]), Reference(), Reference(), i)
+    items = [_ArticleTimes(a, expressions[a.id] if expressions is not None else find_expressions(a, docs[a.id]),
+                           Reference(), Reference(), i)
              for i, a in enumerate(articles)]
     _stated_references(items, tl.notes)
     for it in items:

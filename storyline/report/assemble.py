@@ -131,15 +131,17 @@ def map_citations(brief: Brief, change) -> None:
         item.citations = change(item.citations)
 
 
-def sentence_docs(articles: list[Article], docs: list) -> dict[str, list]:
+def sentence_docs(articles: list[Article], docs: list, only: set[int] | None = None) -> dict[str, list]:
     """Per-sentence docs for the timeline, cut from the article parses (no second parse);
-    None for sentences with no temporal cue, as temporal.sentence_docs gives."""
+    None for sentences with no temporal cue, as temporal.sentence_docs gives. only: the
+    indices of the sentences wanted (the others None too)."""
     out: dict[str, list] = {}
     for a, doc in zip(articles, docs):
         head = doc._get_array_attrs()
         array = doc.to_array(head)
         out[a.id] = [_sentence_doc(doc.char_span(s.start, s.end, alignment_mode="expand"), head, array)
-                     if TEMPORAL_CUE.search(s.text) else None for s in a.sentences]
+                     if (only is None or s.index in only) and TEMPORAL_CUE.search(s.text) else None
+                     for s in a.sentences]
     return out
 
 
