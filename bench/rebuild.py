@@ -34,7 +34,7 @@ from bench import watch  # noqa: E402
 PROFILES: dict[str, list] = {"warm": [], "cold": []}  # kind -> cProfile.Profile of each brief
 
 
-class cpu_profiled:
+class cpu_profiled(watch.profiled):
     """watch.profiled with CPU time and the profiles kept here (watch names them warmK/coldK)."""
 
     enabled = False
@@ -44,10 +44,6 @@ class cpu_profiled:
 
         self.name = name
         self.profiler = cProfile.Profile(time.process_time) if self.enabled and name else None
-
-    def __enter__(self):
-        if self.profiler:
-            self.profiler.enable()
 
     def __exit__(self, *exc):
         if self.profiler:

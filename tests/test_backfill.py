@@ -22,6 +22,8 @@ from storyline.pipeline import Pipeline
 from storyline.store import Store
 from storyline.stories.cluster import list_stories, story_copies
 
+from .test_stories_merge import DAM_FIRST, DAM_FOLLOW_UP, DAM_INSPECTION
+
 MULTINEWS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "multinews" / "dev.jsonl"
 if not MULTINEWS.exists():
     MULTINEWS = Path("/work/shared/corpus/multinews/dev.jsonl")
@@ -257,28 +259,6 @@ def test_a_copy_in_a_later_window_follows_its_original_as_ingest_links_it(tmp_pa
     (batch_copies, batch_stories), (stream_copies, stream_stories) = linked
     assert len(stream_copies) >= 1 and batch_copies == stream_copies
     assert batch_stories == stream_stories
-
-
-DAM_FIRST = """Flooding below the Valmora dam
-
-Water poured over the Valmora dam on Sunday night and flooded farms in the Brenn valley. Police told
-families in Oskel and Tarrow to leave their homes, and a school in Keldby opened as a shelter.
-"""
-DAM_INSPECTION = """Spillway gates jammed at Valmora, inspectors say
-
-Inspectors from the national safety office said two of the five spillway gates at Valmora were jammed
-shut when the reservoir rose after four days of rain. Chief inspector Ilse Marcotte said corrosion had
-seized the hinges and that the operator had postponed a repair planned for the spring. Its director,
-Paul Osterman, said the company regretted the delay. Engineers will cut the corroded gates open by
-Wednesday and lower the reservoir, Marcotte said.
-"""
-DAM_FOLLOW_UP = """Evacuees return as Valmora dam gates are cut open
-
-Engineers cut open the two jammed spillway gates at the Valmora dam on Wednesday and began lowering the
-reservoir, chief inspector Ilse Marcotte said, blaming corrosion and a postponed repair by Brenn Water.
-Families from Oskel and Tarrow who spent three nights in the Keldby school shelter began returning to
-flooded farms in the Brenn valley. Brenn Water director Paul Osterman promised to pay for the damage.
-"""
 
 
 def test_a_backfill_onto_a_store_merges_stored_stories_as_ingest_does(tmp_path):
