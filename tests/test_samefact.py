@@ -21,6 +21,13 @@ def meaning(nlp):
     # the verb is there, but not what the claim says around it
     ("Singer Lena Voss was arrested in northern Ohio on Monday on a charge of driving while drunk.",
      "Lena Voss was arrested in Akron this morning."),
+    # another step of the same process, told in the same words (STEPS)
+    ("Sheriff Ann Cole said Hale had been arrested for the 1981 murders of a couple in Harwick.",
+     "Sheriff Ann Cole said Hale had been charged with the 1981 murders of a couple in Harwick."),
+    ("Hale pleaded guilty and was sentenced to community service for the assault.",
+     "Judge Ray Dunn sentenced Hale to 40 hours of community service and a $300 fine for the assault."),
+    ("The council approved the plan to close the bridge on Tuesday.",
+     "The council proposed the plan to close the bridge on Tuesday."),
 ])
 def test_a_sentence_stating_part_of_the_claim_is_not_cited(meaning, claim, cited):
     assert not covers(meaning(claim), meaning(cited))
@@ -32,6 +39,8 @@ def test_a_sentence_stating_part_of_the_claim_is_not_cited(meaning, claim, cited
      "A self-driving delivery van hit and killed a cyclist in Harwick."),
     ("Martin Hale was arrested on Friday, police said.",
      "Police in Harwick said Martin Hale was arrested on Friday and charged with two counts of fraud."),
+    ("Martin Hale was charged with fraud on Friday.",
+     "Prosecutors said Martin Hale was charged with two counts of fraud on Friday."),
     ("The deal is expected to close later this year.",
      "The deal, worth $3 billion, is expected to close later this year, the companies said."),
 ])

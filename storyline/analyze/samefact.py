@@ -219,6 +219,12 @@ CLAUSE_DEPS = {"ROOT", "conj", "ccomp", "parataxis"}
 REPORTING = {"say", "tell", "report", "add", "note", "state", "claim", "write", "explain", "according", "insist",
              "argue", "suggest", "believe", "think"}
 LIGHT = {"be", "have", "do", "get", "make", "take", "go", "come", "become", "seem"}
+# Verbs that name one step of a process whose other steps outlets report in the same words:
+# "arrested for the murders" and "charged with the murders", "pleaded guilty" and "was
+# sentenced", "proposed" and "approved" share everything but the step, so a cited sentence
+# must name the claim's step itself ("arrest" the noun names it too: see _key).
+STEPS = ("arrest", "detain", "charge", "indict", "arraign", "plead", "convict", "acquit", "sentence", "parole",
+         "pardon", "propose", "approve", "reject", "veto", "ratify", "nominate")
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
 
 
@@ -243,6 +249,9 @@ def _key(word: str) -> str:
     """A word's lemma cut to its first five letters: "arrest" the noun and the verb, and
     "announce" / "announcement", compare equal."""
     return word[:5]
+
+
+STEP_KEYS = frozenset(_key(w) for w in STEPS)
 
 
 def _clause_heads(span) -> tuple[list, dict[int, int]]:
@@ -280,7 +289,8 @@ def covers(claim: Meaning, cited: Meaning, settings: SameFact = SameFact()) -> b
     """Whether the cited sentence states every clause of the claim (attribution aside): a
     clause whose verb it has needs settings.clause_coverage_with_verb of the clause's content
     words in it; a clause whose verb it lacks (a paraphrase: "hit" for "struck") or that has
-    no verb of its own needs settings.clause_coverage."""
+    no verb of its own needs settings.clause_coverage, except that a step of a process
+    (STEPS: "charged", "sentenced") has no paraphrase."""
     # a claim without a clause of its own ("Jack Smith, in prison after his conviction") is
     # one verbless clause of all its words
     for c in claim.clauses or (Clause("", claim.words, False),):
@@ -290,6 +300,8 @@ def covers(claim: Meaning, cited: Meaning, settings: SameFact = SameFact()) -> b
         if c.verb and c.verb in cited.words:
             if n >= 4 and found < settings.clause_coverage_with_verb * n:
                 return False
+        elif c.verb in STEP_KEYS:
+            return False
         elif (n >= 2 or c.verb) and found < settings.clause_coverage * n:
             return False
     return True
