@@ -48,6 +48,16 @@ def test_parse_figure():
     lo, hi = parse_figure("about 150")
     assert lo < 150 < hi < 200
     assert parse_figure("10 to 15") is None
+    lo, hi = parse_figure("nearly 50")  # below it, not around it
+    assert 40 < lo < 50 and hi == 50
+
+
+def test_nearly_a_figure_is_not_a_figure_above_it():
+    from storyline.analyze.samefact import figures_conflict, gives_figures_of
+    assert figures_conflict("Police counted nearly 50 break-ins in May.", "Police counted 51 break-ins in May.")
+    assert not gives_figures_of("Police counted 51 break-ins in May.", "Police counted nearly 50 break-ins in May.")
+    assert not figures_conflict("Police counted nearly 50 break-ins in May.", "Police counted 48 break-ins in May.")
+    assert not figures_conflict("Police counted nearly 50 break-ins.", "Police counted about 50 break-ins.")
 
 
 def test_seed_safe_zones_omission(seed_analysis):

@@ -387,7 +387,8 @@ HEDGE = (0.85, 1.15)  # "about N": N less and more 15%
 
 def parse_figure(phrase: str) -> tuple[float, float] | None:
     """'more than 400,000' -> (400000, inf); 'hundreds of thousands' -> (200000, 999999);
-    None when the phrase holds no single count."""
+    'about 50' -> (42.5, 57.5); 'nearly 50' -> (42.5, 50); None when the phrase holds no
+    single count."""
     low = re.sub(r"(?<=\d),(?=\d{3})", "", fold(phrase))
     words = re.findall(r"\d+(?:\.\d+)?|[a-z]+", low)
     if sum(bool(re.fullmatch(r"\d+(?:\.\d+)?", w)) for w in words) > 1:
@@ -411,6 +412,8 @@ def parse_figure(phrase: str) -> tuple[float, float] | None:
         hi = float("inf")
     elif re.search(r"\b(?:less than|fewer than|under|up to|at most)\b", low):
         lo = 0.0
-    elif re.search(r"\b(?:about|around|nearly|almost|roughly|some|approximately)\b", low):
+    elif re.search(r"\b(?:nearly|almost)\b", low):  # below it: "nearly 50" is not 51
+        lo = lo * HEDGE[0]
+    elif re.search(r"\b(?:about|around|roughly|some|approximately)\b", low):
         lo, hi = lo * HEDGE[0], hi * HEDGE[1]
     return lo, hi
