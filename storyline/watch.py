@@ -144,10 +144,38 @@ def _header(headers: dict[str, str], name: str) -> str | None:
     return None
 
 
-class _Stop(threading.Event):
+class _Flag:
+    """A threading.Event that a signal handler may set. The handler runs in the main thread
+    between any two bytecodes: inside the main thread's own wait on the flag (which holds the
+    flag's lock around its wait), or inside a first handler's set (a second Ctrl-C). Event's
+    lock is not reentrant, so its set() would wait there for the main thread itself, for ever;
+    this lock is reentrant."""
+
+    def __init__(self):
+        self._cond = threading.Condition(threading.RLock())
+        self._flag = False
+
+    def is_set(self) -> bool:
+        return self._flag
+
+    def set(self) -> None:
+        with self._cond:
+            self._flag = True
+            self._cond.notify_all()
+
+    def clear(self) -> None:
+        with self._cond:
+            self._flag = False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._flag, timeout)
+
+
+class _Stop(_Flag):
     """The watcher's stop flag; setting it also wakes the loop from its wait."""
 
-    def __init__(self, wake: threading.Event):
+    def __init__(self, wake: _Flag):
         super().__init__()
         self._wake = wake
 
@@ -173,7 +201,7 @@ class Watcher:
         self.rng = rng or random.Random()
         self.on_poll = on_poll
         self.rebuild = rebuild
-        self._wake = threading.Event()
+        self._wake = _Flag()
         self.stop = _Stop(self._wake)
 
     def wake(self) -> None:
@@ -187,10 +215,6 @@ class Watcher:
         ingest` of the same articles makes), or one per FeedSettings.round_articles articles.
         Stops between feeds once stop is set (and within a feed after a chunk was stored)."""
         return self._poll_rows(self.store.due_feeds(self.clock()))
-
-    def poll(self, row) -> PollResult:
-        """Poll one feed (a row of Store.feeds) now: a round of one."""
-        return self._poll_rows([row], stoppable=False)[0]
 
     def run(self, once: bool = False) -> list[PollResult]:
         """Poll due feeds until stop is set (SIGINT/SIGTERM in `storyline watch`), or once."""
@@ -214,12 +238,12 @@ class Watcher:
         signal.signal(signal.SIGTERM, handler)
 
     # -- one round -----------------------------------------------------------------------
-    def _poll_rows(self, rows, stoppable: bool = True) -> list[PollResult]:
+    def _poll_rows(self, rows) -> list[PollResult]:
         results: list[PollResult] = []
         chunk = _Chunk()
         in_round: set[str] = set()  # canonical links of the entries taken this round
         for row in rows:
-            if stoppable and self.stop.is_set():
+            if self.stop.is_set():
                 break
             polled = self._fetch_feed(row, in_round)
             if isinstance(polled, PollResult):  # failed, 304, or nothing to read
@@ -231,7 +255,7 @@ class Watcher:
                 chunk.add(polled, key, got, final)
                 if len(chunk.articles) >= self.feed_settings.round_articles:
                     self._store_chunk(chunk, results)
-                    if stoppable and self.stop.is_set():
+                    if self.stop.is_set():
                         break  # the chunk in hand is stored; this feed stays due (its rest is read next time)
             else:
                 polled.complete = True
