@@ -16,7 +16,9 @@ A round: poll_due polls every feed due now, most overdue first. One poll of a fe
   for one whose link is a stored article (its URL, or the page it was read from: counted as
   known and marked read) or an entry of another feed taken this round; the other entries are
   built by ingest.build_item, and one whose text is a teaser (ingest/feed.is_teaser) has its
-  article page fetched and read instead (a teaser whose page fails stays unread: tried again);
+  article page fetched and read instead (a teaser whose page fails stays unread and its feed's
+  validators are not kept, so the next poll reads the feed again, not a 304, and tries the page
+  again: a dead link is tried at every poll while its entry is in the feed);
 - the next poll is the largest of the base interval, the feed's <ttl>, Cache-Control max-age
   and Retry-After, lengthened by up to FeedSettings.jitter.
 
@@ -101,6 +103,7 @@ class _Polled:
     pending: list  # [(entry key, RawArticle)] to read, in feed order
     done: list[str]  # keys read and not yet marked (those of the chunk in hand)
     complete: bool = False  # every pending entry is in a chunk
+    unread: bool = False  # an entry stays unread (its teaser's page failed): the feed is not validated
 
 
 @dataclass
@@ -120,6 +123,8 @@ class _Chunk:
                 polled.result.entry_errors.append(item)
         if final:
             polled.done.append(key)
+        else:
+            polled.unread = True
 
 
 def base_interval(settings: FeedSettings, minutes: float | None = None) -> float:
@@ -297,7 +302,8 @@ class Watcher:
         for polled in chunk.feeds:
             polled.done = []
             if polled.complete:
-                self._succeeded(polled.result, polled.row, polled.now, polled.page, polled.ttl)
+                self._succeeded(polled.result, polled.row, polled.now, polled.page, polled.ttl,
+                                validated=not polled.unread)
             elif polled is not chunk.feeds[-1] or self.stop.is_set():
                 pass  # stopped in the middle of it: reported with what was stored; due again
             else:
@@ -401,12 +407,18 @@ class Watcher:
         article.metadata = {**article.metadata, "feed": raw.metadata.get("feed"), "entry": key}
         return [article], True
 
-    def _succeeded(self, result: PollResult, row, now: float, page: Page, ttl: float | None) -> None:
+    def _succeeded(self, result: PollResult, row, now: float, page: Page, ttl: float | None,
+                   validated: bool = True) -> None:
+        """The poll went through: its status and next poll, and the validators as received
+        (a 304 may omit them: the stored ones stay). Not validated (an entry left unread to
+        be tried again): none are kept, so that the next poll reads the feed again, not a 304."""
         wait = max(self.interval, (ttl or 0) * 60.0, cache_seconds(page.headers) or 0.0,
                    retry_after(_header(page.headers, "retry-after")) or 0.0)
         fields = dict(last_poll=now, status=page.status, last_error=None, failures=0,
                       next_poll=now + self._jittered(wait))
-        if page.status != 304:  # validators as received; a 304 may omit them
+        if not validated:
+            fields.update(etag=None, last_modified=None)
+        elif page.status != 304:
             fields.update(etag=_header(page.headers, "etag"), last_modified=_header(page.headers, "last-modified"))
         if not row["title"]:
             title = _feed_title(page)
