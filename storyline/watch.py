@@ -154,7 +154,8 @@ class _Flag:
     between any two bytecodes: inside the main thread's own wait on the flag (which holds the
     flag's lock around its wait), or inside a first handler's set (a second Ctrl-C). Event's
     lock is not reentrant, so its set() would wait there for the main thread itself, for ever;
-    this lock is reentrant."""
+    this lock is reentrant. (A signal between the wait's look at the flag and its sleep is
+    seen when the sleep times out: run's wait is at most a minute.)"""
 
     def __init__(self):
         self._cond = threading.Condition(threading.RLock())
