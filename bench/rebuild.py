@@ -1,14 +1,20 @@
 """The cost of rebuilding a story's brief after one new article, against its brief from cold.
 
-    .venv/bin/python bench/rebuild.py [--stories 6] [--threads 1] [--profile [--top 25]]
+    .venv/bin/python bench/rebuild.py [--stories 6] [--corpus multinews|events] [--threads 1]
+                                      [--profile [--top 25] [--dump PREFIX]]
 
-The measurement is bench/watch.py's (phase 5, imported, not copied): per Multi-News cluster
-(../shared/corpus/multinews, the largest real ones, 3 articles or more), its articles are
-rendered as pages and ingested through Pipeline.ingest in publication order; the brief of the
-story grown by its last article (the old articles' parses and vectors in the store, the brief
-before it made, the in-process vector memo emptied) against the brief of the same story in a
-new store (nothing cached). Reported: CPU seconds (this process) of each, their ratio per
-story, and the median and range of the ratios (target <= 0.3).
+The measurement is bench/watch.py's (phase 5, imported, not copied): per cluster (multinews:
+the largest real Multi-News clusters, ../shared/corpus/multinews, whose stories the clusterer
+forms of 3 articles; events: the real-dated stories of ../shared/corpus/events, 3-10 articles),
+its articles are rendered as pages and ingested through Pipeline.ingest in publication order;
+the brief of the largest story they form, grown by its last article (the old articles' parses
+and vectors in the store, the brief before it made, the in-process vector memo emptied),
+against the brief of the same story in a new store (nothing cached), and the same brief once
+more from the store alone (the story-wide work without the new article's parse and vectors).
+The three briefs must be byte-identical (the run stops otherwise). Reported: CPU seconds
+(this process) of each, their ratios per story and by story size, and the median and range
+of the ratios (target <= 0.3). The rebuild counts the new article's parse and embedding:
+nothing before the brief parses an article (placement reads its headline and lead only).
 
 --profile: the two briefs of each story run under cProfile timed by CPU time (time.process_time);
 the top functions by own CPU time and by cumulative CPU time, summed over the stories, for
@@ -31,11 +37,11 @@ sys.path.insert(0, str(REPO))
 
 from bench import watch  # noqa: E402
 
-PROFILES: dict[str, list] = {"warm": [], "cold": []}  # kind -> cProfile.Profile of each brief
+PROFILES: dict[str, list] = {"warm": [], "again": [], "cold": []}  # kind -> cProfile.Profile of each brief
 
 
 class cpu_profiled(watch.profiled):
-    """watch.profiled with CPU time and the profiles kept here (watch names them warmK/coldK)."""
+    """watch.profiled with CPU time and the profiles kept here (watch names them warmK/againK/coldK)."""
 
     enabled = False
 
@@ -74,9 +80,11 @@ def print_profile(kind: str, top: int, dump: str | None = None) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--stories", type=int, default=6, help="how many clusters (largest first)")
+    ap.add_argument("--corpus", choices=["multinews", "events"], default="multinews", help="whose stories")
     ap.add_argument("--profile", action="store_true", help="cProfile (CPU time) the briefs; print the top items")
     ap.add_argument("--top", type=int, default=25)
-    ap.add_argument("--dump", metavar="PREFIX", help="with --profile: write PREFIX.cold.prof and PREFIX.warm.prof")
+    ap.add_argument("--dump", metavar="PREFIX",
+                    help="with --profile: write PREFIX.cold.prof, PREFIX.warm.prof and PREFIX.again.prof")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch CPU threads (default 1: on a loaded machine idle threads spinning count as CPU time)")
     args = ap.parse_args()
@@ -94,21 +102,24 @@ def main() -> None:
     cpu_profiled.enabled = args.profile
     watch.profiled = cpu_profiled
     with tempfile.TemporaryDirectory() as name:
-        rows = watch.rebuild(Path(name), DEFAULT_SETTINGS, args.stories)
+        rows = watch.rebuild(Path(name), DEFAULT_SETTINGS, args.stories, args.corpus)
     watch.print_rebuild(rows)
     if rows:
         ratios = [r["warm"]["cpu"] / r["cold"]["cpu"] for r in rows]
         warm = [r["warm"]["cpu"] for r in rows]
+        alone = [r["again"]["cpu"] / r["cold"]["cpu"] for r in rows]
         cold = [r["cold"]["cpu"] for r in rows]
         print(f"{len(rows)} stories of {min(r['articles'] for r in rows)}-{max(r['articles'] for r in rows)} articles: "
               f"cold {statistics.median(cold):.2f} s CPU median ({min(cold):.2f}-{max(cold):.2f}), "
               f"rebuild {statistics.median(warm):.2f} s ({min(warm):.2f}-{max(warm):.2f}), "
-              f"ratio {statistics.median(ratios):.2f} median ({min(ratios):.2f}-{max(ratios):.2f})"
+              f"ratio {statistics.median(ratios):.2f} median ({min(ratios):.2f}-{max(ratios):.2f}); story-wide "
+              f"work alone {statistics.median(alone):.2f} of cold ({min(alone):.2f}-{max(alone):.2f})"
               f"{' (profiled: not the measurement)' if args.profile else ''}; "
               f"load average {os.getloadavg()[0]:.1f}")
     if args.profile:
         print_profile("cold", args.top, args.dump)
         print_profile("warm", args.top, args.dump)
+        print_profile("again", args.top, args.dump)
 
 
 if __name__ == "__main__":

@@ -92,7 +92,15 @@ def parse_code_version() -> str:
 
 def parse_kind(nlp) -> str:
     """The cache kind of parses made by this spaCy pipeline (its name, version and pipes)."""
-    return f"{PARSE}:{nlp.meta.get('name')}-{nlp.meta.get('version')}:{'+'.join(nlp.pipe_names)}"
+    return f"{PARSE}:{pipeline_version(nlp)}:{'+'.join(nlp.pipe_names)}"
+
+
+@lru_cache(maxsize=8)
+def pipeline_version(nlp) -> str:
+    """The name and version of a loaded spaCy pipeline, read once per pipeline object (they
+    are fixed when it is loaded; Language.meta recomputes every pipe's labels on each read,
+    some milliseconds, and each brief asks for every article's parse key)."""
+    return f"{nlp.meta.get('name')}-{nlp.meta.get('version')}"
 
 
 def parse_key(article, nlp) -> str:

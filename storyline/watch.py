@@ -16,7 +16,9 @@ A round: poll_due polls every feed due now, most overdue first. One poll of a fe
   for one whose link is a stored article (its URL, or the page it was read from: counted as
   known and marked read) or an entry of another feed taken this round; the other entries are
   built by ingest.build_item, and one whose text is a teaser (ingest/feed.is_teaser) has its
-  article page fetched and read instead (a teaser whose page fails stays unread: tried again);
+  article page fetched and read instead (a teaser whose page fails stays unread and its feed's
+  validators are not kept, so the next poll reads the feed again, not a 304, and tries the page
+  again: a dead link is tried at every poll while its entry is in the feed);
 - the next poll is the largest of the base interval, the feed's <ttl>, Cache-Control max-age
   and Retry-After, lengthened by up to FeedSettings.jitter.
 
@@ -101,6 +103,7 @@ class _Polled:
     pending: list  # [(entry key, RawArticle)] to read, in feed order
     done: list[str]  # keys read and not yet marked (those of the chunk in hand)
     complete: bool = False  # every pending entry is in a chunk
+    unread: bool = False  # an entry stays unread (its teaser's page failed): the feed is not validated
 
 
 @dataclass
@@ -120,6 +123,8 @@ class _Chunk:
                 polled.result.entry_errors.append(item)
         if final:
             polled.done.append(key)
+        else:
+            polled.unread = True
 
 
 def base_interval(settings: FeedSettings, minutes: float | None = None) -> float:
@@ -144,10 +149,39 @@ def _header(headers: dict[str, str], name: str) -> str | None:
     return None
 
 
-class _Stop(threading.Event):
+class _Flag:
+    """A threading.Event that a signal handler may set. The handler runs in the main thread
+    between any two bytecodes: inside the main thread's own wait on the flag (which holds the
+    flag's lock around its wait), or inside a first handler's set (a second Ctrl-C). Event's
+    lock is not reentrant, so its set() would wait there for the main thread itself, for ever;
+    this lock is reentrant. (A signal between the wait's look at the flag and its sleep is
+    seen when the sleep times out: run's wait is at most a minute.)"""
+
+    def __init__(self):
+        self._cond = threading.Condition(threading.RLock())
+        self._flag = False
+
+    def is_set(self) -> bool:
+        return self._flag
+
+    def set(self) -> None:
+        with self._cond:
+            self._flag = True
+            self._cond.notify_all()
+
+    def clear(self) -> None:
+        with self._cond:
+            self._flag = False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._flag, timeout)
+
+
+class _Stop(_Flag):
     """The watcher's stop flag; setting it also wakes the loop from its wait."""
 
-    def __init__(self, wake: threading.Event):
+    def __init__(self, wake: _Flag):
         super().__init__()
         self._wake = wake
 
@@ -173,7 +207,7 @@ class Watcher:
         self.rng = rng or random.Random()
         self.on_poll = on_poll
         self.rebuild = rebuild
-        self._wake = threading.Event()
+        self._wake = _Flag()
         self.stop = _Stop(self._wake)
 
     def wake(self) -> None:
@@ -187,10 +221,6 @@ class Watcher:
         ingest` of the same articles makes), or one per FeedSettings.round_articles articles.
         Stops between feeds once stop is set (and within a feed after a chunk was stored)."""
         return self._poll_rows(self.store.due_feeds(self.clock()))
-
-    def poll(self, row) -> PollResult:
-        """Poll one feed (a row of Store.feeds) now: a round of one."""
-        return self._poll_rows([row], stoppable=False)[0]
 
     def run(self, once: bool = False) -> list[PollResult]:
         """Poll due feeds until stop is set (SIGINT/SIGTERM in `storyline watch`), or once."""
@@ -214,12 +244,12 @@ class Watcher:
         signal.signal(signal.SIGTERM, handler)
 
     # -- one round -----------------------------------------------------------------------
-    def _poll_rows(self, rows, stoppable: bool = True) -> list[PollResult]:
+    def _poll_rows(self, rows) -> list[PollResult]:
         results: list[PollResult] = []
         chunk = _Chunk()
         in_round: set[str] = set()  # canonical links of the entries taken this round
         for row in rows:
-            if stoppable and self.stop.is_set():
+            if self.stop.is_set():
                 break
             polled = self._fetch_feed(row, in_round)
             if isinstance(polled, PollResult):  # failed, 304, or nothing to read
@@ -231,7 +261,7 @@ class Watcher:
                 chunk.add(polled, key, got, final)
                 if len(chunk.articles) >= self.feed_settings.round_articles:
                     self._store_chunk(chunk, results)
-                    if stoppable and self.stop.is_set():
+                    if self.stop.is_set():
                         break  # the chunk in hand is stored; this feed stays due (its rest is read next time)
             else:
                 polled.complete = True
@@ -273,7 +303,8 @@ class Watcher:
         for polled in chunk.feeds:
             polled.done = []
             if polled.complete:
-                self._succeeded(polled.result, polled.row, polled.now, polled.page, polled.ttl)
+                self._succeeded(polled.result, polled.row, polled.now, polled.page, polled.ttl,
+                                validated=not polled.unread)
             elif polled is not chunk.feeds[-1] or self.stop.is_set():
                 pass  # stopped in the middle of it: reported with what was stored; due again
             else:
@@ -377,12 +408,18 @@ class Watcher:
         article.metadata = {**article.metadata, "feed": raw.metadata.get("feed"), "entry": key}
         return [article], True
 
-    def _succeeded(self, result: PollResult, row, now: float, page: Page, ttl: float | None) -> None:
+    def _succeeded(self, result: PollResult, row, now: float, page: Page, ttl: float | None,
+                   validated: bool = True) -> None:
+        """The poll went through: its status and next poll, and the validators as received
+        (a 304 may omit them: the stored ones stay). Not validated (an entry left unread to
+        be tried again): none are kept, so that the next poll reads the feed again, not a 304."""
         wait = max(self.interval, (ttl or 0) * 60.0, cache_seconds(page.headers) or 0.0,
                    retry_after(_header(page.headers, "retry-after")) or 0.0)
         fields = dict(last_poll=now, status=page.status, last_error=None, failures=0,
                       next_poll=now + self._jittered(wait))
-        if page.status != 304:  # validators as received; a 304 may omit them
+        if not validated:
+            fields.update(etag=None, last_modified=None)
+        elif page.status != 304:
             fields.update(etag=_header(page.headers, "etag"), last_modified=_header(page.headers, "last-modified"))
         if not row["title"]:
             title = _feed_title(page)

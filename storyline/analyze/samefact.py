@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..settings import SameFact
 from .entities import fold
+
+# Sentences whose readings of their text alone (figures, negations, slots) are memoised: the
+# same-fact check compares each sentence of a story with many others, in every stage.
+TEXT_MEMO = 8192
 
 NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|" \
                "seventy|eighty|ninety|dozens?|hundreds|thousands|millions|billions"
@@ -37,7 +42,8 @@ NEGATED = re.compile(r"(?:\bnot|\bnever|\bno longer|n't)\s+(?:(?:yet|been|be|hav
 SUFFIX = re.compile(r"(?:ing|ed|es|e|s)$")
 
 
-def stated_figures(text: str, sums: bool = False) -> list[tuple[float, float]]:
+@lru_cache(maxsize=TEXT_MEMO)
+def stated_figures(text: str, sums: bool = False) -> tuple[tuple[float, float], ...]:
     """The counts a sentence gives ("three", "about 4,000", "$1.2 million"), as ranges;
     years and clock times are not counts, and "one" is more often a pronoun than a figure.
     sums: a hedge before a currency sign hedges the sum ("about $973,000" is some 973,000);
@@ -54,7 +60,7 @@ def stated_figures(text: str, sums: bool = False) -> list[tuple[float, float]]:
         rng = parse_figure(phrase)
         if rng is not None:
             out.append(rng)
-    return out
+    return tuple(out)
 
 
 def _stem(word: str) -> str:
@@ -110,13 +116,15 @@ NOT_VERBS = {"the", "a", "an", "only", "just", "so", "as", "to", "all", "every",
              "quite", "very", "too", "even", "enough", "that", "this", "in", "on", "at", "for", "from", "with", "by"}
 
 
-def _negated(text: str) -> set[str]:
-    return {_stem(m.group("verb") or m.group("verb2")) for m in NEGATED.finditer(text)} - NOT_VERBS
+@lru_cache(maxsize=TEXT_MEMO)
+def _negated(text: str) -> frozenset[str]:
+    return frozenset({_stem(m.group("verb") or m.group("verb2")) for m in NEGATED.finditer(text)} - NOT_VERBS)
 
 
-def _asserted(text: str) -> set[str]:
+@lru_cache(maxsize=TEXT_MEMO)
+def _asserted(text: str) -> frozenset[str]:
     denied = {m.start("verb") if m.group("verb") else m.start("verb2") for m in NEGATED.finditer(text)}
-    return {_stem(m.group(0)) for m in re.finditer(r"[a-z]+", text, re.IGNORECASE) if m.start() not in denied}
+    return frozenset(_stem(m.group(0)) for m in re.finditer(r"[a-z]+", text, re.IGNORECASE) if m.start() not in denied)
 
 
 def negation_flip(a: str, b: str) -> bool:
@@ -144,10 +152,12 @@ NOT_NAMES = {"i", "mr", "mrs", "ms", "dr", "the", "a", "an", "but", "and", "in",
              "we", "this", "that", "his", "her", "their", "its"}
 
 
-def _slots(text: str) -> tuple[dict[tuple[str, str], set[str]], set[str]]:
+@lru_cache(maxsize=TEXT_MEMO)
+def _slots(text: str) -> tuple[dict[tuple[str, str], frozenset[str]], frozenset[str]]:
     """({(form, day name, "month day" date or capitalised name): the words just before it}, the
     other words) of a sentence, lower-cased. The first word is no name (it is capitalised
-    anyway), and a name of several words is one slot ("miriam okonjo")."""
+    anyway), and a name of several words is one slot ("miriam okonjo"). Memoised: read, never
+    changed, by its callers."""
     text = text.replace("’", "'")
     tokens = [(re.sub(r"'s$", "", m.group(0)), m.start()) for m in TOKEN.finditer(text)]
     slots: dict[str, set[str]] = {}
@@ -171,7 +181,7 @@ def _slots(text: str) -> tuple[dict[tuple[str, str], set[str]], set[str]]:
         elif len(w) > 2 and not w.isdigit() and w.lower() not in FUNCTION_WORDS:
             rest.add(w.lower())
         k += 1
-    return slots, rest
+    return {slot: frozenset(before) for slot, before in slots.items()}, frozenset(rest)
 
 
 def slots_differ(a: str, b: str, rest_overlap: float = SameFact().slot_rest_overlap) -> bool:
