@@ -404,12 +404,11 @@ def cmd_watch(args) -> int:
         rebuild = BriefRebuilder(store.path, settings)  # the changed stories' briefs, on a thread
         watcher = Watcher(_pipeline(store), fetcher, settings, interval=args.interval,
                           on_poll=_poll_printer(args.quiet), rebuild=rebuild)
-        if not args.once:
-            watcher.stop_on_signals()
+        watcher.stop_on_signals()  # --once too: a cron run stopped finishes the feed in hand
         try:
             results = watcher.run(once=args.once)
         finally:  # --once: every queued brief is built before exit; a signal: the batch in hand
-            rebuild.close(drain=args.once)
+            rebuild.close(drain=args.once and not watcher.stop.is_set())
     return 1 if args.once and any(r.error for r in results) else 0
 
 

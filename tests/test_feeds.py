@@ -370,12 +370,12 @@ def test_sigterm_finishes_the_feed_in_hand_and_a_restart_stores_nothing_twice(we
     cmd = [sys.executable, "-m", "storyline.cli", "--db", db, "watch", "--allow-private", "--interval", "5"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600
     while not web.requests("/page/") and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.02)
     assert web.requests("/page/"), "the watcher never fetched a teaser's page"
     proc.send_signal(signal.SIGTERM)  # in the middle of the first feed's pages
-    out, err = proc.communicate(timeout=120)
+    out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
     first = [line for line in out.splitlines() if "added" in line]
     assert len(first) == 1 and "3 added" in first[0]  # the feed in hand finished, the next not started
@@ -385,7 +385,7 @@ def test_sigterm_finishes_the_feed_in_hand_and_a_restart_stores_nothing_twice(we
         assert rows[f"{web.base}/a.xml"]["articles"] == 3 and rows[f"{web.base}/b.xml"]["last_poll"] is None
         s.update_feed(f"{web.base}/a.xml", next_poll=0.0, etag=None, last_modified=None)  # due, unvalidated
     web.log.clear()
-    again = subprocess.run(cmd + ["--once"], env=env, capture_output=True, text=True, timeout=120)
+    again = subprocess.run(cmd + ["--once"], env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr
     assert sorted(web.requests("/page/")) == sorted(f"/page/{k}" for k, _a in articles[3:])  # only B's
     with Store(db) as s:
@@ -408,7 +408,7 @@ def test_a_watcher_killed_mid_poll_leaves_the_feed_due_and_loses_nothing(web, tm
     cmd = [sys.executable, "-m", "storyline.cli", "--db", db, "watch", "--allow-private", "--once"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600
     while len(web.requests("/page/")) < 2 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.02)
     proc.kill()  # no chance to finish: SIGKILL in the middle of the teasers' pages
@@ -417,7 +417,7 @@ def test_a_watcher_killed_mid_poll_leaves_the_feed_due_and_loses_nothing(web, tm
         [row] = s.feeds()
         assert row["last_poll"] is None and row["etag"] is None  # nothing half-written: still due
         assert s.count_articles() == 0 and s.seen_entries(row["url"], [f"{web.base}/entry/{k}" for k, _ in articles]) == set()
-    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr
     with Store(db) as s:
         assert sorted(a.id for a in s.articles()) == sorted(a.id for _k, a in articles[:4])
