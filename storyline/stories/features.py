@@ -334,6 +334,10 @@ _EVENT_TIME = re.compile(r"\b(?:(last|this|next) )?(monday|tuesday|wednesday|thu
 
 _FUTURE = re.compile(r"\b(?:will|set to|scheduled|expected to|plans? to|due to|is to|are to|ahead of)\b", re.IGNORECASE)
 
+# A site notice ("Coverage: listen from Wednesday, 20 November ... Click here for the guide") gives
+# the site's schedule, not the event's day. Captions and credits stay: they date the event.
+_NOTICE = re.compile(r"\bclick(?:ing)? (?:here|to|on|below)\b", re.IGNORECASE)
+
 _SAID = re.compile(r"\b(?:said|says|say|told \w+)(?: on)? $", re.IGNORECASE)  # the day of a comment, not the event
 
 
@@ -349,12 +353,14 @@ def event_day(title: str, text: str, published: PartialDate) -> float | None:
     is a guess there). An article without a headline has its day read too (unlike the lead
     test of event_tested, whose embedded lead is then often page clutter): in a dense week
     (events/week-dev.jsonl) most pages come without one, and a hearing's next-day sequel
-    ("continued on Wednesday") and a roundup's items joined the day's hearing for want of it."""
+    ("continued on Wednesday") and a roundup's items joined the day's hearing for want of it.
+    The opening leaves out site notices (_NOTICE): a tournament page's "listen from Wednesday"
+    put its Monday results on Wednesday, apart from the rest of the tournament."""
     if published.to_date() is None or len(text.split()) < EVENT_TEST_WORDS:
         return None
     from ..analyze.temporal import Reference, parse_expression, resolve
 
-    for part in (text[:EVENT_LEAD_CHARS], title):
+    for part in (_opening(text, EVENT_LEAD_CHARS), title):
         m = next((m for m in _EVENT_TIME.finditer(part) if not _SAID.search(part[:m.start()])), None)
         spec = parse_expression(" ".join(w for w in m.groups() if w).lower()) if m else None
         if spec is not None:
@@ -365,6 +371,19 @@ def event_day(title: str, text: str, published: PartialDate) -> float | None:
             near = day is not None and abs(day - article_days(published)) <= EVENT_DAY_REACH
             return day if near else None
     return None
+
+
+def _opening(text: str, chars: int) -> str:
+    """The first `chars` characters of the text without its site notices (_NOTICE)."""
+    kept: list[str] = []
+    size = 0
+    for line in text.split("\n", 40):  # the opening is within the first lines
+        if size >= chars:
+            break
+        if not _NOTICE.search(line):
+            kept.append(line)
+            size += len(line) + 1
+    return "\n".join(kept)[:chars]
 
 
 EVENT_TEST_WORDS = 120  # fewest words of a text whose words' cosine can tell one event from another
