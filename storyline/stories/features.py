@@ -89,16 +89,31 @@ _ROUNDUP_STRONG = re.compile(
 _ROUNDUP_WEAK = re.compile(r"\b(?:deals|round-?up|news flash|headlines|best [\w -]{0,30}of (?:19|20)\d\d)\b",
                            re.IGNORECASE)
 _ITEM = re.compile(r"^\s*(?:[-•+*]\s*)?\d{1,2}[.)](?:\s|$)", re.MULTILINE)
+# A digest credits each of its items to the outlets it was taken from, in brackets at the
+# item's end ("... said on CBS. [The Associated Press]", "[Reuters, The Associated Press]"); a
+# report credits its own wire once, in its dateline. Names of capitalised words without digits:
+# link labels ("[VIDEO]", "[INSIGHT]") are all capitals, verse references carry numbers.
+_CREDIT_NAME = r"[A-Z][A-Za-z.&'’-]*(?: (?:of|and|the|[A-Z][A-Za-z.&'’-]*))*"
+_CREDIT = re.compile(rf"\[({_CREDIT_NAME}(?:,\s*(?:and\s+)?{_CREDIT_NAME})*)\]\s*$")
+# A strong cue is also an everyday phrase ("shares fell ahead of the opening bell", a caption's
+# "during a lunch break"): it names the page's form only as a heading or a greeting line ("10 things
+# you need to know today: November 20", "Good morning, I'm ... with today's essential stories.").
+ROUNDUP_HEADING_WORDS = 15
+ROUNDUP_CREDITS = 2  # paragraphs ending with a credit: one is a quoted source, two are a digest's items
 ROUNDUP_FOCUS = 0.5  # a page about one event has a word in at least half its paragraphs
 ROUNDUP_ITEM_FOCUS = 0.3  # a numbered list of at least three items, its commonest words in fewer
 
 
 def is_roundup(title: str, text: str) -> bool:
     """Whether the page gathers many events (see _ROUNDUP_STRONG): a strong cue in its title or
-    first lines; or a weak cue, or three numbered items, with no word that runs through it
-    (none of its five commonest content words in ROUNDUP_FOCUS of its paragraphs)."""
-    head = title + "\n" + "\n".join(text.split("\n", 8)[:8])
-    if _ROUNDUP_STRONG.search(head):
+    in one of its first lines short enough to be a heading or a greeting (ROUNDUP_HEADING_WORDS);
+    or ROUNDUP_CREDITS paragraphs credited to outlets (credited_paragraphs); or a weak cue, or
+    three numbered items, with no word that runs through it (none of its five commonest content
+    words in ROUNDUP_FOCUS of its paragraphs)."""
+    lines = text.split("\n", 8)[:8]
+    head = title + "\n" + "\n".join(lines)
+    headings = [title] + [line for line in lines if len(line.split()) <= ROUNDUP_HEADING_WORDS]
+    if any(_ROUNDUP_STRONG.search(h) for h in headings) or credited_paragraphs(text) >= ROUNDUP_CREDITS:
         return True
     weak, items = bool(_ROUNDUP_WEAK.search(head)), len(_ITEM.findall(text))
     if not weak and items < 3:
@@ -109,6 +124,13 @@ def is_roundup(title: str, text: str) -> bool:
     focus = max((sum(w in p for p in paragraphs) / len(paragraphs)
                  for w, _ in word_counts(text).most_common(5)), default=1.0)
     return focus < (ROUNDUP_FOCUS if weak else ROUNDUP_ITEM_FOCUS)
+
+
+def credited_paragraphs(text: str) -> int:
+    """Paragraphs that end with a bracketed credit of outlets (_CREDIT), as a digest's items do
+    (a digest copied without its title and numbering, which ingest drops, keeps these)."""
+    return sum(bool((m := _CREDIT.search(p)) and any(c.islower() for c in m.group(1)))
+               for p in text.split("\n") if len(p.split()) >= 6)
 
 
 def entity_counts(text: str) -> Counter:
@@ -312,6 +334,10 @@ _EVENT_TIME = re.compile(r"\b(?:(last|this|next) )?(monday|tuesday|wednesday|thu
 
 _FUTURE = re.compile(r"\b(?:will|set to|scheduled|expected to|plans? to|due to|is to|are to|ahead of)\b", re.IGNORECASE)
 
+# A site notice ("Coverage: listen from Wednesday, 20 November ... Click here for the guide") gives
+# the site's schedule, not the event's day. Captions and credits stay: they date the event.
+_NOTICE = re.compile(r"\bclick(?:ing)? (?:here|to|on|below)\b", re.IGNORECASE)
+
 _SAID = re.compile(r"\b(?:said|says|say|told \w+)(?: on)? $", re.IGNORECASE)  # the day of a comment, not the event
 
 
@@ -327,12 +353,14 @@ def event_day(title: str, text: str, published: PartialDate) -> float | None:
     is a guess there). An article without a headline has its day read too (unlike the lead
     test of event_tested, whose embedded lead is then often page clutter): in a dense week
     (events/week-dev.jsonl) most pages come without one, and a hearing's next-day sequel
-    ("continued on Wednesday") and a roundup's items joined the day's hearing for want of it."""
+    ("continued on Wednesday") and a roundup's items joined the day's hearing for want of it.
+    The opening leaves out site notices (_NOTICE): a tournament page's "listen from Wednesday"
+    put its Monday results on Wednesday, apart from the rest of the tournament."""
     if published.to_date() is None or len(text.split()) < EVENT_TEST_WORDS:
         return None
     from ..analyze.temporal import Reference, parse_expression, resolve
 
-    for part in (text[:EVENT_LEAD_CHARS], title):
+    for part in (_opening(text, EVENT_LEAD_CHARS), title):
         m = next((m for m in _EVENT_TIME.finditer(part) if not _SAID.search(part[:m.start()])), None)
         spec = parse_expression(" ".join(w for w in m.groups() if w).lower()) if m else None
         if spec is not None:
@@ -343,6 +371,19 @@ def event_day(title: str, text: str, published: PartialDate) -> float | None:
             near = day is not None and abs(day - article_days(published)) <= EVENT_DAY_REACH
             return day if near else None
     return None
+
+
+def _opening(text: str, chars: int) -> str:
+    """The first `chars` characters of the text without its site notices (_NOTICE)."""
+    kept: list[str] = []
+    size = 0
+    for line in text.split("\n", 40):  # the opening is within the first lines
+        if size >= chars:
+            break
+        if not _NOTICE.search(line):
+            kept.append(line)
+            size += len(line) + 1
+    return "\n".join(kept)[:chars]
 
 
 EVENT_TEST_WORDS = 120  # fewest words of a text whose words' cosine can tell one event from another

@@ -111,10 +111,13 @@ def _cosine_sums(a: dict[str, float], a_sq: float, b: dict[str, float], b_sq: fl
 
 
 def other_day(days: set[float], others: set[float]) -> bool:
-    """Whether two sets of reported event days (features.event_day) share none: a hearing
+    """Whether two sets of reported event days (features.event_day) lie apart: a hearing
     reported "on Tuesday" and one reported "on Wednesday" are two events, whatever their
-    words share. Either set empty (no day in the leads): no evidence, compatible."""
-    return bool(days) and bool(others) and days.isdisjoint(others)
+    words share. A story whose leads already report several days is an event that spans them
+    (a tournament's Monday and Wednesday matches): a day between them is one of its days, so
+    the sets lie apart when their spans (first to last day) do not meet. Either set empty (no
+    day in the leads): no evidence, compatible."""
+    return bool(days) and bool(others) and (max(days) < min(others) or max(others) < min(days))
 
 
 def decay(config: ClusterConfig, time: float | None, story: Story) -> float:
