@@ -238,6 +238,12 @@ class FactsSettings:
     sums are of many things ("$42" a share, "$13.7 billion" the deal, "$21.5 billion" of cash;
     dev events s04). Higher: more rival sums, more of them of different things; lower: a
     changed sum ($4m / $5m) only caught when close. Hand-set (issue 17)."""
+    max_figure_sides: int = 3
+    """Most values one count may take in a figure difference that the text does not say
+    changed over time: sources that disagree give two or three figures, while one word given
+    in more values counts different things (wind speeds of each hurricane category, the
+    charges of each of eight suspects: multinews test mn129, mn161). Higher: such items
+    listed; lower: a three-way disagreement lost. Hand-set (issue 17)."""
     near_figure: float = 0.01
     """Two exact figures of one count (counted word or currency) from independent sources
     compare as rivals without shared context when they lie within this share of each other

@@ -440,3 +440,34 @@ def test_a_rewrite_that_differs_shows_its_differences_in_the_brief_and_the_stori
         Pipeline(store=store).add(articles)
         [story] = list_stories(store)
         assert story["articles"] == 2 and story["independent_sources"] == 2
+
+
+def test_a_word_given_in_many_values_is_many_counts_not_a_disagreement():
+    # each source gives the winds of another category of storm: one word ("mph"), many counts
+    speeds = [74, 96, 111, 130, 157]
+    articles = [article([f"A Category {k + 1} storm of the season brings winds of {mph} mph to the coast, "
+                         "forecasters at the storm centre said."], f"s{k}", f"Outlet {k}")
+                for k, mph in enumerate(speeds)]
+    assert [d for d in analyze_story(articles).differ if d.kind == "figures"] == []
+    # two sources that give two figures for one storm's winds disagree
+    two = [article(["The storm brought winds of 120 mph to the coast on Monday, forecasters at the storm centre said."],
+                   "a", "Outlet A"),
+           article(["The storm brought winds of 140 mph to the coast on Monday, forecasters at the storm centre said."],
+                   "b", "Outlet B")]
+    [fig] = [d for d in analyze_story(two).differ if d.kind == "figures"]
+    assert [s.figure for s in fig.sides] == ["120 mph", "140 mph"]
+
+
+@pytest.mark.parametrize("story_id", ["mn125", "mn129"])
+def test_no_figure_difference_a_sentence_of_its_own_tells_apart_in_real_stories(story_id):
+    # mn125: one sentence gives "about 1,020 miles" west of a city and "about 220 miles" south
+    # of a search zone; mn129: a hurricane's speeds, each of another category or moment
+    from .conftest import corpus_story
+    from storyline.analyze.embedcache import SentenceVectors
+
+    articles = corpus_story("multinews/test.jsonl", story_id)
+    analysis = analyze_story(articles, vectors=SentenceVectors(articles))
+    for d in (d for d in analysis.differ if d.kind == "figures"):
+        assert len(d.sides) <= FactsSettings().max_figure_sides, d.text
+        figures = [s.figure.split()[0] for s in d.sides]
+        assert not any(sum(f in s.text for f in figures) >= 2 for s in d.sides), d.text

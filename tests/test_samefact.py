@@ -63,3 +63,25 @@ def test_a_denial_beside_an_assertion_of_the_same_verb_is_no_contradiction():
     other = "The app may record calls and the numbers you dial."
     assert negation_flip(distinction, other)  # still no citation across them
     assert not contradicts(distinction, other)  # but no "sources differ" either
+
+
+@pytest.mark.parametrize("a, b", [
+    # one denial written with a curly apostrophe, with none, after an adverb, before a noun
+    ("“We can’t sign that deal,” Mayor Ann Cole said.", "\"We can't sign that deal,\" Mayor Ann Cole said."),
+    ("\"I wont accept any offer that does not end the strike,\" Cole said.",
+     "\"I won't accept any proposal that will not end the strike,\" Cole said."),
+    ("Hale has never been accused of fraud before.", "Hale has not previously been accused of fraud."),
+    ("The dispute ended in a truce, not a peace treaty.", "The dispute ended in a truce, not peace."),
+])
+def test_one_denial_written_two_ways_is_no_negation_flip(a, b):
+    from storyline.analyze.samefact import contradicts, negation_flip
+
+    assert not negation_flip(a, b) and not contradicts(a, b)
+
+
+@pytest.mark.parametrize("denial", ["The mayor didn’t sign the order.", "The mayor didnt sign the order.",
+                                    "The mayor has not yet formally signed the order."])
+def test_a_denial_however_written_contradicts_the_assertion(denial):
+    from storyline.analyze.samefact import contradicts
+
+    assert contradicts(denial, "The mayor signed the order on Friday.")

@@ -464,10 +464,21 @@ def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity,
             if len(members) < 2:
                 continue
             groups = _figure_sides([fs[k] for k in sorted(members)], published, settings)
-            if len(groups) < 2 or len({f.statement.origin for g in groups for f in g}) < 2:
+            if len(groups) < 2 or len({f.statement.origin for g in groups for f in g}) < 2 \
+                    or _told_apart(groups):
                 continue
+            if len(groups) > settings.max_figure_sides and not _changed_over_time(groups, published):
+                continue  # many values of one word: many counts (a scale's categories, each suspect's charges)
             out.append(_figure_difference(groups, labels, published))
     return out
+
+
+def _told_apart(groups: list[list[Figure]]) -> bool:
+    """A sentence of the item gives the figures of two of its sides, not as a change: the
+    figures linked into one count through others are counts of different things ("about 1,020
+    miles west of Perth ... and about 220 miles south of the areas searched")."""
+    texts = {f.statement.text for g in groups for f in g if not RISE.search(f.statement.text)}
+    return any(sum(any(f.phrase in t for f in g) for g in groups) >= 2 for t in texts)
 
 
 def _comparable(f: Figure, g: Figure, similarity, settings: FactsSettings) -> bool:
@@ -552,6 +563,12 @@ def _figure_sides(figs: list[Figure], published: dict[str, str],
     return sides
 
 
+def _changed_over_time(groups: list[list[Figure]], published: dict[str, str]) -> bool:
+    """The last side (sides in publication order) was published later and says the figure rose or fell."""
+    first, last = (min(published.get(f.statement.article_id) or "" for f in g) for g in (groups[0], groups[-1]))
+    return first < last and any(RISE.search(f.statement.text) for f in groups[-1])
+
+
 def _figure_difference(groups: list[list[Figure]], labels: dict[str, str],
                        published: dict[str, str]) -> Difference:
     sides = [Side(label=", ".join(dict.fromkeys(labels.get(f.statement.article_id, f.statement.article_id)
@@ -560,9 +577,7 @@ def _figure_difference(groups: list[list[Figure]], labels: dict[str, str],
                   citations=list({(f.statement.article_id, f.statement.sentence): f.statement.citation()
                                   for f in g}.values())) for g in groups]
     shown = " and ".join(f"“{s.figure}”" for s in sides)
-    first, last = (min(published.get(f.statement.article_id) or "" for f in g) for g in (groups[0], groups[-1]))
-    changed = first < last and any(RISE.search(f.statement.text) for f in groups[-1])
-    if changed:
+    if _changed_over_time(groups, published):
         text = "The figure changed over time: " + ", then ".join(f"“{s.figure}” ({s.label})" for s in sides) + "."
     else:
         text = f"Sources give different figures: {shown} (the figures contradict each other)."

@@ -37,7 +37,12 @@ MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 CALENDAR_BEFORE = re.compile(rf"\b(?:{MONTHS})[a-z]*\.?\s+$", re.IGNORECASE)
 CLOCK_AFTER = re.compile(rf"(?::\d\d|\s*(?:a\.?m\b|p\.?m\b|o'clock)|(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})[a-z]*\b)",
                          re.IGNORECASE)
-NEGATED = re.compile(r"(?:\bnot|\bnever|\bno longer|n't)\s+(?:(?:yet|been|be|have|had|ever)\s+)*(?P<verb>[a-z]+)"
+# "n't" also written without its apostrophe ("wont", "didnt"); between the denial and its
+# verb, auxiliaries, an adverb ("has not previously been accused") or a determiner ("a truce,
+# not a peace treaty"), but not "only" ("not only signed but ratified" denies nothing)
+NEGATED = re.compile(r"(?:\bnot|\bnever|\bno longer|n't|\b(?:wo|do|does|did|ca|is|was|are|were|could|would|should|"
+                     r"has|have|had)nt)\s+(?:(?:yet|been|be|have|had|ever|a|an|the|(?!only\b)[a-z]+ly)\s+)*"
+                     r"(?P<verb>[a-z]+)"
                      r"|\b(?:refused|declined|failed)\s+to\s+(?P<verb2>[a-z]+)", re.IGNORECASE)
 SUFFIX = re.compile(r"(?:ing|ed|es|e|s)$")
 
@@ -118,11 +123,13 @@ NOT_VERBS = {"the", "a", "an", "only", "just", "so", "as", "to", "all", "every",
 
 @lru_cache(maxsize=TEXT_MEMO)
 def _negated(text: str) -> frozenset[str]:
+    text = text.replace("’", "'")  # "didn’t" and "didn't" deny alike
     return frozenset({_stem(m.group("verb") or m.group("verb2")) for m in NEGATED.finditer(text)} - NOT_VERBS)
 
 
 @lru_cache(maxsize=TEXT_MEMO)
 def _asserted(text: str) -> frozenset[str]:
+    text = text.replace("’", "'")
     denied = {m.start("verb") if m.group("verb") else m.start("verb2") for m in NEGATED.finditer(text)}
     return frozenset(_stem(m.group(0)) for m in re.finditer(r"[a-z]+", text, re.IGNORECASE) if m.start() not in denied)
 
