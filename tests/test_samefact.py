@@ -85,3 +85,13 @@ def test_a_denial_however_written_contradicts_the_assertion(denial):
     from storyline.analyze.samefact import contradicts
 
     assert contradicts(denial, "The mayor signed the order on Friday.")
+
+
+def test_a_contrast_under_one_verb_is_no_contradiction():
+    from storyline.analyze.samefact import contradicts, negation_flip
+
+    contrast = "The shield wouldn't be made of steel or glass, but of millions of small panels."
+    plain = "The shield would be made from millions of small panels."
+    assert negation_flip(contrast, plain) and not contradicts(contrast, plain)
+    ticket = "Carrying a knife could result in a fine but not in a prison term."
+    assert not contradicts(ticket, "Carrying a knife would not result in a prison term, officials said.")

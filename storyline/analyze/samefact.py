@@ -141,10 +141,18 @@ def negation_flip(a: str, b: str) -> bool:
     return bool(na & _asserted(b)) or bool(nb & _asserted(a))
 
 
+# a contrast that leaves its verb out: "made not of twine but of satellites", "could result in
+# a ticket but not in a criminal record": the verb is asserted of one thing, denied of another
+ELLIPTIC_CONTRAST = re.compile(r"\bbut\s+(?:not\s+)?(?:of|from|in|on|at|by|with|for|to|as|a|an|the)\b", re.IGNORECASE)
+
+
 def contradicts(a: str, b: str) -> bool:
     """A negation flip that is a contradiction between sources, not a distinction: the denying
     sentence does not itself assert the verb of something else ("will not collect your
-    spoken word, but may still collect texts" against "may collect voice commands")."""
+    spoken word, but may still collect texts" against "may collect voice commands"), and
+    neither sentence contrasts two things under one verb (ELLIPTIC_CONTRAST)."""
+    if ELLIPTIC_CONTRAST.search(a) or ELLIPTIC_CONTRAST.search(b):
+        return False
     na = _negated(a) - _negated(b) - _asserted(a)
     nb = _negated(b) - _negated(a) - _asserted(b)
     return bool(na & _asserted(b)) or bool(nb & _asserted(a))
