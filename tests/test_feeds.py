@@ -310,12 +310,18 @@ def test_next_poll_is_the_longest_of_interval_ttl_max_age_and_retry_after_with_j
     assert len({row["next_poll"] - clock.now for row in store.feeds()}) == 3
 
 
+def failing_page(web, key: str, status: int) -> dict:
+    """Serve the article page of key with status until the returned {"on": True} is turned off."""
+    down = {"on": True}
+    web.routes[f"/page/{key}"] = lambda h: h.send(status, b"", "text/plain") if down["on"] else \
+        h.send(200, page_bytes(key), "text/html; charset=utf-8")
+    return down
+
+
 def test_a_teaser_whose_page_fails_is_tried_again_and_not_lost(web, store, articles):
     key, article = articles[0]
     web.routes["/t"] = Feed(rss(web.base, [(key, article, True)]), etag=None, last_modified=None)
-    down = {"on": True}
-    web.routes[f"/page/{key}"] = lambda h: h.send(500, b"", "text/plain") if down["on"] else \
-        h.send(200, page_bytes(key), "text/html; charset=utf-8")
+    down = failing_page(web, key, 500)
     store.add_feed(f"{web.base}/t")
     clock = Clock()
     with Fetcher(FAST, allow_private=LOOPBACK) as f:

@@ -4,23 +4,21 @@ answers conditional GETs: the feed's validators are kept only once every entry o
 from __future__ import annotations
 
 from storyline.ingest.fetch import Fetcher
-from tests.test_feeds import Clock, Feed, articles, rss, watcher  # noqa: F401 (articles: a fixture)
-from tests.test_fetch import FAST, LOOPBACK, page_bytes, server, web  # noqa: F401 (the loopback fixtures)
+from tests.test_feeds import Clock, Feed, articles, failing_page, rss, watcher  # noqa: F401 (articles: a fixture)
+from tests.test_fetch import FAST, LOOPBACK, server, web  # noqa: F401 (the loopback fixtures)
 
 
 def test_a_teaser_whose_page_failed_is_fetched_again_from_a_feed_with_validators(web, store, articles):
     (k0, a0), (k1, a1) = articles[:2]
     feed = Feed(rss(web.base, [(k0, a0, True), (k1, a1, True)]))  # ETag and Last-Modified, 304 when unchanged
     web.routes["/v.xml"] = feed
-    down = {"on": True}
-    web.routes[f"/page/{k1}"] = lambda h: h.send(503, b"", "text/plain") if down["on"] else \
-        h.send(200, page_bytes(k1), "text/html; charset=utf-8")
+    down = failing_page(web, k1, 500)  # (a 503 would also make the fetcher wait 10 s of real time for the host)
     store.add_feed(f"{web.base}/v.xml")
     clock = Clock()
     with Fetcher(FAST, allow_private=LOOPBACK) as f:
         w = watcher(store, f, clock)
         [first] = w.poll_due()
-        assert first.added == 1 and any("HTTP 503" in str(e) for e in first.entry_errors)
+        assert first.added == 1 and any("HTTP 500" in str(e) for e in first.entry_errors)
         [row] = store.feeds()
         assert row["etag"] is None and row["last_modified"] is None and row["status"] == 200
         down["on"] = False
