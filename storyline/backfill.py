@@ -227,6 +227,12 @@ class Stitcher:
 
         c, config = self.clusterer, self.config
         order = sorted(w.placements, key=lambda p: _time_key(w.times.get(p.article_id)))
+        # the clock first moves to the window's oldest article, closing the stories a stream
+        # would have closed by then (as a batch loaded from the store opens only the stories
+        # open at its oldest article): else a copy, in a story's return weeks later, of an
+        # article of its last run would follow it into that closed story
+        c.advance(w.times.get(order[0].article_id) if order else None)
+        self._forget_closed()
         in_window = {p.article_id for p in order}
         followed: dict[str, str] = {}  # article id -> the earlier window's article it copies
         for p in order:
@@ -279,13 +285,17 @@ class Stitcher:
             p.story_id = final.get(p.story_id, p.story_id)
             p.new_story = p.story_id not in self.stored
             self.stored.add(p.story_id)
-        for closed in c.closed:
-            for aid in closed:
-                self.copies.remove(aid)
-        c.closed.clear()
+        self._forget_closed()
         self.stored &= c.stories.keys()  # a closed story takes no more articles
         self.window_of = {sid: k for sid, k in self.window_of.items() if sid in c.stories}
         return merged
+
+    def _forget_closed(self) -> None:
+        """The articles of the stories the clock closed leave the copy index (StoryStream.place)."""
+        for closed in self.clusterer.closed:
+            for aid in closed:
+                self.copies.remove(aid)
+        self.clusterer.closed.clear()
 
 
 def brief_stage(stories: list, settings: Settings, words: int, processes: int) -> list[dict]:
