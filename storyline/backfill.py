@@ -73,8 +73,10 @@ class BackfillReport:
     windows: int = 0
     briefs: int = 0  # briefs made (not found cached)
     seconds: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
-    # CPU seconds per stage: "driver" (this process, time.process_time) and "tasks" (the place
-    # and brief stage functions, measured where they ran: Ray workers, or this process)
+    # CPU seconds per stage: "driver" (this process, time.process_time: every thread, Ray's own
+    # runtime threads too), "driver thread" (the thread that runs the stages, time.thread_time:
+    # the driver's own work) and "tasks" (the place and brief stage functions, measured where
+    # they ran: Ray workers, or this process)
     cpu: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
@@ -298,11 +300,14 @@ class Stitcher:
         self.clusterer.closed.clear()
 
 
-def brief_stage(stories: list, settings: Settings, words: int, processes: int) -> list[dict]:
-    """The briefs (as JSON) of stories (pipeline.Story), made by the Pipeline without a store."""
+def brief_stage(stories: list, settings: Settings, words: int, processes: int) -> list[bytes]:
+    """The briefs of stories (pipeline.Story), made by the Pipeline without a store, each
+    encoded as the brief cache holds it (Pipeline.briefs): where it is made, so that the writer
+    stores the bytes as they come instead of decoding and encoding each again."""
     from .pipeline import Pipeline
 
-    return [b.to_json() for b in Pipeline(settings, processes=processes).briefs(stories, words)]
+    return [json.dumps(b.to_json(), ensure_ascii=False).encode()
+            for b in Pipeline(settings, processes=processes).briefs(stories, words)]
 
 
 def brief_batches(sizes: dict[str, int], workers: int) -> list[list[str]]:
@@ -380,12 +385,13 @@ class _Timing:
         self.report, self.stage = report, stage
 
     def __enter__(self):
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        self.wall, self.cpu, self.thread = time.perf_counter(), time.process_time(), time.thread_time()
 
     def __exit__(self, *exc):
-        seconds, driver = self.report.seconds, self.report.cpu.setdefault("driver", {})
+        seconds, cpu = self.report.seconds, self.report.cpu
         seconds[self.stage] = seconds.get(self.stage, 0.0) + time.perf_counter() - self.wall
-        driver[self.stage] = driver.get(self.stage, 0.0) + time.process_time() - self.cpu
+        for where, spent in (("driver", time.process_time() - self.cpu), ("driver thread", time.thread_time() - self.thread)):
+            cpu.setdefault(where, {})[self.stage] = cpu.get(where, {}).get(self.stage, 0.0) + spent
 
 
 def _run(runner, paths, store, window_days, briefs, words, published, settings, progress, on_error,
@@ -579,7 +585,7 @@ def _briefs(runner, pipeline, batches: list[list[str]], words: int, progress: Pr
         with store.transaction():
             for sid, brief in made:
                 story, key = todo.pop(sid)
-                store.cache_put(cache.BRIEF, key, json.dumps(brief, ensure_ascii=False).encode(), owner=sid,
+                store.cache_put(cache.BRIEF, key, brief, owner=sid,
                                 meta=cache.brief_meta(story, words, settings))
         made_count += len(made)
         progress.advance("briefs", len(made))
@@ -621,7 +627,7 @@ class _LocalEngine:
             progress.advance("place")
 
     def briefs(self, batches: Iterator[list], settings: Settings, words: int) -> Iterator[tuple[list, float]]:
-        """Per batch of stories: [(story id, brief JSON)] and the CPU seconds it took here."""
+        """Per batch of stories: [(story id, encoded brief)] and the CPU seconds it took here."""
         from .pipeline import PARSE_PROCESSES
 
         for chunk in batches:
@@ -683,12 +689,12 @@ class _BriefWorker:
         load_spacy()
         load_embedder(settings.embed)
 
-    def brief(self, blob: bytes) -> tuple[list[tuple[str, str]], float]:
-        """[(story id, brief as JSON text)] of the pickled stories, and the CPU seconds taken."""
+    def brief(self, blob: bytes) -> tuple[list[tuple[str, bytes]], float]:
+        """[(story id, encoded brief)] of the pickled stories, and the CPU seconds taken."""
         cpu = time.process_time()
         stories = pickle.loads(blob)
         made = brief_stage(stories, self.settings, self.words, processes=1)
-        return [(s.id, json.dumps(b, ensure_ascii=False)) for s, b in zip(stories, made)], time.process_time() - cpu
+        return [(s.id, b) for s, b in zip(stories, made)], time.process_time() - cpu
 
 
 class _RayEngine:
@@ -773,7 +779,7 @@ class _RayEngine:
                 actor = flight.pop(ready)
                 made, cpu = ray.get(ready)
                 submit(actor)
-                yield [(str(sid), json.loads(b)) for sid, b in made], cpu
+                yield made, cpu
         finally:
             for actor in actors:
                 ray.kill(actor)
