@@ -73,8 +73,10 @@ class BackfillReport:
     windows: int = 0
     briefs: int = 0  # briefs made (not found cached)
     seconds: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
-    # CPU seconds per stage: "driver" (this process, time.process_time) and "tasks" (the place
-    # and brief stage functions, measured where they ran: Ray workers, or this process)
+    # CPU seconds per stage: "driver" (this process, time.process_time: every thread, Ray's own
+    # runtime threads too), "driver thread" (the thread that runs the stages, time.thread_time:
+    # the driver's own work) and "tasks" (the place and brief stage functions, measured where
+    # they ran: Ray workers, or this process)
     cpu: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
@@ -227,6 +229,12 @@ class Stitcher:
 
         c, config = self.clusterer, self.config
         order = sorted(w.placements, key=lambda p: _time_key(w.times.get(p.article_id)))
+        # the clock first moves to the window's oldest article, closing the stories a stream
+        # would have closed by then (as a batch loaded from the store opens only the stories
+        # open at its oldest article): else a copy, in a story's return weeks later, of an
+        # article of its last run would follow it into that closed story
+        c.advance(w.times.get(order[0].article_id) if order else None)
+        self._forget_closed()
         in_window = {p.article_id for p in order}
         followed: dict[str, str] = {}  # article id -> the earlier window's article it copies
         for p in order:
@@ -279,20 +287,27 @@ class Stitcher:
             p.story_id = final.get(p.story_id, p.story_id)
             p.new_story = p.story_id not in self.stored
             self.stored.add(p.story_id)
-        for closed in c.closed:
-            for aid in closed:
-                self.copies.remove(aid)
-        c.closed.clear()
+        self._forget_closed()
         self.stored &= c.stories.keys()  # a closed story takes no more articles
         self.window_of = {sid: k for sid, k in self.window_of.items() if sid in c.stories}
         return merged
 
+    def _forget_closed(self) -> None:
+        """The articles of the stories the clock closed leave the copy index (StoryStream.place)."""
+        for closed in self.clusterer.closed:
+            for aid in closed:
+                self.copies.remove(aid)
+        self.clusterer.closed.clear()
 
-def brief_stage(stories: list, settings: Settings, words: int, processes: int) -> list[dict]:
-    """The briefs (as JSON) of stories (pipeline.Story), made by the Pipeline without a store."""
+
+def brief_stage(stories: list, settings: Settings, words: int, processes: int) -> list[bytes]:
+    """The briefs of stories (pipeline.Story), made by the Pipeline without a store, each
+    encoded as the brief cache holds it (Pipeline.briefs): where it is made, so that the writer
+    stores the bytes as they come instead of decoding and encoding each again."""
     from .pipeline import Pipeline
 
-    return [b.to_json() for b in Pipeline(settings, processes=processes).briefs(stories, words)]
+    return [json.dumps(b.to_json(), ensure_ascii=False).encode()
+            for b in Pipeline(settings, processes=processes).briefs(stories, words)]
 
 
 def brief_batches(sizes: dict[str, int], workers: int) -> list[list[str]]:
@@ -370,12 +385,13 @@ class _Timing:
         self.report, self.stage = report, stage
 
     def __enter__(self):
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        self.wall, self.cpu, self.thread = time.perf_counter(), time.process_time(), time.thread_time()
 
     def __exit__(self, *exc):
-        seconds, driver = self.report.seconds, self.report.cpu.setdefault("driver", {})
+        seconds, cpu = self.report.seconds, self.report.cpu
         seconds[self.stage] = seconds.get(self.stage, 0.0) + time.perf_counter() - self.wall
-        driver[self.stage] = driver.get(self.stage, 0.0) + time.process_time() - self.cpu
+        for where, spent in (("driver", time.process_time() - self.cpu), ("driver thread", time.thread_time() - self.thread)):
+            cpu.setdefault(where, {})[self.stage] = cpu.get(where, {}).get(self.stage, 0.0) + spent
 
 
 def _run(runner, paths, store, window_days, briefs, words, published, settings, progress, on_error,
@@ -569,7 +585,7 @@ def _briefs(runner, pipeline, batches: list[list[str]], words: int, progress: Pr
         with store.transaction():
             for sid, brief in made:
                 story, key = todo.pop(sid)
-                store.cache_put(cache.BRIEF, key, json.dumps(brief, ensure_ascii=False).encode(), owner=sid,
+                store.cache_put(cache.BRIEF, key, brief, owner=sid,
                                 meta=cache.brief_meta(story, words, settings))
         made_count += len(made)
         progress.advance("briefs", len(made))
@@ -611,7 +627,7 @@ class _LocalEngine:
             progress.advance("place")
 
     def briefs(self, batches: Iterator[list], settings: Settings, words: int) -> Iterator[tuple[list, float]]:
-        """Per batch of stories: [(story id, brief JSON)] and the CPU seconds it took here."""
+        """Per batch of stories: [(story id, encoded brief)] and the CPU seconds it took here."""
         from .pipeline import PARSE_PROCESSES
 
         for chunk in batches:
@@ -673,12 +689,12 @@ class _BriefWorker:
         load_spacy()
         load_embedder(settings.embed)
 
-    def brief(self, blob: bytes) -> tuple[list[tuple[str, str]], float]:
-        """[(story id, brief as JSON text)] of the pickled stories, and the CPU seconds taken."""
+    def brief(self, blob: bytes) -> tuple[list[tuple[str, bytes]], float]:
+        """[(story id, encoded brief)] of the pickled stories, and the CPU seconds taken."""
         cpu = time.process_time()
         stories = pickle.loads(blob)
         made = brief_stage(stories, self.settings, self.words, processes=1)
-        return [(s.id, json.dumps(b, ensure_ascii=False)) for s, b in zip(stories, made)], time.process_time() - cpu
+        return [(s.id, b) for s, b in zip(stories, made)], time.process_time() - cpu
 
 
 class _RayEngine:
@@ -763,7 +779,7 @@ class _RayEngine:
                 actor = flight.pop(ready)
                 made, cpu = ray.get(ready)
                 submit(actor)
-                yield [(str(sid), json.loads(b)) for sid, b in made], cpu
+                yield made, cpu
         finally:
             for actor in actors:
                 ray.kill(actor)

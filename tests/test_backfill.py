@@ -261,6 +261,43 @@ def test_a_copy_in_a_later_window_follows_its_original_as_ingest_links_it(tmp_pa
     assert batch_stories == stream_stories
 
 
+def test_a_copy_weeks_after_its_story_closed_does_not_reopen_it_as_in_ingest(tmp_path):
+    """A story returns 45 days later (past ClusterConfig.window_days: the first story closed)
+    with a reprint of one of its articles, a day after another story's article. Ingested as a
+    later batch, the reprint stays out of the closed story (the batch opens only the stories
+    open at its oldest article, and the closed story's articles left the copy index); so it
+    does in a backfill of both at once, whose 7-day window holding both starts where that
+    batch's clock would."""
+    records = multinews_records(14)
+    labels = {r["label"] for r in records}
+    original = records[0]
+    later = date.fromisoformat(records[-1]["published"]) + timedelta(days=45)
+    while (later - date(1970, 1, 1)).days % 7 == 0:  # the day before it in the same window (days since 1970 // 7)
+        later += timedelta(days=1)
+    other = next(r for r in multinews_records(60) if r["label"] not in labels)
+    returns = [{**other, "published": (later - timedelta(days=1)).isoformat()},
+               {"text": original["text"] + "\nThis report was first published in the spring.",
+                "outlet": "reprints", "published": later.isoformat()}]
+    paths = [tmp_path / "spring.jsonl", tmp_path / "summer.jsonl"]
+    for path, part in zip(paths, (records, returns)):
+        path.write_text("".join(json.dumps(r) + "\n" for r in part), encoding="utf-8")
+    found = {}
+    for name in ("backfill", "ingest"):
+        with Store(tmp_path / f"{name}.db") as store:
+            if name == "backfill":
+                backfill([str(p) for p in paths], store, window_days=7)
+            else:
+                for path in paths:  # a batch each, as a feed read twice
+                    Pipeline(store=store).ingest([str(path)])
+            articles = list(store.articles(store.article_ids_page(10_000, 0)))
+            story = store.stories_of([x.id for x in articles])
+            reprint = next(x for x in articles if x.outlet == "reprints")
+            first = next(x for x in articles if (x.outlet, x.published.iso()) == (original["outlet"], original["published"]))
+            assert story[reprint.id] != story[first.id], name
+            found[name] = stories(store, story)
+    assert found["backfill"] == found["ingest"]
+
+
 def test_a_backfill_onto_a_store_merges_stored_stories_as_ingest_does(tmp_path):
     """Two stored stories of one event (arrival order split them: invented texts, as in
     test_stories_merge) and then an article close to both: ingest merges the stored stories
