@@ -358,7 +358,8 @@ def test_cli_feeds_watch_once_and_listing(web, tmp_path, articles, capsys):
     assert f'xmlUrl="{web.base}/cli.xml"' in capsys.readouterr().out
 
 
-def test_sigterm_finishes_the_feed_in_hand_and_a_restart_stores_nothing_twice(web, tmp_path, articles):
+@pytest.mark.parametrize("once", [[], ["--once"]], ids=["watch", "watch --once"])
+def test_sigterm_finishes_the_feed_in_hand_and_a_restart_stores_nothing_twice(web, tmp_path, articles, once):
     entries = [(k, a, True) for k, a in articles]
 
     def slow_page(h):
@@ -375,7 +376,7 @@ def test_sigterm_finishes_the_feed_in_hand_and_a_restart_stores_nothing_twice(we
         s.add_feed(f"{web.base}/b.xml")
     cmd = [sys.executable, "-m", "storyline.cli", "--db", db, "watch", "--allow-private", "--interval", "5"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd + once, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 600
     while not web.requests("/page/") and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.02)
