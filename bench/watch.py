@@ -444,8 +444,13 @@ def rebuild(tmp: Path, settings, clusters: int, corpus: str = "multinews") -> li
     once more with its cached brief dropped (every parse, reading and vector in the store:
     the story-wide work alone, what a rebuild would cost had the new article been parsed and
     embedded before); cold: in a new store (nothing cached). The three briefs must be
-    byte-identical (their JSON): a rebuild from the store is the brief from nothing."""
+    byte-identical (their JSON): a rebuild from the store is the brief from nothing.
+    Torch runs one thread here, as in bench/rebuild.py: on a loaded machine idle threads
+    spinning would count as the briefs' CPU."""
+    import torch
+
     from storyline.analyze import embedcache, parsecache
+    torch.set_num_threads(1)
     from storyline.pipeline import Pipeline, Story
     from storyline.store import Store
 
