@@ -39,7 +39,6 @@ are stitched onto the stored stories still open, as the next ingest would contin
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import pickle
 import tempfile
@@ -302,12 +301,12 @@ class Stitcher:
 
 def brief_stage(stories: list, settings: Settings, words: int, processes: int) -> list[bytes]:
     """The briefs of stories (pipeline.Story), made by the Pipeline without a store, each
-    encoded as the brief cache holds it (Pipeline.briefs): where it is made, so that the writer
+    encoded as the brief cache holds it (cache.encode_brief): where it is made, so that the writer
     stores the bytes as they come instead of decoding and encoding each again."""
+    from .cache import encode_brief
     from .pipeline import Pipeline
 
-    return [json.dumps(b.to_json(), ensure_ascii=False).encode()
-            for b in Pipeline(settings, processes=processes).briefs(stories, words)]
+    return [encode_brief(b) for b in Pipeline(settings, processes=processes).briefs(stories, words)]
 
 
 def brief_batches(sizes: dict[str, int], workers: int) -> list[list[str]]:

