@@ -24,8 +24,8 @@ def meaning(nlp):
     # another step of the same process, told in the same words (STEPS)
     ("Sheriff Ann Cole said Hale had been arrested for the 1981 murders of a couple in Harwick.",
      "Sheriff Ann Cole said Hale had been charged with the 1981 murders of a couple in Harwick."),
-    ("Hale pleaded guilty and was sentenced to community service for the assault.",
-     "Judge Ray Dunn sentenced Hale to 60 hours of community service and a $250 fine for the assault."),
+    ("Hale pleaded guilty and was then sentenced to unpaid work for the assault.",
+     "Judge Ray Dunn sentenced Hale to 60 hours of unpaid work and a $250 fine for the assault."),
     ("The council approved the plan to close the bridge on Tuesday.",
      "The council proposed the plan to close the bridge on Tuesday."),
 ])
