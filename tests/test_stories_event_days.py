@@ -18,13 +18,13 @@ BODY = " ".join(["The organisers said the new format would be kept for next year
 
 RESULTS = f"""Harbor Open Finals Venue: Lind Arena Dates: 4-10 March Coverage: listen live from Thursday, 7 March; click here for the full guide.
 
-Norland began the defence of their title with a 3-0 defeat by Ostra on Monday as the new-look tournament got under way in Harbor.
+Holders Norland lost all three rubbers to Ostra on Monday, the opening day of the reworked finals in Harbor.
 
 {BODY}"""
 
 CAPTIONED = f"""Norland's Ada Kerr serves during the match against Ostra in Harbor on Monday. Photo: Lind Photo Agency
 
-Norland began the defence of their title with a 3-0 defeat by Ostra as the new-look tournament got under way in Harbor.
+Holders Norland lost all three rubbers to Ostra, the opening day of the reworked finals in Harbor.
 
 {BODY}"""
 
