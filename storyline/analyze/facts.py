@@ -475,8 +475,8 @@ def figure_tensions(figs: list[Figure], labels: dict[str, str], similarity,
 
 def _told_apart(groups: list[list[Figure]]) -> bool:
     """A sentence of the item gives the figures of two of its sides, not as a change: the
-    figures linked into one count through others are counts of different things ("about 1,020
-    miles west of Perth ... and about 220 miles south of the areas searched")."""
+    figures linked into one count through others are counts of different things ("some 900
+    miles west of the port ... and some 200 miles south of the first search area")."""
     texts = {f.statement.text for g in groups for f in g if not RISE.search(f.statement.text)}
     return any(sum(any(f.phrase in t for f in g) for g in groups) >= 2 for t in texts)
 

@@ -141,8 +141,8 @@ def negation_flip(a: str, b: str) -> bool:
     return bool(na & _asserted(b)) or bool(nb & _asserted(a))
 
 
-# a contrast that leaves its verb out: "made not of twine but of satellites", "could result in
-# a ticket but not in a criminal record": the verb is asserted of one thing, denied of another
+# a contrast that leaves its verb out: "made not of steel but of panels", "could end in a fine
+# but not in a prison term": the verb is asserted of one thing, denied of another
 ELLIPTIC_CONTRAST = re.compile(r"\bbut\s+(?:not\s+)?(?:of|from|in|on|at|by|with|for|to|as|a|an|the)\b", re.IGNORECASE)
 
 
