@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from storyline.errors import StorylineError
-from storyline.evaluate.clusters import bcubed, evaluate_file, pairwise
+from storyline.evaluate.clusters import bcubed, evaluate_file, format_cluster_report, mixed_stories, pairwise
 from storyline.ingest import RawArticle, build_article
 from storyline.model import PartialDate
 from storyline.stories.cluster import (ClusterConfig, assign_stories, cluster_articles, list_stories,
@@ -136,6 +136,9 @@ def test_bcubed_hand_computed():
     assert perfect == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
     singletons = bcubed({k: k for k in gold}, gold)
     assert singletons["precision"] == 1.0 and singletons["recall"] == pytest.approx((1 / 3 * 3 + 1 / 2 * 2) / 5)
+    # the false merges behind a precision below 1: y holds c of gold story 1 and d, e of 2; x is pure
+    assert mixed_stories(pred, gold) == [{"story": "y", "gold": {1: ["c"], 2: ["d", "e"]}}]
+    assert mixed_stories(gold, gold) == []
 
 
 # -- streaming -----------------------------------------------------------------
@@ -338,6 +341,7 @@ def test_evaluate_file_on_flat_labelled_jsonl(tmp_path):
     result = evaluate_file(path, span_days=6, story_days=2, batch_size=5)
     assert result["not_articles"] == ["notice"] and result["gold_stories"] == 4 and result["stories"] == 4
     assert result["bcubed"]["precision"] == 1.0 and result["bcubed"]["recall"] < 1.0
+    assert result["mixed"] == [] and "mixed story" not in format_cluster_report(result)
 
 
 # -- undated articles, roundups, languages (issue 18) ----------------------------

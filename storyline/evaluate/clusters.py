@@ -18,7 +18,9 @@ short, or no sentence that reports anything) are in no story: each is
 scored as a story of its own.
 
 Scores: B-cubed precision/recall/F1 (Bagga & Baldwin 1998; averaged over
-articles) and pairwise precision/recall/F1 (over article pairs).
+articles) and pairwise precision/recall/F1 (over article pairs). The report
+lists every found story that holds articles of several gold stories (the
+false merges behind a precision below 1), with the record ids of each.
 """
 from __future__ import annotations
 
@@ -61,6 +63,17 @@ def pairwise(pred: dict, gold: dict) -> dict[str, float]:
     p = same_both / same_pred if same_pred else 1.0
     r = same_both / same_gold if same_gold else 1.0
     return {"precision": p, "recall": r, "f1": _f1(p, r)}
+
+
+def mixed_stories(pred: dict, gold: dict) -> list[dict]:
+    """The found stories that hold articles of more than one gold story (the false merges),
+    largest first: each with its articles' ids grouped by gold story."""
+    members: dict[str, dict[str, list[str]]] = {}
+    for rid, story in pred.items():
+        members.setdefault(story, {}).setdefault(gold[rid], []).append(rid)
+    mixed = [{"story": story, "gold": {g: sorted(ids) for g, ids in sorted(by_gold.items())}}
+             for story, by_gold in members.items() if len(by_gold) > 1]
+    return sorted(mixed, key=lambda m: -sum(map(len, m["gold"].values())))
 
 
 def _f1(p: float, r: float) -> float:
@@ -166,6 +179,7 @@ def evaluate_file(path: str | Path, config=None, span_days: float = 14.0, story_
         "gold_stories": len(set(gold.values())),
         "stories": len({story_of[aid] for _, aid in scored.values() if aid in story_of}),
         "bcubed": bcubed(pred, gold), "pairwise": pairwise(pred, gold),
+        "mixed": mixed_stories(pred, gold),
         "read_seconds": read_seconds, "cluster_seconds": cluster_seconds,
         "articles_per_second": len(records) / (read_seconds + cluster_seconds),
         "stream": {"own_dates": own_dates, "undated": sum(not r["record"].get("published") for r in records),
@@ -190,4 +204,6 @@ def format_cluster_report(result: dict) -> str:
         f"of their story's start (seed {s['seed']}); the file has no dates, its articles get these synthetic ones",
         f"  {result['articles_per_second']:.1f} articles/s (read+clean {result['read_seconds']:.1f} s, "
         f"store+cluster {result['cluster_seconds']:.1f} s)",
+        *[f"  mixed story {m['story']}: " + "; ".join(f"{g}: {' '.join(ids)}" for g, ids in m["gold"].items())
+          for m in result.get("mixed", [])],
     ])
