@@ -170,6 +170,21 @@ def test_the_rebuild_queue_left_at_shutdown_is_resumed_after_a_restart(tmp_path)
     assert second.close() == [] and second.errors == []
 
 
+def test_a_story_queued_after_close_is_saved_for_the_next_rebuilder_and_no_connection_stays_open(tmp_path):
+    db = tmp_path / "late.db"
+    rebuild = Gate(db, SETTINGS, batch=1)
+    rebuild.gate.set()
+    assert rebuild.close() == []
+    rebuild.put(["late"])  # a watcher thread that Service.stop's join timed out on, still polling
+    assert rebuild._queue_store is None  # its Store was closed, not kept by a closed rebuilder
+    with Store(db) as store:
+        assert set(store.queued_briefs()) == {"late"}
+    second = Gate(db, SETTINGS, batch=8)
+    second.gate.set()
+    assert second.taken.wait(30) and second.wait_idle(timeout=30)
+    assert second.batches == [["late"]] and second.close() == [] and second.errors == []
+
+
 def test_a_bounded_queue_makes_the_watcher_wait(tmp_path):
     rebuild = Gate(tmp_path / "b.db", SETTINGS, batch=1, max_pending=2)
     rebuild.put(["a"])
