@@ -43,14 +43,13 @@ def show_merges(pred: dict, gold: dict) -> None:
     """Print each found story that holds articles of more than one gold story: its members
     by gold story, with their headlines (the false merges); then each gold story found in
     more than one part (the splits)."""
-    members: dict[str, list[str]] = {}
-    for item, story in pred.items():
-        members.setdefault(story, []).append(item)
-    for story, items in sorted(members.items(), key=lambda kv: -len(kv[1])):
-        if len({gold[i] for i in items}) > 1:
-            print(f"  mixed story {story} ({len(items)} articles):")
-            for i in sorted(items, key=lambda i: (gold[i], i)):
-                print(f"    {gold[i]:>10}  {i:<10} {HEADS.get(i, '')}")
+    from storyline.evaluate.clusters import mixed_stories
+
+    for m in mixed_stories(pred, gold):
+        print(f"  mixed story {m['story']} ({sum(map(len, m['gold'].values()))} articles):")
+        for g, ids in m["gold"].items():
+            for i in ids:
+                print(f"    {g:>10}  {i:<10} {HEADS.get(i, '')}")
     parts: dict[str, dict[str, list[str]]] = {}
     for item, story in gold.items():
         parts.setdefault(story, {}).setdefault(pred[item], []).append(item)
