@@ -495,7 +495,6 @@ class BriefRebuilder:
         self._pending: dict[str, str] = {}  # {story id: token of its queuing}, oldest first
         self._in_hand: dict[str, str] = {}
         self._queue_store = None  # the Store put() keeps the queue in (opened by the first put)
-        self._queue_closed = False  # close() has run: a late put() saves and closes its own Store
         self._queue_lock = threading.Lock()
         self._closing = False
         self._drain = False
@@ -530,12 +529,12 @@ class BriefRebuilder:
                 try:
                     store.queue_briefs(tokens)
                 finally:
-                    # After close() (a watcher thread its join timed out on): saved for the
-                    # next rebuilder on this database, and no connection left open.
-                    if self._queue_closed:
+                    # Closing (a watcher thread close()'s join timed out on may still put):
+                    # saved for the next rebuilder on this database, no connection kept open.
+                    if self._closing:
                         store.close()
-                    else:
-                        self._queue_store = store
+                        store = None
+                    self._queue_store = store
             except StorylineError as e:  # the briefs are still built, only not resumed after a restart
                 self._fail(f"storyline: brief queue not saved: {e}")
 
@@ -555,7 +554,6 @@ class BriefRebuilder:
             self._cv.notify_all()
         self._thread.join(timeout)
         with self._queue_lock:
-            self._queue_closed = True
             if self._queue_store is not None:
                 self._queue_store.close()
                 self._queue_store = None
